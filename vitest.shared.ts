@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
+
+const globalSetup = fileURLToPath(new URL('./packages/testing/src/global-setup.ts', import.meta.url));
+
+/**
+ * One vitest project per workspace package. `development` makes workspace packages resolve to their
+ * TypeScript sources (see each package's `exports`), so tests never need a prior build.
+ * Projects that talk to Postgres or Redis get the global setup that checks the services and builds the
+ * migrated template database that each test file clones.
+ */
+export function packageProject(name: string, options: { services?: boolean; timeoutMs?: number } = {}): UserWorkspaceConfig {
+  return defineProject({
+    resolve: { conditions: ['development', 'module', 'node', 'import', 'default'] },
+    ssr: { resolve: { conditions: ['development', 'module', 'node', 'import', 'default'] } },
+    test: {
+      name,
+      environment: 'node',
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: options.timeoutMs ?? 30_000,
+      hookTimeout: 60_000,
+      globalSetup: options.services ? [globalSetup] : [],
+    },
+  });
+}
