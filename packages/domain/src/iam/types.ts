@@ -1,0 +1,122 @@
+/**
+ * The contract of IAM policy evaluation in this project: what goes in (policies of a principal, a
+ * request) and what comes out (a decision with the statements that decided it). Pure data, no I/O.
+ */
+
+/** A policy document as IAM stores it (after URL-decoding). Single values may be strings or arrays. */
+export interface PolicyDocument {
+  Version?: string;
+  Id?: string;
+  Statement: PolicyStatement | PolicyStatement[];
+}
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  /** `{ Operator: { key: value | value[] } }`, e.g. `{ StringEquals: { 'aws:username': 'alice' } }`. */
+  Condition?: Record<string, Record<string, unknown>>;
+  Principal?: unknown;
+  NotPrincipal?: unknown;
+}
+
+/** Where a policy came from, so that a finding can name it. */
+export type PolicySource =
+  | { kind: 'inline'; ownerArn: string; policyName: string; viaGroup?: string }
+  | { kind: 'managed'; policyArn: string; versionId?: string; viaGroup?: string }
+  | { kind: 'boundary'; policyArn: string };
+
+export interface NamedPolicy {
+  source: PolicySource;
+  document: PolicyDocument;
+}
+
+/** Identifies one statement of one policy: the evidence a finding carries. */
+export interface StatementRef {
+  source: PolicySource;
+  /** Position of the statement in the policy's Statement list. */
+  index: number;
+  sid?: string;
+  statement: PolicyStatement;
+}
+
+/** A value of a condition key in the request context. Multi-valued keys are arrays. */
+export type ContextValue = string | boolean | number | Date | string[];
+
+export interface RequestContext {
+  /** `service:Action`, e.g. `codecommit:GitPush`. Matched case-insensitively, as AWS does. */
+  action: string;
+  /** The resource ARN. Matched case-sensitively, as AWS does. */
+  resource: string;
+  /** Condition keys (`aws:username`, `codecommit:References`, …). Key names are case-insensitive. */
+  context?: Record<string, ContextValue | undefined>;
+}
+
+export type Decision = 'allow' | 'explicit_deny' | 'implicit_deny' | 'unknown';
+
+export interface EvaluationResult {
+  decision: Decision;
+  /** Allow statements that matched the request (all of them, in policy order). */
+  allowedBy: StatementRef[];
+  /** Deny statements that matched the request. */
+  deniedBy: StatementRef[];
+  /** Statements whose outcome could not be decided (unknown operator, unsupported key), with why. */
+  undecided: { ref: StatementRef; reason: string }[];
+}
+
+/** The policies that apply to a principal's own requests. */
+export interface PrincipalPolicies {
+  arn: string;
+  type: 'user' | 'role';
+  name: string;
+  /** Identity-based policies: own inline and attached managed policies, and (for users) each group's. */
+  policies: NamedPolicy[];
+  /** Permissions boundary, if one is set: the effective permission is the intersection. */
+  permissionsBoundary?: NamedPolicy | null;
+}
+
+/** A repository as the access analysis needs it. */
+export interface RepositoryRef {
+  name: string;
+  arn: string;
+  defaultBranch: string | null;
+}
+
+export type AccessLevel = 'none' | 'read' | 'write' | 'admin';
+
+/** One action a principal may (or may, depending on unknowns) take, with the statements that grant it. */
+export interface ActionGrant {
+  action: string;
+  decision: 'allow' | 'unknown';
+  statements: StatementRef[];
+  reason?: string;
+}
+
+export interface RepositoryAccess {
+  repositoryName: string;
+  repositoryArn: string;
+  level: AccessLevel;
+  /** Every catalogued CodeCommit action allowed (or undecided) on this repository. */
+  grants: ActionGrant[];
+  /**
+   * Actions that change the default branch without a pull request, allowed when the request carries
+   * `codecommit:References = refs/heads/<default>` (GitPush, PutFile, DeleteFile, CreateCommit,
+   * DeleteBranch, MergeBranchesBy*). Empty when the repository has no default branch.
+   */
+  defaultBranchBypass: ActionGrant[];
+  /** `codecommit:OverridePullRequestApprovalRules`, when allowed or undecided. */
+  overrideApprovalRules: ActionGrant | null;
+}
+
+export interface CodeCommitAccessSummary {
+  principalArn: string;
+  principalType: 'user' | 'role';
+  /** true when some codecommit action is allowed on some repository; 'unknown' when only undecided. */
+  hasAccess: boolean | 'unknown';
+  /** The highest level over all repositories. */
+  level: AccessLevel;
+  repositories: RepositoryAccess[];
+}
