@@ -9,7 +9,10 @@ const globalSetup = fileURLToPath(new URL('./packages/testing/src/global-setup.t
  * Projects that talk to Postgres or Redis get the global setup that checks the services and builds the
  * migrated template database that each test file clones.
  */
-export function packageProject(name: string, options: { services?: boolean; timeoutMs?: number } = {}): UserWorkspaceConfig {
+export function packageProject(
+  name: string,
+  options: { services?: boolean; timeoutMs?: number } = {},
+): UserWorkspaceConfig {
   return defineProject({
     resolve: { conditions: ['development', 'module', 'node', 'import', 'default'] },
     ssr: { resolve: { conditions: ['development', 'module', 'node', 'import', 'default'] } },

@@ -4,17 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { createDb, migrateToLatest } from '@codecommit-evidence/evidence-store';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { withDatabase } from './urls.js';
 import { resolveTestServices } from './services.js';
+import { withDatabase } from './urls.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    databaseAdminUrl: string;
-    templateDatabase: string;
-    testDatabasePrefix: string;
-    redisUrl: string;
-  }
-}
+import './provided-context.js';
 
 const migrationsDir = fileURLToPath(new URL('../../evidence-store/src/migrations/', import.meta.url));
 /** Test databases older than this are leftovers of a killed run and are dropped at the next start. */
@@ -60,9 +53,10 @@ export default async function setup(project: TestProject) {
     const c = new pg.Client({ connectionString: services.databaseUrl });
     await c.connect();
     try {
-      const rows = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
-        `${prefix}%`,
-      ]);
+      const rows = await c.query<{ datname: string }>(
+        'SELECT datname FROM pg_database WHERE datname LIKE $1',
+        [`${prefix}%`],
+      );
       for (const r of rows.rows) await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
     } finally {
       await c.end();
@@ -78,7 +72,9 @@ function migrationsHash(): string {
 }
 
 async function dropStaleTestDatabases(admin: pg.Client): Promise<void> {
-  const rows = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'cce\\_t\\_%'");
+  const rows = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'cce\\_t\\_%'",
+  );
   const now = Date.now() / 1000;
   for (const { datname } of rows.rows) {
     const created = Number(datname.split('_')[2]);
@@ -87,7 +83,9 @@ async function dropStaleTestDatabases(admin: pg.Client): Promise<void> {
     }
   }
   // Templates of older schemas are no use to anyone.
-  const templates = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'cce\\_tpl\\_%'");
+  const templates = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'cce\\_tpl\\_%'",
+  );
   const current = `cce_tpl_${migrationsHash()}`;
   for (const { datname } of templates.rows) {
     // Without FORCE: a concurrent run on an older schema may still be cloning it.

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 
+import './provided-context.js';
 import { withDatabase } from './urls.js';
 
 export { redactUrl, resolveTestServices } from './services.js';

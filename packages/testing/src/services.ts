@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 
 /** Where the test run finds Postgres and Redis, and what to stop when it ends. */
 export interface TestServices {
@@ -25,7 +25,9 @@ export async function resolveTestServices(env: NodeJS.ProcessEnv = process.env):
     return { databaseUrl, redisUrl, stop: async () => {} };
   }
   if (databaseUrl || redisUrl) {
-    throw new Error(`Only one of DATABASE_URL and REDIS_URL is set (${databaseUrl ? 'REDIS_URL' : 'DATABASE_URL'} is missing).\n${HOW_TO_START}`);
+    throw new Error(
+      `Only one of DATABASE_URL and REDIS_URL is set (${databaseUrl ? 'REDIS_URL' : 'DATABASE_URL'} is missing).\n${HOW_TO_START}`,
+    );
   }
   if (!(await dockerEngineReachable())) {
     throw new Error(`DATABASE_URL and REDIS_URL are unset and no Docker engine answers.\n${HOW_TO_START}`);
@@ -81,7 +83,9 @@ async function assertReachable(variable: string, url: string, defaultPort: numbe
   }
   const port = Number(parsed.port || defaultPort);
   if (!(await tcpReachable(parsed.hostname, port))) {
-    throw new Error(`${variable}=${redactUrl(url)}: nothing answers at ${parsed.hostname}:${port}.\n${HOW_TO_START}`);
+    throw new Error(
+      `${variable}=${redactUrl(url)}: nothing answers at ${parsed.hostname}:${port}.\n${HOW_TO_START}`,
+    );
   }
 }
 

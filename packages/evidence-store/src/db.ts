@@ -1,0 +1,43 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+/** pg's type ids we parse differently from its defaults. */
+const INT8 = 20;
+const DATE = 1082;
+
+// Run ids are bigserial: numbers are exact up to 2^53, which no sync-run counter reaches.
+// Dates stay 'YYYY-MM-DD' strings: pg's default turns them into local-midnight Date objects.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8) return (v: string) => Number(v);
+    if (oid === DATE) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+export interface CreateDbOptions {
+  /** Pool size; keep small per process, Postgres connections are not free. */
+  max?: number;
+  applicationName?: string;
+}
+
+/** A Kysely instance over a pg pool. Call `destroy()` on shutdown. */
+export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'codecommit-evidence',
+    types,
+    // Fail fast at start-up instead of hanging when the server is unreachable.
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Serialises a value for a jsonb column (pg would send JS arrays as Postgres arrays otherwise). */
+export function json(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}

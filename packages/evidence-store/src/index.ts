@@ -1,0 +1,12 @@
+/** Evidence store: the Postgres schema, its migrations and typed queries per aggregate. */
+export * from './check-runs.js';
+export * from './connections.js';
+export { type CreateDbOptions, createDb, json } from './db.js';
+export { DatabaseEnv } from './env.js';
+export { type MigrationOutcome, migrateToLatest } from './migrate.js';
+export * from './people.js';
+export type * from './schema.js';
+export { EVIDENCE_KEYS } from './schema.js';
+export * from './sync-runs.js';
+export * from './tenants.js';
+export * from './versioned.js';

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './2026-11-26T1400_initial.js';
+
+/**
+ * Every migration, in order. Listed statically (not read from disk) so the same code runs from the
+ * TypeScript sources in tests and from dist/ in production. Names sort by their date prefix.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-26T1400_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,189 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { json } from './db.js';
+import type {
+  Database,
+  SyncProblemKind,
+  SyncRunProblemsTable,
+  SyncRunStatus,
+  SyncRunsTable,
+  SyncStepState,
+  SyncTrigger,
+} from './schema.js';
+
+export type SyncRun = Selectable<SyncRunsTable>;
+export type SyncRunProblem = Selectable<SyncRunProblemsTable>;
+
+/**
+ * Starts a run for a connection, or returns the one already queued or running (a unique index allows
+ * only one). `created` says which.
+ */
+export async function createOrGetActiveSyncRun(
+  db: Kysely<Database>,
+  connectionId: string,
+  trigger: SyncTrigger,
+): Promise<{ run: SyncRun; created: boolean }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const inserted = await db
+      .insertInto('sync_runs')
+      .values({ connection_id: connectionId, trigger })
+      .onConflict((oc) => oc.column('connection_id').where('status', 'in', ['queued', 'running']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { run: inserted, created: true };
+    const active = await db
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    // The active run may have finished between the two statements: try again.
+    if (active) return { run: active, created: false };
+  }
+  throw new Error(`could not create or find an active sync run for connection ${connectionId}`);
+}
+
+export async function getSyncRun(db: Kysely<Database>, runId: number): Promise<SyncRun | undefined> {
+  return db.selectFrom('sync_runs').selectAll().where('id', '=', runId).executeTakeFirst();
+}
+
+/** The connection's most recent run that finished (succeeded or partial), whose evidence is complete enough to read. */
+export async function getLatestFinishedRun(
+  db: Kysely<Database>,
+  connectionId: string,
+): Promise<SyncRun | undefined> {
+  return db
+    .selectFrom('sync_runs')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', ['succeeded', 'partial'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function listSyncRuns(
+  db: Kysely<Database>,
+  connectionId: string,
+  limit = 50,
+): Promise<SyncRun[]> {
+  return db
+    .selectFrom('sync_runs')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Marks a queued run running (first worker to touch it); a no-op for a run already running or finished. */
+export async function markSyncRunStarted(db: Kysely<Database>, runId: number): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({ status: 'running', started_at: new Date() })
+    .where('id', '=', runId)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+export async function finishSyncRun(
+  db: Kysely<Database>,
+  runId: number,
+  status: Extract<SyncRunStatus, 'succeeded' | 'partial' | 'failed'>,
+  error?: unknown,
+): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({ status, finished_at: new Date(), error: error === undefined ? null : json(error) })
+    .where('id', '=', runId)
+    .execute();
+}
+
+/** Sets one step's state; concurrent jobs of the same run update different keys without losing each other's. */
+export async function setSyncStep(
+  db: Kysely<Database>,
+  runId: number,
+  step: string,
+  state: SyncStepState,
+): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({ steps: sql`steps || jsonb_build_object(${step}::text, ${json(state)}::jsonb)` })
+    .where('id', '=', runId)
+    .execute();
+}
+
+/** Adds AWS call counts (per `service:Operation`) to a run's totals. */
+export async function addAwsCalls(
+  db: Kysely<Database>,
+  runId: number,
+  counts: Record<string, number | { calls: number; throttled?: number }>,
+): Promise<void> {
+  const rows = Object.entries(counts)
+    .map(([operation, v]) => ({
+      sync_run_id: runId,
+      operation,
+      calls: typeof v === 'number' ? v : v.calls,
+      throttled: typeof v === 'number' ? 0 : (v.throttled ?? 0),
+    }))
+    .filter((r) => r.calls > 0 || r.throttled > 0);
+  if (rows.length === 0) return;
+  await db
+    .insertInto('sync_run_aws_calls')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['sync_run_id', 'operation']).doUpdateSet((eb) => ({
+        calls: eb('sync_run_aws_calls.calls', '+', eb.ref('excluded.calls')),
+        throttled: eb('sync_run_aws_calls.throttled', '+', eb.ref('excluded.throttled')),
+      })),
+    )
+    .execute();
+}
+
+export async function getAwsCalls(
+  db: Kysely<Database>,
+  runId: number,
+): Promise<Record<string, { calls: number; throttled: number }>> {
+  const rows = await db
+    .selectFrom('sync_run_aws_calls')
+    .selectAll()
+    .where('sync_run_id', '=', runId)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.operation, { calls: r.calls, throttled: r.throttled }]));
+}
+
+/** Records a problem once per (step, kind, code, action, resource): a retried job does not repeat it. */
+export async function recordSyncProblem(
+  db: Kysely<Database>,
+  runId: number,
+  problem: {
+    step: string;
+    kind: SyncProblemKind;
+    code: string;
+    action?: string;
+    resource?: string;
+    message: string;
+  },
+): Promise<void> {
+  await db
+    .insertInto('sync_run_problems')
+    .values({
+      sync_run_id: runId,
+      step: problem.step,
+      kind: problem.kind,
+      code: problem.code,
+      action: problem.action ?? '',
+      resource: problem.resource ?? '',
+      message: problem.message,
+    })
+    .onConflict((oc) => oc.constraint('sync_run_problems_once').doUpdateSet({ message: problem.message }))
+    .execute();
+}
+
+export async function listSyncProblems(db: Kysely<Database>, runId: number): Promise<SyncRunProblem[]> {
+  return db
+    .selectFrom('sync_run_problems')
+    .selectAll()
+    .where('sync_run_id', '=', runId)
+    .orderBy('id')
+    .execute();
+}

@@ -1,0 +1,41 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** API keys are shown once and stored only as a SHA-256 hash (they are random, so no salt is needed). */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export async function createTenant(
+  db: Kysely<Database>,
+  name: string,
+): Promise<{ tenant: { id: string; name: string }; apiKey: string }> {
+  return db.transaction().execute(async (trx) => {
+    const tenant = await trx
+      .insertInto('tenants')
+      .values({ name })
+      .returning(['id', 'name'])
+      .executeTakeFirstOrThrow();
+    const apiKey = `cce_${randomBytes(32).toString('base64url')}`;
+    await trx
+      .insertInto('api_keys')
+      .values({ tenant_id: tenant.id, key_hash: hashApiKey(apiKey), key_prefix: apiKey.slice(0, 8) })
+      .execute();
+    return { tenant, apiKey };
+  });
+}
+
+/** The tenant an API key belongs to, or undefined for an unknown or revoked key. */
+export async function findTenantByApiKey(
+  db: Kysely<Database>,
+  apiKey: string,
+): Promise<{ id: string; name: string } | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+    .select(['tenants.id', 'tenants.name'])
+    .where('api_keys.key_hash', '=', hashApiKey(apiKey))
+    .where('api_keys.revoked_at', 'is', null)
+    .executeTakeFirst();
+}
