@@ -1,0 +1,4 @@
+/** What every process of CodeCommit Evidence shares at run time: config parsing, logging, shutdown. */
+export { ConfigError, LogEnv, parseEnv, ShutdownEnv } from './env.js';
+export { createLogger, type Logger, REDACT_PATHS } from './logger.js';
+export { createShutdown, type Shutdown } from './shutdown.js';
