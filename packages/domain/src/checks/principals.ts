@@ -1,0 +1,318 @@
+import type { ActionGrant, CodeCommitAccessSummary, PolicySource, StatementRef } from '../iam/types.js';
+import { type DataGaps, describeGaps, gapsFor, mergeGaps } from './completeness.js';
+import {
+  type CheckEvidence,
+  type IamUserEvidence,
+  type PersonEvidence,
+  SYNC_STEPS,
+  type SyncRunEvidence,
+} from './evidence.js';
+
+export type TriState = 'yes' | 'no' | 'unknown';
+
+// --- Statements as evidence ------------------------------------------------------------------------
+
+export function describePolicySource(source: PolicySource): string {
+  switch (source.kind) {
+    case 'inline':
+      return `inline policy ${source.policyName} of ${source.viaGroup ? `group ${source.viaGroup}` : source.ownerArn}`;
+    case 'managed':
+      return `managed policy ${source.policyArn}${source.viaGroup ? ` via group ${source.viaGroup}` : ''}`;
+    case 'boundary':
+      return `permissions boundary ${source.policyArn}`;
+  }
+}
+
+export interface StatementEvidence {
+  policy: string;
+  source: PolicySource;
+  index: number;
+  sid?: string;
+  statement: StatementRef['statement'];
+}
+
+export function statementEvidence(ref: StatementRef): StatementEvidence {
+  return {
+    policy: describePolicySource(ref.source),
+    source: ref.source,
+    index: ref.index,
+    ...(ref.sid === undefined ? {} : { sid: ref.sid }),
+    statement: ref.statement,
+  };
+}
+
+function statementKey(ref: StatementRef): string {
+  return `${JSON.stringify(ref.source)}#${ref.index}`;
+}
+
+/** Distinct statements of some grants, in first-seen order. */
+export function distinctStatements(grants: readonly ActionGrant[]): StatementEvidence[] {
+  const seen = new Map<string, StatementEvidence>();
+  for (const g of grants) {
+    for (const ref of g.statements) {
+      const k = statementKey(ref);
+      if (!seen.has(k)) seen.set(k, statementEvidence(ref));
+    }
+  }
+  return [...seen.values()];
+}
+
+const MAX_LISTED_REPOSITORIES = 20;
+
+/** What a finding shows of an access summary: level, some repositories, and the granting statements. */
+export function accessEvidence(access: CodeCommitAccessSummary): Record<string, unknown> {
+  const allowed = access.repositories.flatMap((r) => r.grants.filter((g) => g.decision === 'allow'));
+  const undecided = access.repositories.flatMap((r) => r.grants.filter((g) => g.decision === 'unknown'));
+  return {
+    hasAccess: access.hasAccess,
+    level: access.level,
+    repositoryCount: access.repositories.length,
+    repositories: access.repositories.slice(0, MAX_LISTED_REPOSITORIES).map((r) => r.repositoryName),
+    grantedBy: distinctStatements(allowed),
+    ...(undecided.length > 0
+      ? {
+          undecided: undecided.map((g) => ({ action: g.action, reason: g.reason ?? null })),
+        }
+      : {}),
+  };
+}
+
+/** A short phrase of the policies that grant access, e.g. "managed policy X via group Devs". */
+export function describeGrantingPolicies(access: CodeCommitAccessSummary): string {
+  const allowed = access.repositories.flatMap((r) => r.grants.filter((g) => g.decision === 'allow'));
+  const policies = [...new Set(distinctStatements(allowed).map((s) => s.policy))];
+  if (policies.length === 0) return '';
+  const shown = policies.slice(0, 3).join(', ');
+  return policies.length > 3 ? `${shown} and ${policies.length - 3} more` : shown;
+}
+
+// --- Credentials and access -------------------------------------------------------------------------
+
+export interface CredentialState {
+  state: TriState;
+  /** Usable credentials found, e.g. "console password", "active access key AKIA…". */
+  usable: string[];
+  /** Phrases of credentials that were not collected, with why. */
+  unknown: string[];
+  gaps: DataGaps;
+}
+
+/** Whether an IAM user holds a credential that can reach CodeCommit (password, key, SSH key, Git credential). */
+export function credentialState(user: IamUserEvidence, run: SyncRunEvidence): CredentialState {
+  const c = user.credentials;
+  const usable: string[] = [];
+  const unknownSteps: { what: string; step: string }[] = [];
+  if (c.passwordEnabled === true) usable.push('console password');
+  else if (c.passwordEnabled === null)
+    unknownSteps.push({ what: 'console password', step: SYNC_STEPS.credentialReport });
+  if (c.accessKeys === null) unknownSteps.push({ what: 'access keys', step: SYNC_STEPS.credentialReport });
+  else
+    for (const k of c.accessKeys.filter((k) => k.active))
+      usable.push(k.id ? `active access key ${k.id}` : 'active access key');
+  if (c.sshPublicKeys === null) unknownSteps.push({ what: 'SSH public keys', step: SYNC_STEPS.sshKeys });
+  else for (const k of c.sshPublicKeys.filter((k) => k.active)) usable.push(`active SSH key ${k.id}`);
+  if (c.gitCredentials === null)
+    unknownSteps.push({ what: 'HTTPS Git credentials', step: SYNC_STEPS.gitCredentials });
+  else
+    for (const k of c.gitCredentials.filter((k) => k.active))
+      usable.push(`active HTTPS Git credential ${k.id}`);
+
+  const byStep = new Map<string, string[]>();
+  for (const u of unknownSteps) byStep.set(u.step, [...(byStep.get(u.step) ?? []), u.what]);
+  const unknown = [...byStep].map(([step, whats]) => `${whats.join(' and ')} (${describeGaps(run, [step])})`);
+  const gaps = gapsFor(run, [...byStep.keys()]);
+  return {
+    state: usable.length > 0 ? 'yes' : unknownSteps.length > 0 ? 'unknown' : 'no',
+    usable,
+    unknown,
+    gaps,
+  };
+}
+
+/** Why an access summary says 'unknown': undecided statements and gaps of the IAM sync. */
+export function accessUnknownReason(access: CodeCommitAccessSummary, run: SyncRunEvidence): string {
+  const reasons = [
+    ...new Set(
+      access.repositories.flatMap((r) =>
+        [...r.grants, ...r.defaultBranchBypass, ...(r.overrideApprovalRules ? [r.overrideApprovalRules] : [])]
+          .filter((g) => g.decision === 'unknown')
+          .map((g) => g.reason ?? `${g.action} undecided`),
+      ),
+    ),
+  ];
+  const steps = [SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles];
+  const gaps = gapsFor(run, steps);
+  const parts = reasons.slice(0, 3);
+  if (gaps.missingPermissions.length > 0 || gaps.failedSteps.length > 0) parts.push(describeGaps(run, steps));
+  return parts.length > 0 ? parts.join('; ') : 'the policy evaluation left it undecided';
+}
+
+export interface UserAccess {
+  /** Has CodeCommit access: some codecommit action allowed AND a usable credential. */
+  state: TriState;
+  /** For 'no' and 'unknown': why, as a clause ("holds no usable credential"). */
+  why: string;
+  credentials: CredentialState;
+  gaps: DataGaps;
+}
+
+export function userAccess(user: IamUserEvidence, run: SyncRunEvidence): UserAccess {
+  const credentials = credentialState(user, run);
+  const has = user.access.hasAccess;
+  const accessGaps =
+    has === 'unknown' ? gapsFor(run, [SYNC_STEPS.authorizationDetails, SYNC_STEPS.users]) : null;
+  const gaps = accessGaps ? mergeGaps(accessGaps, credentials.gaps) : credentials.gaps;
+  if (has === false) {
+    return { state: 'no', why: 'no IAM policy allows it any CodeCommit action', credentials, gaps };
+  }
+  if (credentials.state === 'no') {
+    return {
+      state: 'no',
+      why: 'it holds no usable credential (no console password, active access key, SSH key or HTTPS Git credential)',
+      credentials,
+      gaps,
+    };
+  }
+  if (has === true && credentials.state === 'yes') return { state: 'yes', why: '', credentials, gaps };
+  const why: string[] = [];
+  if (has === 'unknown')
+    why.push(`its CodeCommit permissions could not be decided (${accessUnknownReason(user.access, run)})`);
+  if (credentials.state === 'unknown')
+    why.push(
+      `it is not known whether it holds a usable credential: not collected: ${credentials.unknown.join('; ')}`,
+    );
+  return { state: 'unknown', why: why.join(', and '), credentials, gaps };
+}
+
+// --- People -----------------------------------------------------------------------------------------
+
+export type LinkMethod = 'explicit' | 'email_tag' | 'user_name';
+
+export interface PersonLink {
+  person: PersonEvidence | null;
+  method: LinkMethod | null;
+  /** The email the link points to (also when that email is not in the roster). */
+  email: string | null;
+  /** The tag that linked it, for `email_tag`. */
+  tag?: { key: string; value: string };
+}
+
+const norm = (s: string) => s.trim().toLowerCase();
+
+/**
+ * An IAM user's person: an explicit link first, else an `email` tag (key and address case-insensitive),
+ * else a user name equal to the email (case-insensitive).
+ */
+export function linkUserToPerson(user: IamUserEvidence, evidence: CheckEvidence): PersonLink {
+  const byEmail = new Map(evidence.people.map((p) => [norm(p.email), p]));
+  const explicit = evidence.identityLinks.filter((l) => l.iamUserArn === user.arn);
+  if (explicit.length > 0) {
+    // The API keys links by user ARN, so there is one; if several slipped in, prefer an offboarded
+    // person so that the check errs towards failing.
+    const people = explicit.map((l) => ({
+      email: l.personEmail,
+      person: byEmail.get(norm(l.personEmail)) ?? null,
+    }));
+    const chosen =
+      people.find((p) => p.person?.status === 'offboarded') ?? people.find((p) => p.person) ?? people[0]!;
+    return { person: chosen.person, method: 'explicit', email: chosen.email };
+  }
+  for (const [key, value] of Object.entries(user.tags)) {
+    if (norm(key) !== 'email') continue;
+    const person = byEmail.get(norm(value));
+    if (person) return { person, method: 'email_tag', email: person.email, tag: { key, value } };
+  }
+  const byName = byEmail.get(norm(user.userName));
+  if (byName) return { person: byName, method: 'user_name', email: byName.email };
+  return { person: null, method: null, email: null };
+}
+
+/** A person counts as offboarded from their offboarding date on (so a past run is judged as of its date). */
+export function isOffboarded(person: PersonEvidence, at: Date): boolean {
+  if (person.status !== 'offboarded') return false;
+  return person.offboardedAt === null || person.offboardedAt.getTime() <= at.getTime();
+}
+
+// --- Identity of pull-request actors -----------------------------------------------------------------
+
+export type ParsedPrincipal =
+  | { kind: 'user'; accountId: string; name: string }
+  | { kind: 'session'; accountId: string; roleName: string; name: string }
+  | { kind: 'federated'; accountId: string; name: string }
+  | { kind: 'role'; accountId: string; name: string }
+  | { kind: 'root'; accountId: string }
+  | { kind: 'other'; arn: string };
+
+export function parsePrincipalArn(arn: string): ParsedPrincipal {
+  const m = /^arn:[^:]+:(iam|sts)::([^:]*):(.+)$/.exec(arn);
+  if (!m) return { kind: 'other', arn };
+  const accountId = m[2]!;
+  const resource = m[3]!;
+  if (resource === 'root') return { kind: 'root', accountId };
+  const parts = resource.split('/');
+  const type = parts[0];
+  const last = parts[parts.length - 1] ?? '';
+  if (type === 'user' && parts.length >= 2) return { kind: 'user', accountId, name: last };
+  if (type === 'assumed-role' && parts.length >= 3)
+    return { kind: 'session', accountId, roleName: parts[1]!, name: last };
+  if (type === 'federated-user' && parts.length >= 2) return { kind: 'federated', accountId, name: last };
+  if (type === 'role' && parts.length >= 2) return { kind: 'role', accountId, name: last };
+  return { kind: 'other', arn };
+}
+
+/**
+ * Resolves principals to the person behind them. Two principals are one person when their keys
+ * intersect: the same IAM user; the same name across an IAM user, role sessions under any role and
+ * federated users (the console's switch-role and most SSO set the session name to the user name or
+ * email); or IAM users linked to the same roster person.
+ */
+export class IdentityResolver {
+  private readonly userLinks = new Map<string, string>();
+
+  constructor(evidence: CheckEvidence) {
+    for (const user of evidence.users) {
+      const link = linkUserToPerson(user, evidence);
+      if (link.email) {
+        this.userLinks.set(norm(user.arn), norm(link.email));
+        this.userLinks.set(`name:${norm(user.userName)}`, norm(link.email));
+      }
+    }
+  }
+
+  keys(arn: string): Set<string> {
+    const keys = new Set<string>([`arn:${norm(arn)}`]);
+    const p = parsePrincipalArn(arn);
+    const addName = (name: string) => {
+      const n = norm(name);
+      keys.add(`name:${n}`);
+      if (n.includes('@')) keys.add(`person:${n}`);
+      const linked = this.userLinks.get(`name:${n}`);
+      if (linked) keys.add(`person:${linked}`);
+    };
+    switch (p.kind) {
+      case 'user': {
+        addName(p.name);
+        const linked = this.userLinks.get(norm(arn));
+        if (linked) keys.add(`person:${linked}`);
+        break;
+      }
+      case 'session':
+      case 'federated':
+        addName(p.name);
+        break;
+      case 'root':
+        keys.add(`root:${p.accountId}`);
+        break;
+      case 'role':
+      case 'other':
+        break;
+    }
+    return keys;
+  }
+
+  samePerson(a: string, b: string): boolean {
+    const ka = this.keys(a);
+    for (const k of this.keys(b)) if (ka.has(k)) return true;
+    return false;
+  }
+}

@@ -1,0 +1,60 @@
+import type { CheckEvidence } from './evidence.js';
+
+export type CheckId =
+  | 'codecommit-offboarded-user-access'
+  | 'codecommit-user-mfa'
+  | 'codecommit-branch-protection-admins'
+  | 'codecommit-peer-review';
+
+export type FindingStatus = 'pass' | 'fail' | 'unknown' | 'not_applicable';
+
+/**
+ * `account` is used for a gap that concerns the whole account (an inventory step that failed), so
+ * that a check that must prove an absence cannot pass on missing data.
+ */
+export type ResourceType = 'iam_user' | 'iam_role' | 'root' | 'repository' | 'principal' | 'account';
+
+export interface Finding {
+  resourceType: ResourceType;
+  /** ARN, or the repository name for repositories. */
+  resourceId: string;
+  resourceName: string;
+  status: FindingStatus;
+  /** One human sentence. */
+  reason: string;
+  /** The evidence that decided the status (statements, approvals, credential-report row, link…); plain JSON. */
+  evidence: Record<string, unknown>;
+}
+
+export interface CheckResult {
+  checkId: CheckId;
+  status: FindingStatus;
+  counts: Record<FindingStatus, number>;
+  findings: Finding[];
+}
+
+export interface CheckDefinition {
+  id: CheckId;
+  title: string;
+  description: string;
+  controls: { soc2: string[]; iso27001: string[] };
+  howToFix: string;
+  evaluate: (evidence: CheckEvidence) => CheckResult;
+}
+
+/**
+ * A check fails if any finding fails; else it is unknown if any is unknown; else it passes; it is not
+ * applicable when there is nothing to judge (no findings, or only not-applicable ones).
+ */
+export function aggregateStatus(findings: readonly Pick<Finding, 'status'>[]): FindingStatus {
+  if (findings.some((f) => f.status === 'fail')) return 'fail';
+  if (findings.some((f) => f.status === 'unknown')) return 'unknown';
+  if (findings.some((f) => f.status === 'pass')) return 'pass';
+  return 'not_applicable';
+}
+
+export function buildCheckResult(checkId: CheckId, findings: Finding[]): CheckResult {
+  const counts: Record<FindingStatus, number> = { pass: 0, fail: 0, unknown: 0, not_applicable: 0 };
+  for (const f of findings) counts[f.status] += 1;
+  return { checkId, status: aggregateStatus(findings), counts, findings };
+}
