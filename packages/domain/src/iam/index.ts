@@ -1,1 +1,17 @@
+/** IAM policy evaluation: the project's own evaluator and the CodeCommit access analysis built on it. */
+
+export { analyzeCodeCommitAccess, buildCodeCommitRequest, grantOf } from './codecommit-access.js';
+export {
+  CODECOMMIT_ACTIONS,
+  codeCommitActionInfo,
+  DEFAULT_BRANCH_BYPASS_ACTIONS,
+  OVERRIDE_APPROVAL_RULES_ACTION,
+} from './codecommit-actions.js';
+export {
+  describeStatementRef,
+  evaluatePolicies,
+  evaluatePrincipal,
+  explainDecision,
+  principalRequestContext,
+} from './evaluate.js';
 export type * from './types.js';

@@ -53,6 +53,18 @@ export interface RequestContext {
   resource: string;
   /** Condition keys (`aws:username`, `codecommit:References`, …). Key names are case-insensitive. */
   context?: Record<string, ContextValue | undefined>;
+  /**
+   * How to read a condition key that `context` does not hold. `'absent'` (the default): the request does
+   * not carry it, as AWS evaluates a real request. `'unknown'`: the request might carry it with any value
+   * (an analysis of what a principal could do), so a condition on such a key, or a policy variable naming
+   * it, is undecided, unless `knownAbsentKeys` lists the key.
+   */
+  missingKeys?: 'absent' | 'unknown';
+  /**
+   * With `missingKeys: 'unknown'`: keys known not to be in the request (case-insensitive). An entry ending
+   * in `*` covers every key with that prefix, e.g. `aws:PrincipalTag/*` when all the principal's tags are known.
+   */
+  knownAbsentKeys?: string[];
 }
 
 export type Decision = 'allow' | 'explicit_deny' | 'implicit_deny' | 'unknown';
@@ -65,6 +77,17 @@ export interface EvaluationResult {
   deniedBy: StatementRef[];
   /** Statements whose outcome could not be decided (unknown operator, unsupported key), with why. */
   undecided: { ref: StatementRef; reason: string }[];
+  /**
+   * Set by `evaluatePrincipal` when a permissions boundary applies: the boundary's own decision, so an
+   * explanation can say whether the identity policies or the boundary decided.
+   */
+  permissionsBoundaryDecision?: Decision;
+}
+
+/** An `EvaluationResult` with the request as evaluated (defaults filled in) and a one-line explanation. */
+export interface DecisionExplanation extends EvaluationResult {
+  request: RequestContext;
+  summary: string;
 }
 
 /** The policies that apply to a principal's own requests. */
@@ -76,6 +99,10 @@ export interface PrincipalPolicies {
   policies: NamedPolicy[];
   /** Permissions boundary, if one is set: the effective permission is the intersection. */
   permissionsBoundary?: NamedPolicy | null;
+  /** The unique id (`AIDA…` for users; `AROA…:session` for role sessions), if known: `aws:userid`. */
+  userId?: string;
+  /** The principal's tags, if known: `aws:PrincipalTag/<key>`. When given, a tag not listed is known absent. */
+  tags?: Record<string, string>;
 }
 
 /** A repository as the access analysis needs it. */
@@ -83,6 +110,8 @@ export interface RepositoryRef {
   name: string;
   arn: string;
   defaultBranch: string | null;
+  /** The repository's tags, if known: `aws:ResourceTag/<key>`. When given, a tag not listed is known absent. */
+  tags?: Record<string, string>;
 }
 
 export type AccessLevel = 'none' | 'read' | 'write' | 'admin';
@@ -119,4 +148,17 @@ export interface CodeCommitAccessSummary {
   /** The highest level over all repositories. */
   level: AccessLevel;
   repositories: RepositoryAccess[];
+}
+
+/** How much a CodeCommit action lets a principal do to a repository. */
+export type CodeCommitActionCategory = 'read' | 'write' | 'admin';
+
+export interface CodeCommitActionInfo {
+  /** `codecommit:GitPush`. */
+  action: string;
+  category: CodeCommitActionCategory;
+  /** `'repository'` when the action is authorized against a repository ARN; `'none'` when only `*` applies. */
+  resourceType: 'repository' | 'none';
+  /** The action accepts the `codecommit:References` condition key (it touches a branch). */
+  supportsReferences: boolean;
 }

@@ -1,0 +1,135 @@
+/**
+ * Effective CodeCommit access of a principal: per repository, every catalogued action its policies
+ * allow (or might allow), the resulting level, and whether it can change the default branch without a
+ * pull request or override approval rules (DESIGN: "Has CodeCommit access", checks 1–3).
+ */
+import {
+  CODECOMMIT_ACTIONS,
+  DEFAULT_BRANCH_BYPASS_ACTIONS,
+  OVERRIDE_APPROVAL_RULES_ACTION,
+} from './codecommit-actions.js';
+import { evaluatePrincipal } from './evaluate.js';
+import type {
+  AccessLevel,
+  ActionGrant,
+  CodeCommitAccessSummary,
+  ContextValue,
+  EvaluationResult,
+  PrincipalPolicies,
+  RepositoryAccess,
+  RepositoryRef,
+  RequestContext,
+} from './types.js';
+
+const LEVEL_ORDER: AccessLevel[] = ['none', 'read', 'write', 'admin'];
+
+function higherLevel(a: AccessLevel, b: AccessLevel): AccessLevel {
+  return LEVEL_ORDER.indexOf(a) >= LEVEL_ORDER.indexOf(b) ? a : b;
+}
+
+// Only these CodeCommit actions carry tags in the request (aws:RequestTag/*, aws:TagKeys).
+const TAGGING_ACTIONS = new Set([
+  'codecommit:tagresource',
+  'codecommit:untagresource',
+  'codecommit:createrepository',
+]);
+
+/**
+ * The request an analysis evaluates for `action` on `repository`. Keys the analysis cannot know (the
+ * caller's IP, MFA, time, …) are left unknown, so a condition on them makes the answer `unknown` rather
+ * than a guess; keys it knows are set: `aws:RequestedRegion` and `aws:ResourceAccount` from the ARN,
+ * `aws:ResourceTag/*` when the repository's tags are given, and `codecommit:References` when `references`
+ * is given. Without `references` the key is absent: the request touches no particular branch, which is
+ * how AWS's "protect a branch" policy (`Null: {codecommit:References: false}`) leaves other pushes alone.
+ * Principal keys (`aws:username`, …) are added by `evaluatePrincipal`.
+ */
+export function buildCodeCommitRequest(
+  repository: RepositoryRef,
+  action: string,
+  options: { references?: string[] } = {},
+): RequestContext {
+  const parts = repository.arn.split(':');
+  const context: Record<string, ContextValue> = {};
+  if (parts[3]) context['aws:RequestedRegion'] = parts[3];
+  if (parts[4]) context['aws:ResourceAccount'] = parts[4];
+  for (const [key, value] of Object.entries(repository.tags ?? {})) context[`aws:ResourceTag/${key}`] = value;
+  const knownAbsentKeys: string[] = [];
+  if (options.references) context['codecommit:References'] = options.references;
+  else knownAbsentKeys.push('codecommit:References');
+  if (repository.tags) knownAbsentKeys.push('aws:ResourceTag/*');
+  if (!TAGGING_ACTIONS.has(action.toLowerCase())) knownAbsentKeys.push('aws:RequestTag/*', 'aws:TagKeys');
+  return { action, resource: repository.arn, context, missingKeys: 'unknown', knownAbsentKeys };
+}
+
+/** A grant for an allowed or undecided result; `null` when the action is denied. */
+export function grantOf(action: string, result: EvaluationResult): ActionGrant | null {
+  if (result.decision === 'allow') return { action, decision: 'allow', statements: result.allowedBy };
+  if (result.decision !== 'unknown') return null;
+  return {
+    action,
+    decision: 'unknown',
+    statements: [...result.allowedBy, ...result.undecided.map(({ ref }) => ref)],
+    reason: result.undecided.map(({ reason }) => reason).join('; '),
+  };
+}
+
+function analyzeRepository(principal: PrincipalPolicies, repository: RepositoryRef): RepositoryAccess {
+  const grants: ActionGrant[] = [];
+  let level: AccessLevel = 'none';
+  for (const info of CODECOMMIT_ACTIONS) {
+    // Actions without a repository resource (ListRepositories, approval rule templates) say nothing
+    // about access to this repository.
+    if (info.resourceType !== 'repository') continue;
+    const grant = grantOf(
+      info.action,
+      evaluatePrincipal(principal, buildCodeCommitRequest(repository, info.action)),
+    );
+    if (!grant) continue;
+    grants.push(grant);
+    if (grant.decision === 'allow') level = higherLevel(level, info.category);
+  }
+
+  const defaultBranchBypass: ActionGrant[] = [];
+  if (repository.defaultBranch) {
+    const references = [`refs/heads/${repository.defaultBranch}`];
+    for (const action of DEFAULT_BRANCH_BYPASS_ACTIONS) {
+      const request = buildCodeCommitRequest(repository, action, { references });
+      const grant = grantOf(action, evaluatePrincipal(principal, request));
+      if (grant) defaultBranchBypass.push(grant);
+    }
+  }
+
+  return {
+    repositoryName: repository.name,
+    repositoryArn: repository.arn,
+    level,
+    grants,
+    defaultBranchBypass,
+    overrideApprovalRules: grants.find((grant) => grant.action === OVERRIDE_APPROVAL_RULES_ACTION) ?? null,
+  };
+}
+
+/**
+ * What a principal may do in each repository. `hasAccess` is true when some catalogued action is allowed
+ * on some repository, `'unknown'` when some is only undecided. Undecided actions are reported as grants
+ * with decision `'unknown'` but do not raise the level.
+ */
+export function analyzeCodeCommitAccess(
+  principal: PrincipalPolicies,
+  repositories: RepositoryRef[],
+): CodeCommitAccessSummary {
+  const analyzed = repositories.map((repository) => analyzeRepository(principal, repository));
+  const grants = analyzed.flatMap((repository) => repository.grants);
+  const hasAccess = grants.some((grant) => grant.decision === 'allow')
+    ? true
+    : grants.length > 0
+      ? ('unknown' as const)
+      : false;
+  return {
+    principalArn: principal.arn,
+    principalType: principal.type,
+    hasAccess,
+    level: analyzed.reduce<AccessLevel>((level, repository) => higherLevel(level, repository.level), 'none'),
+    repositories: analyzed,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * Matching of a statement's Action/NotAction and Resource/NotResource against a request.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+ */
+import type { RequestValues } from './request-context.js';
+import { type PolicyStringToken, parsePolicyString, resolveTokens, tokensToRegex } from './variables.js';
+
+/** A three-valued answer: `unknown` carries why it could not be decided. */
+export type Outcome = true | false | { unknown: string };
+
+export function isUnknown(outcome: Outcome): outcome is { unknown: string } {
+  return typeof outcome === 'object';
+}
+
+const ALL_WILDCARDS = /^\*+$/;
+const WHITESPACE = /\s/;
+
+/**
+ * `service:Action` patterns: the service prefix is compared literally, the action name with `*` and `?`,
+ * both case-insensitively ("Action names are not case-sensitive"). `*` alone matches every action.
+ */
+export function actionMatchesPattern(pattern: string, action: string): boolean {
+  if (ALL_WILDCARDS.test(pattern)) return true;
+  const patternColon = pattern.indexOf(':');
+  const actionColon = action.indexOf(':');
+  if (patternColon === -1 || actionColon === -1) return false;
+  if (pattern.slice(0, patternColon).toLowerCase() !== action.slice(0, actionColon).toLowerCase())
+    return false;
+  const patternName = pattern.slice(patternColon + 1);
+  if (patternName.length === 0 || WHITESPACE.test(patternName)) return false;
+  const tokens = parsePolicyString(patternName).map((token) =>
+    // Actions have no variables: a `${...}` in an action is plain text.
+    token.kind === 'variable' ? { kind: 'literal' as const, text: `\${${token.name}}` } : token,
+  );
+  return tokensToRegex(tokens, { wildcards: true, ignoreCase: true }).test(action.slice(actionColon + 1));
+}
+
+/** Statement-level Action/NotAction: `NotAction` matches every action none of its patterns match. */
+export function actionElementMatches(patterns: string[], negated: boolean, action: string): boolean {
+  const matchesAny = patterns.some((pattern) => actionMatchesPattern(pattern, action));
+  return negated ? !matchesAny : matchesAny;
+}
+
+type ResourceMatch = Outcome | 'missing_variable';
+
+function splitIntoArnSegments(tokens: readonly PolicyStringToken[]): PolicyStringToken[][] {
+  const segments: PolicyStringToken[][] = [[]];
+  for (const token of tokens) {
+    const current = () => segments[segments.length - 1]!;
+    if (token.kind !== 'literal' || segments.length === 6) {
+      current().push(token);
+      continue;
+    }
+    const parts = token.text.split(':');
+    parts.forEach((part, index) => {
+      if (index > 0) {
+        // The sixth segment (the resource) keeps any further colons: `arn:…:function:name:alias`.
+        if (segments.length === 6) current().push({ kind: 'literal', text: ':' });
+        else segments.push([]);
+      }
+      if (part) current().push({ kind: 'literal', text: part });
+    });
+  }
+  return segments;
+}
+
+/**
+ * iam-simulate (and AWS's "Incorrect wildcard usage" note in
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html) take the resource type, the part
+ * of the resource segment up to the first `/` or `:`, literally: a wildcard there matches only itself.
+ */
+function literalizeResourceType(tokens: PolicyStringToken[]): PolicyStringToken[] {
+  let separatorAt = -1;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index]!;
+    if (token.kind === 'variable') return tokens;
+    if (token.kind === 'literal' && /[/:]/.test(token.text)) {
+      separatorAt = index;
+      break;
+    }
+  }
+  if (separatorAt === -1) return tokens;
+  return tokens.map((token, index) =>
+    index < separatorAt && token.kind !== 'literal' && token.kind !== 'variable'
+      ? { kind: 'literal', text: token.kind === 'any' ? '*' : '?' }
+      : token,
+  );
+}
+
+function segmentMatches(
+  tokens: readonly PolicyStringToken[],
+  value: string,
+  ignoreCase: boolean,
+  request: RequestValues,
+): ResourceMatch {
+  const resolution = resolveTokens(tokens, request);
+  if (resolution.status === 'missing') return 'missing_variable';
+  if (resolution.status === 'unknown')
+    return { unknown: `policy variable \${${resolution.variable}} may be set` };
+  return tokensToRegex(resolution.tokens, { wildcards: true, ignoreCase }).test(value);
+}
+
+/**
+ * One Resource pattern against the request's resource. ARNs are matched segment by segment (a wildcard
+ * does not cross the colons between partition, service, region and account); a pattern with fewer than
+ * six segments is padded with `*`, as IAM does for identity policies. Partition, service, region and
+ * account compare case-insensitively (AWS-defined identifiers); the resource segment case-sensitively
+ * ("In the Resource element, the IAM user name is case sensitive").
+ */
+export function resourceMatchesPattern(
+  pattern: string,
+  resource: string,
+  request: RequestValues,
+): ResourceMatch {
+  if (ALL_WILDCARDS.test(pattern)) return true;
+  const tokens = parsePolicyString(pattern);
+  if (!pattern.startsWith('arn:')) return segmentMatches(tokens, resource, false, request);
+  const segments = splitIntoArnSegments(tokens);
+  while (segments.length < 6) segments.push([{ kind: 'any' }]);
+  const requestParts = resource.split(':');
+  if (requestParts.length < 6) return false;
+  const requestSegments = [...requestParts.slice(0, 5), requestParts.slice(5).join(':')];
+  let unknown: { unknown: string } | undefined;
+  for (let index = 0; index < 6; index++) {
+    let segment = segments[index]!;
+    if (index === 5 && !isS3BucketPattern(segments)) segment = literalizeResourceType(segment);
+    const result = segmentMatches(segment, requestSegments[index]!, index < 5, request);
+    if (result === false || result === 'missing_variable') return result;
+    if (isUnknownMatch(result)) unknown ??= result;
+  }
+  return unknown ?? true;
+}
+
+function isUnknownMatch(result: ResourceMatch): result is { unknown: string } {
+  return typeof result === 'object';
+}
+
+// S3 bucket and object ARNs (`arn:aws:s3:::bucket/key`) have no resource type before the first `/`.
+function isS3BucketPattern(segments: PolicyStringToken[][]): boolean {
+  const text = (segment: PolicyStringToken[] | undefined) =>
+    segment?.map((token) => (token.kind === 'literal' ? token.text : '\u0000')).join('');
+  return text(segments[2]) === 's3' && text(segments[3]) === '' && text(segments[4]) === '';
+}
+
+/**
+ * Statement-level Resource/NotResource. A pattern whose variable has no value never matches (AWS:
+ * "If there is no value... the policy does not match"); for NotResource that pattern still counts as
+ * possibly naming the resource, so the statement does not apply, as iam-simulate does.
+ */
+export function resourceElementMatches(
+  patterns: string[],
+  negated: boolean,
+  resource: string,
+  request: RequestValues,
+): Outcome {
+  let unknown: { unknown: string } | undefined;
+  for (const pattern of patterns) {
+    const result = resourceMatchesPattern(pattern, resource, request);
+    if (result === true) return !negated;
+    if (result === 'missing_variable') {
+      if (negated) return false;
+      continue;
+    }
+    if (isUnknownMatch(result)) unknown ??= result;
+  }
+  if (unknown) return unknown;
+  return negated;
+}
