@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -40,4 +40,15 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Ky
 /** Serialises a value for a jsonb column (pg would send JS arrays as Postgres arrays otherwise). */
 export function json(value: unknown): string {
   return JSON.stringify(value ?? null);
+}
+
+/** Resolves once Postgres answers, or rejects with a message naming DATABASE_URL (never its password). */
+export async function assertDatabaseReachable(db: Kysely<Database>): Promise<void> {
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    throw new Error(
+      `DATABASE_URL: cannot reach Postgres: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }

@@ -1,0 +1,6 @@
+/** The job catalog, producers, the sync-run flow and the worker factory shared by every app. */
+export * from './catalog.js';
+export { RedisEnv } from './env.js';
+export * from './producers.js';
+export { assertRedisReachable, createRedisConnection } from './redis.js';
+export * from './worker.js';

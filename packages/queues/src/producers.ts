@@ -1,0 +1,130 @@
+import { FlowProducer, type Job, type JobNode, type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOBS, type JobName, type JobPayload, jobIds, QUEUES, type QueueName } from './catalog.js';
+
+/**
+ * Options every job gets unless it says otherwise: retried with exponential backoff (AWS throttling
+ * and restarts are transient), and finished jobs kept for a bounded time and number so Redis does not
+ * grow without end (BullMQ keeps them forever by default).
+ */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+};
+
+export class InvalidJobPayloadError extends Error {
+  override name = 'InvalidJobPayloadError';
+  constructor(
+    readonly jobName: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super(
+      `invalid payload for job ${jobName}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+}
+
+/** Validates a payload against its job's schema; throws InvalidJobPayloadError naming each bad field. */
+export function parseJobPayload<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
+  const spec = JOBS[name];
+  if (!spec) throw new InvalidJobPayloadError(String(name), [{ path: '', message: 'unknown job name' }]);
+  const result = spec.payload.safeParse(payload);
+  if (!result.success) {
+    throw new InvalidJobPayloadError(
+      name,
+      result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  return result.data as JobPayload<N>;
+}
+
+export type Queues = Record<QueueName, Queue>;
+
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const make = (name: QueueName) =>
+    new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  return {
+    'repo-sync': make(QUEUES.repoSync),
+    'iam-sync': make(QUEUES.iamSync),
+    checks: make(QUEUES.checks),
+  };
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+}
+
+/** Adds a job after validating its payload; the job goes to the queue the catalog assigns it. */
+export async function enqueue<N extends JobName>(
+  queues: Queues,
+  name: N,
+  payload: JobPayload<N>,
+  options: JobsOptions = {},
+): Promise<Job> {
+  const data = parseJobPayload(name, payload);
+  return queues[JOBS[name].queue].add(name, data, options);
+}
+
+export function createFlowProducer(connection: Redis, prefix: string): FlowProducer {
+  return new FlowProducer({ connection, prefix });
+}
+
+/**
+ * A sync run as a BullMQ flow: `evaluate-checks` (queue checks) is the parent of `sync-repositories`
+ * and `sync-iam`. A child that fails for good is recorded as an ignored dependency instead of
+ * blocking the parent, so the evaluator still runs and records a partial run honestly
+ * (`job.getIgnoredChildrenFailures()` tells it which). Job ids derive from the run: adding the same
+ * run twice adds nothing.
+ */
+export async function addSyncRunFlow(
+  flow: FlowProducer,
+  run: { connectionId: string; runId: number },
+  overrides: { childOptions?: JobsOptions } = {},
+): Promise<JobNode> {
+  const data = parseJobPayload('sync-repositories', run);
+  const evaluate = parseJobPayload('evaluate-checks', { ...data, trigger: 'sync' });
+  const child = { ...DEFAULT_JOB_OPTIONS, ...overrides.childOptions, ignoreDependencyOnFailure: true };
+  return flow.add({
+    name: 'evaluate-checks',
+    queueName: QUEUES.checks,
+    data: evaluate,
+    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.evaluate(run.runId) },
+    children: [
+      {
+        name: 'sync-repositories',
+        queueName: QUEUES.repoSync,
+        data,
+        opts: { ...child, jobId: jobIds.syncRepositories(run.runId) },
+      },
+      {
+        name: 'sync-iam',
+        queueName: QUEUES.iamSync,
+        data,
+        opts: { ...child, jobId: jobIds.syncIam(run.runId) },
+      },
+    ],
+  });
+}
+
+/**
+ * The per-connection periodic sync: one BullMQ job scheduler per connection (upserting replaces its
+ * interval), producing `start-scheduled-sync` jobs.
+ */
+export async function upsertSyncSchedule(
+  queues: Queues,
+  connectionId: string,
+  everyMinutes: number,
+): Promise<void> {
+  const data = parseJobPayload('start-scheduled-sync', { connectionId });
+  await queues.checks.upsertJobScheduler(
+    jobIds.scheduler(connectionId),
+    { every: everyMinutes * 60_000 },
+    { name: 'start-scheduled-sync', data, opts: { ...DEFAULT_JOB_OPTIONS, attempts: 3 } },
+  );
+}
+
+export async function removeSyncSchedule(queues: Queues, connectionId: string): Promise<boolean> {
+  return queues.checks.removeJobScheduler(jobIds.scheduler(connectionId));
+}
