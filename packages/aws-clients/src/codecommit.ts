@@ -1,0 +1,269 @@
+/**
+ * CodeCommit readers for the repository sync. Paginated operations are async iterators over items;
+ * the rest are thin typed wrappers. All throw `AwsError`.
+ * API reference: https://docs.aws.amazon.com/codecommit/latest/APIReference/API_Operations.html
+ */
+
+import {
+  type Approval,
+  type ApprovalRuleTemplate,
+  BatchGetRepositoriesCommand,
+  type BatchGetRepositoriesError,
+  type BranchInfo,
+  type CodeCommitClient,
+  DescribePullRequestEventsCommand,
+  EvaluatePullRequestApprovalRulesCommand,
+  type Evaluation,
+  GetApprovalRuleTemplateCommand,
+  GetBranchCommand,
+  GetPullRequestApprovalStatesCommand,
+  GetPullRequestCommand,
+  GetPullRequestOverrideStateCommand,
+  ListApprovalRuleTemplatesCommand,
+  ListAssociatedApprovalRuleTemplatesForRepositoryCommand,
+  ListBranchesCommand,
+  ListPullRequestsCommand,
+  ListRepositoriesCommand,
+  type PullRequest,
+  type PullRequestEvent,
+  type PullRequestEventType,
+  type PullRequestStatusEnum,
+  type RepositoryMetadata,
+  type RepositoryNameIdPair,
+} from '@aws-sdk/client-codecommit';
+import { callAws, paginateItems } from './paginate.js';
+
+export type {
+  Approval,
+  ApprovalRuleTemplate,
+  BranchInfo,
+  Evaluation,
+  PullRequest,
+  PullRequestEvent,
+  RepositoryMetadata,
+  RepositoryNameIdPair,
+};
+
+/** BatchGetRepositories accepts at most 25 names per call. */
+export const BATCH_GET_REPOSITORIES_MAX = 25;
+
+export function listRepositories(client: CodeCommitClient): AsyncGenerator<RepositoryNameIdPair> {
+  const op = 'codecommit:ListRepositories';
+  return paginateItems(
+    op,
+    (nextToken) =>
+      callAws(client, op, () =>
+        client.send(new ListRepositoriesCommand({ nextToken, sortBy: 'repositoryName', order: 'ascending' })),
+      ),
+    (page) => page.nextToken,
+    (page) => page.repositories,
+  );
+}
+
+export function listBranches(client: CodeCommitClient, repositoryName: string): AsyncGenerator<string> {
+  const op = 'codecommit:ListBranches';
+  return paginateItems(
+    op,
+    (nextToken) =>
+      callAws(client, op, () => client.send(new ListBranchesCommand({ repositoryName, nextToken }))),
+    (page) => page.nextToken,
+    (page) => page.branches,
+  );
+}
+
+/** Pull request ids of one status; without `status`, OPEN then CLOSED (AWS lists all statuses otherwise). */
+export async function* listPullRequests(
+  client: CodeCommitClient,
+  repositoryName: string,
+  options: { status?: PullRequestStatusEnum; authorArn?: string; pageSize?: number } = {},
+): AsyncGenerator<{ pullRequestId: string; status: PullRequestStatusEnum }> {
+  const op = 'codecommit:ListPullRequests';
+  const statuses: PullRequestStatusEnum[] = options.status ? [options.status] : ['OPEN', 'CLOSED'];
+  for (const status of statuses) {
+    const ids = paginateItems(
+      op,
+      (nextToken) =>
+        callAws(client, op, () =>
+          client.send(
+            new ListPullRequestsCommand({
+              repositoryName,
+              pullRequestStatus: status,
+              nextToken,
+              maxResults: options.pageSize ?? 100,
+              ...(options.authorArn ? { authorArn: options.authorArn } : {}),
+            }),
+          ),
+        ),
+      (page) => page.nextToken,
+      (page) => page.pullRequestIds,
+    );
+    for await (const pullRequestId of ids) yield { pullRequestId, status };
+  }
+}
+
+export function listApprovalRuleTemplates(client: CodeCommitClient): AsyncGenerator<string> {
+  const op = 'codecommit:ListApprovalRuleTemplates';
+  return paginateItems(
+    op,
+    (nextToken) =>
+      callAws(client, op, () =>
+        client.send(new ListApprovalRuleTemplatesCommand({ nextToken, maxResults: 100 })),
+      ),
+    (page) => page.nextToken,
+    (page) => page.approvalRuleTemplateNames,
+  );
+}
+
+export function listAssociatedApprovalRuleTemplatesForRepository(
+  client: CodeCommitClient,
+  repositoryName: string,
+): AsyncGenerator<string> {
+  const op = 'codecommit:ListAssociatedApprovalRuleTemplatesForRepository';
+  return paginateItems(
+    op,
+    (nextToken) =>
+      callAws(client, op, () =>
+        client.send(
+          new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({
+            repositoryName,
+            nextToken,
+            maxResults: 100,
+          }),
+        ),
+      ),
+    (page) => page.nextToken,
+    (page) => page.approvalRuleTemplateNames,
+  );
+}
+
+export function describePullRequestEvents(
+  client: CodeCommitClient,
+  pullRequestId: string,
+  options: { eventType?: PullRequestEventType; actorArn?: string } = {},
+): AsyncGenerator<PullRequestEvent> {
+  const op = 'codecommit:DescribePullRequestEvents';
+  return paginateItems(
+    op,
+    (nextToken) =>
+      callAws(client, op, () =>
+        client.send(
+          new DescribePullRequestEventsCommand({
+            pullRequestId,
+            nextToken,
+            maxResults: 100,
+            ...(options.eventType ? { pullRequestEventType: options.eventType } : {}),
+            ...(options.actorArn ? { actorArn: options.actorArn } : {}),
+          }),
+        ),
+      ),
+    (page) => page.nextToken,
+    (page) => page.pullRequestEvents,
+  );
+}
+
+export interface BatchGetRepositoriesResult {
+  repositories: RepositoryMetadata[];
+  /** Names AWS reports as missing (deleted between list and get). */
+  notFound: string[];
+  errors: BatchGetRepositoriesError[];
+}
+
+/** Any number of names, fetched 25 at a time; the results are merged. */
+export async function batchGetRepositories(
+  client: CodeCommitClient,
+  repositoryNames: readonly string[],
+): Promise<BatchGetRepositoriesResult> {
+  const op = 'codecommit:BatchGetRepositories';
+  const result: BatchGetRepositoriesResult = { repositories: [], notFound: [], errors: [] };
+  for (let i = 0; i < repositoryNames.length; i += BATCH_GET_REPOSITORIES_MAX) {
+    const chunk = repositoryNames.slice(i, i + BATCH_GET_REPOSITORIES_MAX);
+    const out = await callAws(client, op, () =>
+      client.send(new BatchGetRepositoriesCommand({ repositoryNames: chunk })),
+    );
+    result.repositories.push(...(out.repositories ?? []));
+    result.notFound.push(...(out.repositoriesNotFound ?? []));
+    result.errors.push(...(out.errors ?? []));
+  }
+  return result;
+}
+
+export async function getBranch(
+  client: CodeCommitClient,
+  repositoryName: string,
+  branchName: string,
+): Promise<BranchInfo> {
+  const op = 'codecommit:GetBranch';
+  const out = await callAws(client, op, () =>
+    client.send(new GetBranchCommand({ repositoryName, branchName })),
+  );
+  return out.branch ?? { branchName };
+}
+
+export async function getPullRequest(client: CodeCommitClient, pullRequestId: string): Promise<PullRequest> {
+  const op = 'codecommit:GetPullRequest';
+  const out = await callAws(client, op, () => client.send(new GetPullRequestCommand({ pullRequestId })));
+  if (!out.pullRequest) throw new Error(`${op}: no pullRequest in the response for ${pullRequestId}`);
+  return out.pullRequest;
+}
+
+export async function getPullRequestApprovalStates(
+  client: CodeCommitClient,
+  pullRequestId: string,
+  revisionId: string,
+): Promise<Approval[]> {
+  const op = 'codecommit:GetPullRequestApprovalStates';
+  const out = await callAws(client, op, () =>
+    client.send(new GetPullRequestApprovalStatesCommand({ pullRequestId, revisionId })),
+  );
+  return out.approvals ?? [];
+}
+
+export async function evaluatePullRequestApprovalRules(
+  client: CodeCommitClient,
+  pullRequestId: string,
+  revisionId: string,
+): Promise<Evaluation> {
+  const op = 'codecommit:EvaluatePullRequestApprovalRules';
+  const out = await callAws(client, op, () =>
+    client.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId, revisionId })),
+  );
+  return out.evaluation ?? {};
+}
+
+export async function getPullRequestOverrideState(
+  client: CodeCommitClient,
+  pullRequestId: string,
+  revisionId: string,
+): Promise<{ overridden: boolean; overrider: string | undefined }> {
+  const op = 'codecommit:GetPullRequestOverrideState';
+  const out = await callAws(client, op, () =>
+    client.send(new GetPullRequestOverrideStateCommand({ pullRequestId, revisionId })),
+  );
+  return { overridden: out.overridden === true, overrider: out.overrider };
+}
+
+export interface ApprovalRuleTemplateWithContent extends ApprovalRuleTemplate {
+  /** `approvalRuleTemplateContent` parsed (a JSON document: Version, DestinationReferences, Statements). */
+  content: unknown;
+}
+
+export async function getApprovalRuleTemplate(
+  client: CodeCommitClient,
+  approvalRuleTemplateName: string,
+): Promise<ApprovalRuleTemplateWithContent> {
+  const op = 'codecommit:GetApprovalRuleTemplate';
+  const out = await callAws(client, op, () =>
+    client.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName })),
+  );
+  const template = out.approvalRuleTemplate ?? { approvalRuleTemplateName };
+  let content: unknown = null;
+  if (template.approvalRuleTemplateContent) {
+    try {
+      content = JSON.parse(template.approvalRuleTemplateContent);
+    } catch {
+      // Kept as null: the raw text stays in approvalRuleTemplateContent for the evidence.
+      content = null;
+    }
+  }
+  return { ...template, content };
+}

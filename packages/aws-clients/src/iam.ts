@@ -1,0 +1,448 @@
+/**
+ * IAM readers for the IAM sync. IAM pages with `Marker`/`IsTruncated` and returns policy documents
+ * URL-encoded (RFC 3986) in GetPolicyVersion, Get{User,Group,Role}Policy and
+ * GetAccountAuthorizationDetails: https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicyVersion.html
+ * All functions throw `AwsError`.
+ */
+
+import {
+  type AttachedPolicy,
+  type EntityType,
+  GetAccountAuthorizationDetailsCommand,
+  GetGroupPolicyCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  type Group,
+  type GroupDetail,
+  type IAMClient,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSSHPublicKeysCommand,
+  ListUserPoliciesCommand,
+  ListUsersCommand,
+  ListUserTagsCommand,
+  type ManagedPolicyDetail,
+  type Policy,
+  type PolicyDetail,
+  type PolicyVersion,
+  type Role,
+  type RoleDetail,
+  type ServiceSpecificCredentialMetadata,
+  type SSHPublicKeyMetadata,
+  type Tag,
+  type User,
+  type UserDetail,
+} from '@aws-sdk/client-iam';
+import { callAws, iamMarker, paginateItems, paginatePages } from './paginate.js';
+
+export type {
+  AttachedPolicy,
+  Group,
+  GroupDetail,
+  ManagedPolicyDetail,
+  Policy,
+  PolicyDetail,
+  PolicyVersion,
+  Role,
+  RoleDetail,
+  ServiceSpecificCredentialMetadata,
+  SSHPublicKeyMetadata,
+  Tag,
+  User,
+  UserDetail,
+};
+
+/** IAM's maximum page size (MaxItems 1-1000): fewer calls per sync. */
+const PAGE = 1000;
+
+/** A parsed IAM policy document (shape checked only as far as "an object with Statement"). */
+export interface PolicyDocumentJson {
+  Version?: string;
+  Id?: string;
+  Statement: unknown;
+  [key: string]: unknown;
+}
+
+/**
+ * URL-decodes (when encoded) and parses a policy document. AWS encodes every document it returns; an
+ * already-decoded document (starting with `{`) is parsed as is, since `{` is always encoded by AWS.
+ */
+export function decodePolicyDocument(document: string): PolicyDocumentJson {
+  const text = document.trim();
+  let json: string;
+  if (text.startsWith('{')) {
+    json = text;
+  } else {
+    try {
+      json = decodeURIComponent(text);
+    } catch {
+      throw new Error('Policy document is neither JSON nor valid URL-encoded JSON (bad % escape)');
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`Policy document is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !('Statement' in parsed)) {
+    throw new Error('Policy document is not an object with a Statement');
+  }
+  return parsed as PolicyDocumentJson;
+}
+
+export function decodePolicyDocuments(documents: readonly string[]): PolicyDocumentJson[] {
+  return documents.map(decodePolicyDocument);
+}
+
+// ---- paginated readers -------------------------------------------------------------------------
+
+export interface AuthorizationDetailsPage {
+  users: UserDetail[];
+  groups: GroupDetail[];
+  roles: RoleDetail[];
+  policies: ManagedPolicyDetail[];
+}
+
+/**
+ * GetAccountAuthorizationDetails, page by page (documents still encoded: see `decodeAuthorizationDetails`).
+ * `filter` defaults to users, groups, roles and local + AWS managed policies.
+ */
+export function getAccountAuthorizationDetails(
+  client: IAMClient,
+  filter: EntityType[] = ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'],
+): AsyncGenerator<AuthorizationDetailsPage> {
+  const op = 'iam:GetAccountAuthorizationDetails';
+  const pages = paginatePages(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new GetAccountAuthorizationDetailsCommand({ Filter: filter, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+  );
+  return (async function* () {
+    for await (const page of pages) {
+      yield {
+        users: page.UserDetailList ?? [],
+        groups: page.GroupDetailList ?? [],
+        roles: page.RoleDetailList ?? [],
+        policies: page.Policies ?? [],
+      };
+    }
+  })();
+}
+
+type Decoded<T, K extends keyof T> = Omit<T, K> & { [P in K]?: PolicyDocumentJson };
+
+export interface DecodedAuthorizationDetails {
+  users: (Omit<UserDetail, 'UserPolicyList'> & {
+    UserPolicyList: Decoded<PolicyDetail, 'PolicyDocument'>[];
+  })[];
+  groups: (Omit<GroupDetail, 'GroupPolicyList'> & {
+    GroupPolicyList: Decoded<PolicyDetail, 'PolicyDocument'>[];
+  })[];
+  roles: (Omit<RoleDetail, 'RolePolicyList' | 'AssumeRolePolicyDocument'> & {
+    RolePolicyList: Decoded<PolicyDetail, 'PolicyDocument'>[];
+    AssumeRolePolicyDocument?: PolicyDocumentJson;
+  })[];
+  policies: (Omit<ManagedPolicyDetail, 'PolicyVersionList'> & {
+    PolicyVersionList: Decoded<PolicyVersion, 'Document'>[];
+  })[];
+}
+
+/** The page with every policy document decoded. */
+export function decodeAuthorizationDetails(page: AuthorizationDetailsPage): DecodedAuthorizationDetails {
+  const inline = (list: PolicyDetail[] | undefined) =>
+    (list ?? []).map(({ PolicyDocument, ...rest }) => ({
+      ...rest,
+      ...(PolicyDocument ? { PolicyDocument: decodePolicyDocument(PolicyDocument) } : {}),
+    }));
+  return {
+    users: page.users.map(({ UserPolicyList, ...u }) => ({ ...u, UserPolicyList: inline(UserPolicyList) })),
+    groups: page.groups.map(({ GroupPolicyList, ...g }) => ({
+      ...g,
+      GroupPolicyList: inline(GroupPolicyList),
+    })),
+    roles: page.roles.map(({ RolePolicyList, AssumeRolePolicyDocument, ...r }) => ({
+      ...r,
+      RolePolicyList: inline(RolePolicyList),
+      ...(AssumeRolePolicyDocument
+        ? { AssumeRolePolicyDocument: decodePolicyDocument(AssumeRolePolicyDocument) }
+        : {}),
+    })),
+    policies: page.policies.map(({ PolicyVersionList, ...p }) => ({
+      ...p,
+      PolicyVersionList: (PolicyVersionList ?? []).map(({ Document, ...v }) => ({
+        ...v,
+        ...(Document ? { Document: decodePolicyDocument(Document) } : {}),
+      })),
+    })),
+  };
+}
+
+export function listUsers(client: IAMClient): AsyncGenerator<User> {
+  const op = 'iam:ListUsers';
+  return paginateItems(
+    op,
+    (Marker) => callAws(client, op, () => client.send(new ListUsersCommand({ Marker, MaxItems: PAGE }))),
+    iamMarker,
+    (page) => page.Users,
+  );
+}
+
+export function listUserTags(client: IAMClient, userName: string): AsyncGenerator<Tag> {
+  const op = 'iam:ListUserTags';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListUserTagsCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.Tags,
+  );
+}
+
+export function listGroupsForUser(client: IAMClient, userName: string): AsyncGenerator<Group> {
+  const op = 'iam:ListGroupsForUser';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListGroupsForUserCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.Groups,
+  );
+}
+
+export function listAttachedUserPolicies(
+  client: IAMClient,
+  userName: string,
+): AsyncGenerator<AttachedPolicy> {
+  const op = 'iam:ListAttachedUserPolicies';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.AttachedPolicies,
+  );
+}
+
+/** Inline policy names of a user. */
+export function listUserPolicies(client: IAMClient, userName: string): AsyncGenerator<string> {
+  const op = 'iam:ListUserPolicies';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListUserPoliciesCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.PolicyNames,
+  );
+}
+
+export function listGroupPolicies(client: IAMClient, groupName: string): AsyncGenerator<string> {
+  const op = 'iam:ListGroupPolicies';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListGroupPoliciesCommand({ GroupName: groupName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.PolicyNames,
+  );
+}
+
+export function listAttachedGroupPolicies(
+  client: IAMClient,
+  groupName: string,
+): AsyncGenerator<AttachedPolicy> {
+  const op = 'iam:ListAttachedGroupPolicies';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListAttachedGroupPoliciesCommand({ GroupName: groupName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.AttachedPolicies,
+  );
+}
+
+export function listRoles(client: IAMClient): AsyncGenerator<Role> {
+  const op = 'iam:ListRoles';
+  return paginateItems(
+    op,
+    (Marker) => callAws(client, op, () => client.send(new ListRolesCommand({ Marker, MaxItems: PAGE }))),
+    iamMarker,
+    (page) => page.Roles,
+  );
+}
+
+export function listRolePolicies(client: IAMClient, roleName: string): AsyncGenerator<string> {
+  const op = 'iam:ListRolePolicies';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.PolicyNames,
+  );
+}
+
+export function listAttachedRolePolicies(
+  client: IAMClient,
+  roleName: string,
+): AsyncGenerator<AttachedPolicy> {
+  const op = 'iam:ListAttachedRolePolicies';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.AttachedPolicies,
+  );
+}
+
+/** SSH public keys (CodeCommit Git over SSH) of a user. */
+export function listSSHPublicKeys(client: IAMClient, userName: string): AsyncGenerator<SSHPublicKeyMetadata> {
+  const op = 'iam:ListSSHPublicKeys';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListSSHPublicKeysCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+      ),
+    iamMarker,
+    (page) => page.SSHPublicKeys,
+  );
+}
+
+/** HTTPS Git credentials and other service-specific credentials; `serviceName` e.g. `codecommit.amazonaws.com`. */
+export function listServiceSpecificCredentials(
+  client: IAMClient,
+  userName: string,
+  serviceName?: string,
+): AsyncGenerator<ServiceSpecificCredentialMetadata> {
+  const op = 'iam:ListServiceSpecificCredentials';
+  return paginateItems(
+    op,
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(
+          new ListServiceSpecificCredentialsCommand({
+            UserName: userName,
+            ...(serviceName ? { ServiceName: serviceName } : {}),
+            Marker,
+            MaxItems: PAGE,
+          }),
+        ),
+      ),
+    iamMarker,
+    (page) => page.ServiceSpecificCredentials,
+  );
+}
+
+// ---- single calls ------------------------------------------------------------------------------
+
+export async function getPolicy(client: IAMClient, policyArn: string): Promise<Policy> {
+  const op = 'iam:GetPolicy';
+  const out = await callAws(client, op, () => client.send(new GetPolicyCommand({ PolicyArn: policyArn })));
+  if (!out.Policy) throw new Error(`${op}: no Policy in the response for ${policyArn}`);
+  return out.Policy;
+}
+
+export interface DecodedPolicyVersion {
+  versionId: string;
+  isDefaultVersion: boolean;
+  createDate: Date | undefined;
+  document: PolicyDocumentJson;
+  /** As AWS returned it (URL-encoded), for the evidence. */
+  rawDocument: string;
+}
+
+export async function getPolicyVersion(
+  client: IAMClient,
+  policyArn: string,
+  versionId: string,
+): Promise<DecodedPolicyVersion> {
+  const op = 'iam:GetPolicyVersion';
+  const out = await callAws(client, op, () =>
+    client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId })),
+  );
+  const raw = out.PolicyVersion?.Document;
+  if (!raw) throw new Error(`${op}: no document in the response for ${policyArn} ${versionId}`);
+  return {
+    versionId: out.PolicyVersion?.VersionId ?? versionId,
+    isDefaultVersion: out.PolicyVersion?.IsDefaultVersion === true,
+    createDate: out.PolicyVersion?.CreateDate,
+    document: decodePolicyDocument(raw),
+    rawDocument: raw,
+  };
+}
+
+export interface DecodedInlinePolicy {
+  policyName: string;
+  document: PolicyDocumentJson;
+  rawDocument: string;
+}
+
+export async function getUserPolicy(
+  client: IAMClient,
+  userName: string,
+  policyName: string,
+): Promise<DecodedInlinePolicy> {
+  const op = 'iam:GetUserPolicy';
+  const out = await callAws(client, op, () =>
+    client.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName })),
+  );
+  return inlinePolicy(op, policyName, out.PolicyDocument);
+}
+
+export async function getGroupPolicy(
+  client: IAMClient,
+  groupName: string,
+  policyName: string,
+): Promise<DecodedInlinePolicy> {
+  const op = 'iam:GetGroupPolicy';
+  const out = await callAws(client, op, () =>
+    client.send(new GetGroupPolicyCommand({ GroupName: groupName, PolicyName: policyName })),
+  );
+  return inlinePolicy(op, policyName, out.PolicyDocument);
+}
+
+export async function getRolePolicy(
+  client: IAMClient,
+  roleName: string,
+  policyName: string,
+): Promise<DecodedInlinePolicy> {
+  const op = 'iam:GetRolePolicy';
+  const out = await callAws(client, op, () =>
+    client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+  );
+  return inlinePolicy(op, policyName, out.PolicyDocument);
+}
+
+function inlinePolicy(op: string, policyName: string, raw: string | undefined): DecodedInlinePolicy {
+  if (!raw) throw new Error(`${op}: no PolicyDocument in the response for ${policyName}`);
+  return { policyName, document: decodePolicyDocument(raw), rawDocument: raw };
+}

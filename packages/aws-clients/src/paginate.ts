@@ -1,0 +1,74 @@
+/**
+ * Shared plumbing of the readers: each AWS call's error becomes a classified `AwsError` naming the
+ * operation, and pagination tokens never reach the caller.
+ */
+
+import { toAwsError } from './errors.js';
+
+interface RegionAware {
+  config: { region: () => Promise<string> };
+}
+
+/** Runs one AWS call; any failure is rethrown as an `AwsError` with the operation and Region. */
+export async function callAws<T>(client: RegionAware, operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    let region: string | undefined;
+    try {
+      region = await client.config.region();
+    } catch {
+      region = undefined;
+    }
+    throw toAwsError(err, { operation, ...(region ? { region } : {}) });
+  }
+}
+
+/**
+ * Pages until the service returns no token. A token the service already returned means a server-side
+ * loop: stop with an error instead of paging forever.
+ */
+export async function* paginatePages<TPage>(
+  operation: string,
+  fetchPage: (token: string | undefined) => Promise<TPage>,
+  nextToken: (page: TPage) => string | undefined,
+): AsyncGenerator<TPage, void, undefined> {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (;;) {
+    const page = await fetchPage(token);
+    yield page;
+    const next = nextToken(page);
+    if (next === undefined || next === '') return;
+    if (seen.has(next)) throw new Error(`${operation}: the service returned the same pagination token twice`);
+    seen.add(next);
+    token = next;
+  }
+}
+
+/** Items of every page, in order. */
+export async function* paginateItems<TPage, TItem>(
+  operation: string,
+  fetchPage: (token: string | undefined) => Promise<TPage>,
+  nextToken: (page: TPage) => string | undefined,
+  items: (page: TPage) => readonly TItem[] | undefined,
+): AsyncGenerator<TItem, void, undefined> {
+  for await (const page of paginatePages(operation, fetchPage, nextToken)) {
+    for (const item of items(page) ?? []) yield item;
+  }
+}
+
+/** IAM's convention: `IsTruncated` + `Marker`. */
+export function iamMarker(page: {
+  IsTruncated?: boolean | undefined;
+  Marker?: string | undefined;
+}): string | undefined {
+  return page.IsTruncated ? page.Marker : undefined;
+}
+
+/** Drains an async iterable (tests and small lists). */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
