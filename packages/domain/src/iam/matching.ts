@@ -66,26 +66,33 @@ function splitIntoArnSegments(tokens: readonly PolicyStringToken[]): PolicyStrin
 }
 
 /**
- * iam-simulate (and AWS's "Incorrect wildcard usage" note in
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html) take the resource type, the part
- * of the resource segment up to the first `/` or `:`, literally: a wildcard there matches only itself.
+ * The resource type: the part of the resource segment up to its first `/` or `:`, when no variable comes
+ * before it. iam-simulate (after AWS's "Incorrect wildcard usage" note in
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html) takes it literally, so a wildcard
+ * there matches only itself, and it decides a mismatch before any variable is looked up.
  */
-function literalizeResourceType(tokens: PolicyStringToken[]): PolicyStringToken[] {
-  let separatorAt = -1;
+function splitResourceType(
+  tokens: PolicyStringToken[],
+): { type: string; rest: PolicyStringToken[] } | undefined {
+  let type = '';
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index]!;
-    if (token.kind === 'variable') return tokens;
-    if (token.kind === 'literal' && /[/:]/.test(token.text)) {
-      separatorAt = index;
-      break;
+    if (token.kind === 'variable') return undefined;
+    if (token.kind !== 'literal') {
+      type += token.kind === 'any' ? '*' : '?';
+      continue;
     }
+    const separator = token.text.search(/[/:]/);
+    if (separator === -1) {
+      type += token.text;
+      continue;
+    }
+    type += token.text.slice(0, separator + 1);
+    const remainder = token.text.slice(separator + 1);
+    const rest = tokens.slice(index + 1);
+    return { type, rest: remainder ? [{ kind: 'literal', text: remainder }, ...rest] : rest };
   }
-  if (separatorAt === -1) return tokens;
-  return tokens.map((token, index) =>
-    index < separatorAt && token.kind !== 'literal' && token.kind !== 'variable'
-      ? { kind: 'literal', text: token.kind === 'any' ? '*' : '?' }
-      : token,
-  );
+  return undefined;
 }
 
 function segmentMatches(
@@ -124,8 +131,14 @@ export function resourceMatchesPattern(
   let unknown: { unknown: string } | undefined;
   for (let index = 0; index < 6; index++) {
     let segment = segments[index]!;
-    if (index === 5 && !isS3BucketPattern(segments)) segment = literalizeResourceType(segment);
-    const result = segmentMatches(segment, requestSegments[index]!, index < 5, request);
+    let value = requestSegments[index]!;
+    const resourceType = index === 5 && !isS3BucketPattern(segments) ? splitResourceType(segment) : undefined;
+    if (resourceType) {
+      if (!value.startsWith(resourceType.type)) return false;
+      segment = resourceType.rest;
+      value = value.slice(resourceType.type.length);
+    }
+    const result = segmentMatches(segment, value, index < 5, request);
     if (result === false || result === 'missing_variable') return result;
     if (isUnknownMatch(result)) unknown ??= result;
   }
