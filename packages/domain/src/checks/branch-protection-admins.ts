@@ -218,7 +218,7 @@ export const branchProtectionAdminsCheck: CheckDefinition = {
     '```',
     '`aws codecommit create-approval-rule-template --approval-rule-template-name require-review-main --approval-rule-template-content file://template.json`',
     'then `aws codecommit associate-approval-rule-template-with-repository --approval-rule-template-name require-review-main --repository-name <repository>`. A template applies to pull requests created after the association.',
-    '2. Bind everyone, admins included: add this statement to a policy attached to every user, group and role that has write access (administrator roles and groups too), or to a service control policy of the account (which also binds AdministratorAccess):',
+    '2. Bind everyone, admins included: add this statement to a policy attached to every user, group and role that has write access (administrator roles and groups too), or to an AWS Organizations service control policy on the account, which binds every IAM principal of a member account, AdministratorAccess included (not the management account). Use `arn:aws:codecommit:<region>:<account-id>:*` as Resource to cover every repository whose default branch has that name:',
     '```json',
     JSON.stringify(DENY_DEFAULT_BRANCH_CHANGES_STATEMENT, null, 2),
     '```',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHECKS, evaluateAllChecks } from './catalog.js';
 import { checkEvidenceSchema, parseCheckEvidence } from './evidence.js';
@@ -28,6 +29,14 @@ describe('CHECKS', () => {
       expect(c.controls.soc2.length).toBeGreaterThan(0);
       expect(c.controls.iso27001.length).toBeGreaterThan(0);
       expect(c.howToFix.length).toBeGreaterThan(100);
+    }
+  });
+
+  it('are documented in CHECKS.md with their how-to-fix texts, word for word', () => {
+    const doc = readFileSync(new URL('../../CHECKS.md', import.meta.url), 'utf8');
+    for (const c of CHECKS) {
+      expect(doc).toContain(`## ${CHECKS.indexOf(c) + 1}. \`${c.id}\``);
+      expect(doc).toContain(c.howToFix);
     }
   });
 
