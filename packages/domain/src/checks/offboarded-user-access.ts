@@ -37,7 +37,7 @@ function credentialUseAfter(user: IamUserEvidence, since: Date | null): string[]
     used.push(`console password at ${iso(c.passwordLastUsed)}`);
   for (const k of c.accessKeys ?? []) {
     if (k.lastUsed && k.lastUsed > since)
-      used.push(`access key ${k.id ?? ''} at ${iso(k.lastUsed)}`.replace('  ', ' '));
+      used.push(`access key${k.id ? ` ${k.id}` : ''} at ${iso(k.lastUsed)}`);
   }
   return used;
 }

@@ -61,17 +61,26 @@ const MAX_LISTED_REPOSITORIES = 20;
 
 /** What a finding shows of an access summary: level, some repositories, and the granting statements. */
 export function accessEvidence(access: CodeCommitAccessSummary): Record<string, unknown> {
-  const allowed = access.repositories.flatMap((r) => r.grants.filter((g) => g.decision === 'allow'));
-  const undecided = access.repositories.flatMap((r) => r.grants.filter((g) => g.decision === 'unknown'));
+  // The evaluator lists every repository, also those the principal cannot touch.
+  const reachable = access.repositories.filter((r) => r.grants.some((g) => g.decision === 'allow'));
+  const allowed = reachable.flatMap((r) => r.grants.filter((g) => g.decision === 'allow'));
+  const undecided = access.repositories.flatMap((r) =>
+    r.grants
+      .filter((g) => g.decision === 'unknown')
+      .map((g) => ({ repository: r.repositoryName, action: g.action, reason: g.reason ?? null })),
+  );
   return {
     hasAccess: access.hasAccess,
     level: access.level,
-    repositoryCount: access.repositories.length,
-    repositories: access.repositories.slice(0, MAX_LISTED_REPOSITORIES).map((r) => r.repositoryName),
+    repositoryCount: reachable.length,
+    repositories: reachable
+      .slice(0, MAX_LISTED_REPOSITORIES)
+      .map((r) => ({ name: r.repositoryName, level: r.level })),
     grantedBy: distinctStatements(allowed),
     ...(undecided.length > 0
       ? {
-          undecided: undecided.map((g) => ({ action: g.action, reason: g.reason ?? null })),
+          undecidedCount: undecided.length,
+          undecided: undecided.slice(0, MAX_LISTED_REPOSITORIES),
         }
       : {}),
   };
