@@ -64,15 +64,11 @@ describe('codecommit-branch-protection-admins', () => {
         type: 'role',
         name: 'BreakGlass',
         actions: [
-          expect.objectContaining({
-            action: 'codecommit:GitPush',
-            statements: [
-              expect.objectContaining({
-                policy: 'managed policy arn:aws:iam::aws:policy/AdministratorAccess',
-              }),
-            ],
-          }),
-          expect.objectContaining({ action: 'codecommit:PutFile' }),
+          { action: 'codecommit:GitPush', decision: 'allow' },
+          { action: 'codecommit:PutFile', decision: 'allow' },
+        ],
+        statements: [
+          expect.objectContaining({ policy: 'managed policy arn:aws:iam::aws:policy/AdministratorAccess' }),
         ],
       },
     ]);

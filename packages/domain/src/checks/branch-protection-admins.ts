@@ -10,37 +10,43 @@ interface Principal {
   arn: string;
   type: 'user' | 'role';
   name: string;
-  access: CodeCommitAccessSummary;
+  /**
+   * Bypass and override grants by repository ARN and by name, only for repositories where there are
+   * some (the evaluator lists every repository, so a full index would be principals × repositories).
+   */
+  byArn: Map<string, ActionGrant[]>;
+  byName: Map<string, ActionGrant[]>;
   /** Users: whether it holds a usable credential. Roles: always 'yes' (anyone who can assume it acts). */
   credential: 'yes' | 'no' | 'unknown';
   credentialNote?: string;
 }
 
-function repositoryAccess(
-  access: CodeCommitAccessSummary,
-  repo: RepositoryEvidence,
-): RepositoryAccess | undefined {
-  return (
-    access.repositories.find((r) => r.repositoryArn === repo.arn) ??
-    access.repositories.find((r) => r.repositoryName === repo.name)
-  );
+function indexBypassGrants(access: CodeCommitAccessSummary): Pick<Principal, 'byArn' | 'byName'> {
+  const byArn = new Map<string, ActionGrant[]>();
+  const byName = new Map<string, ActionGrant[]>();
+  for (const r of access.repositories) {
+    const grants = [...r.defaultBranchBypass, ...(r.overrideApprovalRules ? [r.overrideApprovalRules] : [])];
+    if (grants.length === 0) continue;
+    byArn.set(r.repositoryArn, grants);
+    byName.set(r.repositoryName, grants);
+  }
+  return { byArn, byName };
 }
 
-function bypassGrants(entry: RepositoryAccess | undefined): ActionGrant[] {
-  if (!entry) return [];
-  return [
-    ...entry.defaultBranchBypass,
-    ...(entry.overrideApprovalRules ? [entry.overrideApprovalRules] : []),
-  ];
+function bypassGrants(p: Principal, repo: RepositoryEvidence): ActionGrant[] {
+  return p.byArn.get(repo.arn) ?? p.byName.get(repo.name) ?? [];
 }
 
+/** The actions with their decisions, and the distinct statements behind them, each listed once. */
 function grantEvidence(grants: ActionGrant[]) {
-  return grants.map((g) => ({
-    action: g.action,
-    decision: g.decision,
-    ...(g.reason ? { reason: g.reason } : {}),
-    statements: distinctStatements([g]),
-  }));
+  return {
+    actions: grants.map((g) => ({
+      action: g.action,
+      decision: g.decision,
+      ...(g.reason ? { reason: g.reason } : {}),
+    })),
+    statements: distinctStatements(grants),
+  };
 }
 
 const shortAction = (a: string) => a.replace(/^codecommit:/i, '');
@@ -68,12 +74,12 @@ function judgeRepository(
   const undecided: Record<string, unknown>[] = [];
   const undecidedPhrases: string[] = [];
   for (const p of principals) {
-    const grants = bypassGrants(repositoryAccess(p.access, repo));
+    const grants = bypassGrants(p, repo);
     if (grants.length === 0 || p.credential === 'no') continue;
     const allowed = grants.filter((g) => g.decision === 'allow');
     const who = `${p.type} ${p.name}`;
     if (allowed.length > 0 && p.credential === 'yes') {
-      bypassing.push({ arn: p.arn, type: p.type, name: p.name, actions: grantEvidence(allowed) });
+      bypassing.push({ arn: p.arn, type: p.type, name: p.name, ...grantEvidence(allowed) });
       bypassPhrases.push(`${who} (${allowed.map((g) => shortAction(g.action)).join(', ')})`);
       continue;
     }
@@ -81,7 +87,7 @@ function judgeRepository(
       allowed.length > 0
         ? `may ${allowed.map((g) => shortAction(g.action)).join(', ')} but ${p.credentialNote ?? 'its credentials are unknown'}`
         : `${grants.map((g) => shortAction(g.action)).join(', ')} undecided`;
-    undecided.push({ arn: p.arn, type: p.type, name: p.name, reason: why, actions: grantEvidence(grants) });
+    undecided.push({ arn: p.arn, type: p.type, name: p.name, reason: why, ...grantEvidence(grants) });
     undecidedPhrases.push(`${who}: ${why}`);
   }
 
@@ -138,7 +144,7 @@ export function evaluateBranchProtectionAdmins(evidence: CheckEvidence): CheckRe
         arn: u.arn,
         type: 'user',
         name: u.userName,
-        access: u.access,
+        ...indexBypassGrants(u.access),
         credential: cred.state,
         ...(cred.state === 'unknown'
           ? { credentialNote: `whether it holds a usable credential is unknown (${cred.unknown.join('; ')})` }
@@ -146,7 +152,13 @@ export function evaluateBranchProtectionAdmins(evidence: CheckEvidence): CheckRe
       };
     }),
     ...evidence.roles.map(
-      (r): Principal => ({ arn: r.arn, type: 'role', name: r.roleName, access: r.access, credential: 'yes' }),
+      (r): Principal => ({
+        arn: r.arn,
+        type: 'role',
+        name: r.roleName,
+        ...indexBypassGrants(r.access),
+        credential: 'yes',
+      }),
     ),
   ];
   const findings: Finding[] = [

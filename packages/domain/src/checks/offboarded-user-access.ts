@@ -3,7 +3,7 @@ import { type CheckEvidence, type IamUserEvidence, SYNC_STEPS } from './evidence
 import { iso, listPhrase } from './format.js';
 import {
   accessEvidence,
-  describeGrantingPolicies,
+  describePolicies,
   isOffboarded,
   linkUserToPerson,
   type PersonLink,
@@ -42,7 +42,7 @@ function credentialUseAfter(user: IamUserEvidence, since: Date | null): string[]
   return used;
 }
 
-function userEvidence(user: IamUserEvidence, access: UserAccess, link: PersonLink): Record<string, unknown> {
+function userEvidence(user: IamUserEvidence, access: UserAccess, link: PersonLink) {
   return {
     link: linkEvidence(link),
     access: accessEvidence(user.access),
@@ -66,7 +66,7 @@ function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | nu
     const who = `offboarded person ${person.email} (linked by ${how})`;
     if (access.state === 'yes') {
       const usedAfter = credentialUseAfter(user, person.offboardedAt);
-      const policies = describeGrantingPolicies(user.access);
+      const policies = describePolicies(ev.access.grantedBy);
       return {
         ...base,
         status: 'fail',

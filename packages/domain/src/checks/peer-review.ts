@@ -124,7 +124,13 @@ function judgeRepository(
         revisionId: pr.revisionId,
       };
       if (judged.problems.length === 0) {
-        reviewed.push({ ...summary, approvedBy: judged.peerApprovers });
+        // Kept short: with thousands of repositories this list is most of a check run's size.
+        reviewed.push({
+          id: pr.id,
+          authorArn: pr.authorArn,
+          mergedAt: summary.mergedAt,
+          approvedBy: judged.peerApprovers,
+        });
       } else {
         offending.push({
           ...summary,

@@ -42,54 +42,95 @@ export function statementEvidence(ref: StatementRef): StatementEvidence {
 }
 
 function statementKey(ref: StatementRef): string {
-  return `${JSON.stringify(ref.source)}#${ref.index}`;
+  const s = ref.source;
+  const policy =
+    s.kind === 'inline'
+      ? `${s.ownerArn}|${s.policyName}`
+      : `${s.policyArn}|${s.kind === 'managed' ? (s.versionId ?? '') : ''}`;
+  return `${s.kind}|${policy}|${s.kind === 'boundary' ? '' : (s.viaGroup ?? '')}#${ref.index}`;
+}
+
+/** Collects distinct statements, in first-seen order. */
+class StatementSet {
+  // The evaluator shares one source object per policy: dedupe on it before building string keys.
+  private readonly bySource = new Map<PolicySource, Set<number>>();
+  private readonly byKey = new Map<string, StatementEvidence>();
+
+  add(refs: readonly StatementRef[]): void {
+    for (const ref of refs) {
+      let indexes = this.bySource.get(ref.source);
+      if (indexes?.has(ref.index)) continue;
+      if (!indexes) {
+        indexes = new Set();
+        this.bySource.set(ref.source, indexes);
+      }
+      indexes.add(ref.index);
+      const k = statementKey(ref);
+      if (!this.byKey.has(k)) this.byKey.set(k, statementEvidence(ref));
+    }
+  }
+
+  list(): StatementEvidence[] {
+    return [...this.byKey.values()];
+  }
 }
 
 /** Distinct statements of some grants, in first-seen order. */
 export function distinctStatements(grants: readonly ActionGrant[]): StatementEvidence[] {
-  const seen = new Map<string, StatementEvidence>();
-  for (const g of grants) {
-    for (const ref of g.statements) {
-      const k = statementKey(ref);
-      if (!seen.has(k)) seen.set(k, statementEvidence(ref));
-    }
-  }
-  return [...seen.values()];
+  const set = new StatementSet();
+  for (const g of grants) set.add(g.statements);
+  return set.list();
 }
 
 const MAX_LISTED_REPOSITORIES = 20;
 
+interface UndecidedGrant {
+  repository: string;
+  action: string;
+  reason: string | null;
+}
+
 /** What a finding shows of an access summary: level, some repositories, and the granting statements. */
-export function accessEvidence(access: CodeCommitAccessSummary): Record<string, unknown> {
+export function accessEvidence(access: CodeCommitAccessSummary): Record<string, unknown> & {
+  grantedBy: StatementEvidence[];
+} {
   // The evaluator lists every repository, also those the principal cannot touch.
-  const reachable = access.repositories.filter((r) => r.grants.some((g) => g.decision === 'allow'));
-  const allowed = reachable.flatMap((r) => r.grants.filter((g) => g.decision === 'allow'));
-  const undecided = access.repositories.flatMap((r) =>
-    r.grants
-      .filter((g) => g.decision === 'unknown')
-      .map((g) => ({ repository: r.repositoryName, action: g.action, reason: g.reason ?? null })),
-  );
+  const statements = new StatementSet();
+  const reachable: { name: string; level: string }[] = [];
+  let reachableCount = 0;
+  const undecided: UndecidedGrant[] = [];
+  let undecidedCount = 0;
+  for (const r of access.repositories) {
+    let allowed = false;
+    for (const g of r.grants) {
+      if (g.decision === 'allow') {
+        allowed = true;
+        statements.add(g.statements);
+      } else {
+        undecidedCount += 1;
+        if (undecided.length < MAX_LISTED_REPOSITORIES)
+          undecided.push({ repository: r.repositoryName, action: g.action, reason: g.reason ?? null });
+      }
+    }
+    if (allowed) {
+      reachableCount += 1;
+      if (reachable.length < MAX_LISTED_REPOSITORIES)
+        reachable.push({ name: r.repositoryName, level: r.level });
+    }
+  }
   return {
     hasAccess: access.hasAccess,
     level: access.level,
-    repositoryCount: reachable.length,
-    repositories: reachable
-      .slice(0, MAX_LISTED_REPOSITORIES)
-      .map((r) => ({ name: r.repositoryName, level: r.level })),
-    grantedBy: distinctStatements(allowed),
-    ...(undecided.length > 0
-      ? {
-          undecidedCount: undecided.length,
-          undecided: undecided.slice(0, MAX_LISTED_REPOSITORIES),
-        }
-      : {}),
+    repositoryCount: reachableCount,
+    repositories: reachable,
+    grantedBy: statements.list(),
+    ...(undecidedCount > 0 ? { undecidedCount, undecided } : {}),
   };
 }
 
-/** A short phrase of the policies that grant access, e.g. "managed policy X via group Devs". */
-export function describeGrantingPolicies(access: CodeCommitAccessSummary): string {
-  const allowed = access.repositories.flatMap((r) => r.grants.filter((g) => g.decision === 'allow'));
-  const policies = [...new Set(distinctStatements(allowed).map((s) => s.policy))];
+/** A short phrase of the policies behind some statements, e.g. "managed policy X via group Devs". */
+export function describePolicies(statements: readonly StatementEvidence[]): string {
+  const policies = [...new Set(statements.map((s) => s.policy))];
   if (policies.length === 0) return '';
   const shown = policies.slice(0, 3).join(', ');
   return policies.length > 3 ? `${shown} and ${policies.length - 3} more` : shown;
@@ -277,6 +318,7 @@ export function parsePrincipalArn(arn: string): ParsedPrincipal {
  */
 export class IdentityResolver {
   private readonly userLinks = new Map<string, string>();
+  private readonly cache = new Map<string, Set<string>>();
 
   constructor(evidence: CheckEvidence) {
     for (const user of evidence.users) {
@@ -289,7 +331,10 @@ export class IdentityResolver {
   }
 
   keys(arn: string): Set<string> {
+    const cached = this.cache.get(arn);
+    if (cached) return cached;
     const keys = new Set<string>([`arn:${norm(arn)}`]);
+    this.cache.set(arn, keys);
     const p = parsePrincipalArn(arn);
     const addName = (name: string) => {
       const n = norm(name);

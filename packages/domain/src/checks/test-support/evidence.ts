@@ -28,9 +28,14 @@ export const sessionArn = (role: string, session: string) =>
   `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session}`;
 export const repoArn = (name: string) => `arn:aws:codecommit:${REGION}:${ACCOUNT}:${name}`;
 
+const POWER_USER: PolicySource = {
+  kind: 'managed',
+  policyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser',
+};
+
 export function statementRef(
   statement: Partial<PolicyStatement> = {},
-  source: PolicySource = { kind: 'managed', policyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' },
+  source: PolicySource = POWER_USER,
   index = 0,
 ): StatementRef {
   return {
