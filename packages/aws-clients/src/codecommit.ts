@@ -44,6 +44,11 @@ export type {
   RepositoryNameIdPair,
 };
 
+export interface CodeCommitReaderOptions {
+  /** maxResults per call, 1-1000 (default 100), where the operation has one. */
+  pageSize?: number;
+}
+
 /** BatchGetRepositories accepts at most 25 names per call. */
 export const BATCH_GET_REPOSITORIES_MAX = 25;
 
@@ -75,7 +80,7 @@ export function listBranches(client: CodeCommitClient, repositoryName: string): 
 export async function* listPullRequests(
   client: CodeCommitClient,
   repositoryName: string,
-  options: { status?: PullRequestStatusEnum; authorArn?: string; pageSize?: number } = {},
+  options: CodeCommitReaderOptions & { status?: PullRequestStatusEnum; authorArn?: string } = {},
 ): AsyncGenerator<{ pullRequestId: string; status: PullRequestStatusEnum }> {
   const op = 'codecommit:ListPullRequests';
   const statuses: PullRequestStatusEnum[] = options.status ? [options.status] : ['OPEN', 'CLOSED'];
@@ -101,13 +106,16 @@ export async function* listPullRequests(
   }
 }
 
-export function listApprovalRuleTemplates(client: CodeCommitClient): AsyncGenerator<string> {
+export function listApprovalRuleTemplates(
+  client: CodeCommitClient,
+  options: CodeCommitReaderOptions = {},
+): AsyncGenerator<string> {
   const op = 'codecommit:ListApprovalRuleTemplates';
   return paginateItems(
     op,
     (nextToken) =>
       callAws(client, op, () =>
-        client.send(new ListApprovalRuleTemplatesCommand({ nextToken, maxResults: 100 })),
+        client.send(new ListApprovalRuleTemplatesCommand({ nextToken, maxResults: options.pageSize ?? 100 })),
       ),
     (page) => page.nextToken,
     (page) => page.approvalRuleTemplateNames,
@@ -117,6 +125,7 @@ export function listApprovalRuleTemplates(client: CodeCommitClient): AsyncGenera
 export function listAssociatedApprovalRuleTemplatesForRepository(
   client: CodeCommitClient,
   repositoryName: string,
+  options: CodeCommitReaderOptions = {},
 ): AsyncGenerator<string> {
   const op = 'codecommit:ListAssociatedApprovalRuleTemplatesForRepository';
   return paginateItems(
@@ -127,7 +136,7 @@ export function listAssociatedApprovalRuleTemplatesForRepository(
           new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({
             repositoryName,
             nextToken,
-            maxResults: 100,
+            maxResults: options.pageSize ?? 100,
           }),
         ),
       ),
@@ -139,7 +148,7 @@ export function listAssociatedApprovalRuleTemplatesForRepository(
 export function describePullRequestEvents(
   client: CodeCommitClient,
   pullRequestId: string,
-  options: { eventType?: PullRequestEventType; actorArn?: string } = {},
+  options: CodeCommitReaderOptions & { eventType?: PullRequestEventType; actorArn?: string } = {},
 ): AsyncGenerator<PullRequestEvent> {
   const op = 'codecommit:DescribePullRequestEvents';
   return paginateItems(
@@ -150,7 +159,7 @@ export function describePullRequestEvents(
           new DescribePullRequestEventsCommand({
             pullRequestId,
             nextToken,
-            maxResults: 100,
+            maxResults: options.pageSize ?? 100,
             ...(options.eventType ? { pullRequestEventType: options.eventType } : {}),
             ...(options.actorArn ? { actorArn: options.actorArn } : {}),
           }),

@@ -63,6 +63,11 @@ export type {
 /** IAM's maximum page size (MaxItems 1-1000): fewer calls per sync. */
 const PAGE = 1000;
 
+export interface IamReaderOptions {
+  /** MaxItems per call, 1-1000 (default 1000). */
+  pageSize?: number;
+}
+
 /** A parsed IAM policy document (shape checked only as far as "an object with Statement"). */
 export interface PolicyDocumentJson {
   Version?: string;
@@ -118,14 +123,21 @@ export interface AuthorizationDetailsPage {
  */
 export function getAccountAuthorizationDetails(
   client: IAMClient,
-  filter: EntityType[] = ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'],
+  options: IamReaderOptions & { filter?: EntityType[] } = {},
 ): AsyncGenerator<AuthorizationDetailsPage> {
+  const filter = options.filter ?? ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'];
   const op = 'iam:GetAccountAuthorizationDetails';
   const pages = paginatePages(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new GetAccountAuthorizationDetailsCommand({ Filter: filter, Marker, MaxItems: PAGE })),
+        client.send(
+          new GetAccountAuthorizationDetailsCommand({
+            Filter: filter,
+            Marker,
+            MaxItems: options.pageSize ?? PAGE,
+          }),
+        ),
       ),
     iamMarker,
   );
@@ -189,36 +201,51 @@ export function decodeAuthorizationDetails(page: AuthorizationDetailsPage): Deco
   };
 }
 
-export function listUsers(client: IAMClient): AsyncGenerator<User> {
+export function listUsers(client: IAMClient, options: IamReaderOptions = {}): AsyncGenerator<User> {
   const op = 'iam:ListUsers';
   return paginateItems(
     op,
-    (Marker) => callAws(client, op, () => client.send(new ListUsersCommand({ Marker, MaxItems: PAGE }))),
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListUsersCommand({ Marker, MaxItems: options.pageSize ?? PAGE })),
+      ),
     iamMarker,
     (page) => page.Users,
   );
 }
 
-export function listUserTags(client: IAMClient, userName: string): AsyncGenerator<Tag> {
+export function listUserTags(
+  client: IAMClient,
+  userName: string,
+  options: IamReaderOptions = {},
+): AsyncGenerator<Tag> {
   const op = 'iam:ListUserTags';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListUserTagsCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListUserTagsCommand({ UserName: userName, Marker, MaxItems: options.pageSize ?? PAGE }),
+        ),
       ),
     iamMarker,
     (page) => page.Tags,
   );
 }
 
-export function listGroupsForUser(client: IAMClient, userName: string): AsyncGenerator<Group> {
+export function listGroupsForUser(
+  client: IAMClient,
+  userName: string,
+  options: IamReaderOptions = {},
+): AsyncGenerator<Group> {
   const op = 'iam:ListGroupsForUser';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListGroupsForUserCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListGroupsForUserCommand({ UserName: userName, Marker, MaxItems: options.pageSize ?? PAGE }),
+        ),
       ),
     iamMarker,
     (page) => page.Groups,
@@ -228,13 +255,20 @@ export function listGroupsForUser(client: IAMClient, userName: string): AsyncGen
 export function listAttachedUserPolicies(
   client: IAMClient,
   userName: string,
+  options: IamReaderOptions = {},
 ): AsyncGenerator<AttachedPolicy> {
   const op = 'iam:ListAttachedUserPolicies';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListAttachedUserPoliciesCommand({
+            UserName: userName,
+            Marker,
+            MaxItems: options.pageSize ?? PAGE,
+          }),
+        ),
       ),
     iamMarker,
     (page) => page.AttachedPolicies,
@@ -242,26 +276,38 @@ export function listAttachedUserPolicies(
 }
 
 /** Inline policy names of a user. */
-export function listUserPolicies(client: IAMClient, userName: string): AsyncGenerator<string> {
+export function listUserPolicies(
+  client: IAMClient,
+  userName: string,
+  options: IamReaderOptions = {},
+): AsyncGenerator<string> {
   const op = 'iam:ListUserPolicies';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListUserPoliciesCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListUserPoliciesCommand({ UserName: userName, Marker, MaxItems: options.pageSize ?? PAGE }),
+        ),
       ),
     iamMarker,
     (page) => page.PolicyNames,
   );
 }
 
-export function listGroupPolicies(client: IAMClient, groupName: string): AsyncGenerator<string> {
+export function listGroupPolicies(
+  client: IAMClient,
+  groupName: string,
+  options: IamReaderOptions = {},
+): AsyncGenerator<string> {
   const op = 'iam:ListGroupPolicies';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListGroupPoliciesCommand({ GroupName: groupName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListGroupPoliciesCommand({ GroupName: groupName, Marker, MaxItems: options.pageSize ?? PAGE }),
+        ),
       ),
     iamMarker,
     (page) => page.PolicyNames,
@@ -271,36 +317,52 @@ export function listGroupPolicies(client: IAMClient, groupName: string): AsyncGe
 export function listAttachedGroupPolicies(
   client: IAMClient,
   groupName: string,
+  options: IamReaderOptions = {},
 ): AsyncGenerator<AttachedPolicy> {
   const op = 'iam:ListAttachedGroupPolicies';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListAttachedGroupPoliciesCommand({ GroupName: groupName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListAttachedGroupPoliciesCommand({
+            GroupName: groupName,
+            Marker,
+            MaxItems: options.pageSize ?? PAGE,
+          }),
+        ),
       ),
     iamMarker,
     (page) => page.AttachedPolicies,
   );
 }
 
-export function listRoles(client: IAMClient): AsyncGenerator<Role> {
+export function listRoles(client: IAMClient, options: IamReaderOptions = {}): AsyncGenerator<Role> {
   const op = 'iam:ListRoles';
   return paginateItems(
     op,
-    (Marker) => callAws(client, op, () => client.send(new ListRolesCommand({ Marker, MaxItems: PAGE }))),
+    (Marker) =>
+      callAws(client, op, () =>
+        client.send(new ListRolesCommand({ Marker, MaxItems: options.pageSize ?? PAGE })),
+      ),
     iamMarker,
     (page) => page.Roles,
   );
 }
 
-export function listRolePolicies(client: IAMClient, roleName: string): AsyncGenerator<string> {
+export function listRolePolicies(
+  client: IAMClient,
+  roleName: string,
+  options: IamReaderOptions = {},
+): AsyncGenerator<string> {
   const op = 'iam:ListRolePolicies';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListRolePoliciesCommand({ RoleName: roleName, Marker, MaxItems: options.pageSize ?? PAGE }),
+        ),
       ),
     iamMarker,
     (page) => page.PolicyNames,
@@ -310,13 +372,20 @@ export function listRolePolicies(client: IAMClient, roleName: string): AsyncGene
 export function listAttachedRolePolicies(
   client: IAMClient,
   roleName: string,
+  options: IamReaderOptions = {},
 ): AsyncGenerator<AttachedPolicy> {
   const op = 'iam:ListAttachedRolePolicies';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListAttachedRolePoliciesCommand({
+            RoleName: roleName,
+            Marker,
+            MaxItems: options.pageSize ?? PAGE,
+          }),
+        ),
       ),
     iamMarker,
     (page) => page.AttachedPolicies,
@@ -324,13 +393,19 @@ export function listAttachedRolePolicies(
 }
 
 /** SSH public keys (CodeCommit Git over SSH) of a user. */
-export function listSSHPublicKeys(client: IAMClient, userName: string): AsyncGenerator<SSHPublicKeyMetadata> {
+export function listSSHPublicKeys(
+  client: IAMClient,
+  userName: string,
+  options: IamReaderOptions = {},
+): AsyncGenerator<SSHPublicKeyMetadata> {
   const op = 'iam:ListSSHPublicKeys';
   return paginateItems(
     op,
     (Marker) =>
       callAws(client, op, () =>
-        client.send(new ListSSHPublicKeysCommand({ UserName: userName, Marker, MaxItems: PAGE })),
+        client.send(
+          new ListSSHPublicKeysCommand({ UserName: userName, Marker, MaxItems: options.pageSize ?? PAGE }),
+        ),
       ),
     iamMarker,
     (page) => page.SSHPublicKeys,
@@ -342,6 +417,7 @@ export function listServiceSpecificCredentials(
   client: IAMClient,
   userName: string,
   serviceName?: string,
+  options: IamReaderOptions = {},
 ): AsyncGenerator<ServiceSpecificCredentialMetadata> {
   const op = 'iam:ListServiceSpecificCredentials';
   return paginateItems(
@@ -353,7 +429,7 @@ export function listServiceSpecificCredentials(
             UserName: userName,
             ...(serviceName ? { ServiceName: serviceName } : {}),
             Marker,
-            MaxItems: PAGE,
+            MaxItems: options.pageSize ?? PAGE,
           }),
         ),
       ),

@@ -118,6 +118,9 @@ export function createAccountRateLimiter(options: AccountRateLimiterOptions): Ac
         keyPrefix: `${options.keyPrefix}:rate:${service}`,
         points,
         duration: 1,
+        // Spreads a window's requests over the window instead of sending them in one burst: AWS
+        // meters with token buckets, which a burst at a window boundary could overdraw.
+        execEvenly: true,
         // Without it ioredis queues commands while disconnected and the insurance never kicks in.
         rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory({ points, duration: 1 }),
