@@ -1,4 +1,4 @@
-import type { ActionGrant, CodeCommitAccessSummary, RepositoryAccess } from '../iam/types.js';
+import type { ActionGrant, CodeCommitAccessSummary } from '../iam/types.js';
 import { inventoryGapFindings } from './completeness.js';
 import { type CheckEvidence, type RepositoryEvidence, SYNC_STEPS } from './evidence.js';
 import { capitalize, listPhrase } from './format.js';
