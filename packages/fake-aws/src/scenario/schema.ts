@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 const isoDate = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z');
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-const stringOrList = z.union([z.string(), z.array(z.string())]);
+const stringOrList = z.union([z.string(), z.array(z.string())]).meta({ id: 'StringOrList' });
 
 export const policyStatementSchema = z.looseObject({
   Sid: z.string().optional(),
@@ -22,21 +22,23 @@ export const policyStatementSchema = z.looseObject({
   Condition: z
     .record(z.string(), z.record(z.string(), z.union([z.string(), z.boolean(), z.number(), z.array(z.string())])))
     .optional(),
-});
+}).meta({ id: 'PolicyStatement' });
 
 /** An IAM policy document, as JSON (not URL-encoded). */
 export const policyDocumentSchema = z.looseObject({
   Version: z.string().optional(),
   Id: z.string().optional(),
   Statement: z.union([policyStatementSchema, z.array(policyStatementSchema)]),
-});
+}).meta({ id: 'PolicyDocument' });
 
-const tagSchema = z.strictObject({ Key: z.string().min(1), Value: z.string() });
-const inlinePolicySchema = z.strictObject({ name: z.string().min(1), document: policyDocumentSchema });
+const tagSchema = z.strictObject({ Key: z.string().min(1), Value: z.string() }).meta({ id: 'Tag' });
+const inlinePolicySchema = z
+  .strictObject({ name: z.string().min(1), document: policyDocumentSchema })
+  .meta({ id: 'InlinePolicy' });
 const credentialsSchema = z.strictObject({
   accessKeyId: z.string().min(16),
   secretAccessKey: z.string().min(1),
-});
+}).meta({ id: 'Credentials' });
 
 const accessKeySchema = z.strictObject({
   accessKeyId: z.string().min(16),
@@ -138,7 +140,7 @@ export const approvalRuleContentSchema = z.looseObject({
       ApprovalPoolMembers: z.array(z.string()).optional(),
     }),
   ),
-});
+}).meta({ id: 'ApprovalRuleContent' });
 
 const repositorySchema = z.strictObject({
   repositoryName: z.string().regex(/^[\w.-]{1,100}$/, 'must be a valid repository name'),
