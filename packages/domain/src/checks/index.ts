@@ -32,7 +32,8 @@ export {
 } from './evidence.js';
 export { evaluateOffboardedUserAccess, offboardedUserAccessCheck } from './offboarded-user-access.js';
 export { evaluatePeerReview, peerReviewCheck } from './peer-review.js';
-export type { LinkMethod } from './principals.js';
+export type { LinkMethod, PersonLink } from './principals.js';
+export { linkUserToPerson } from './principals.js';
 export type {
   CheckDefinition,
   CheckId,
