@@ -249,13 +249,34 @@ export interface PersonLink {
 
 const norm = (s: string) => s.trim().toLowerCase();
 
+interface RosterIndex {
+  byEmail: Map<string, PersonEvidence>;
+  linksByArn: Map<string, CheckEvidence['identityLinks']>;
+}
+
+// Built once per evidence object (evidence is never mutated), so linking every user stays linear.
+const rosterIndexes = new WeakMap<CheckEvidence, RosterIndex>();
+
+function rosterIndex(evidence: CheckEvidence): RosterIndex {
+  const cached = rosterIndexes.get(evidence);
+  if (cached) return cached;
+  const byEmail = new Map(evidence.people.map((p) => [norm(p.email), p]));
+  const linksByArn = new Map<string, CheckEvidence['identityLinks']>();
+  for (const link of evidence.identityLinks) {
+    linksByArn.set(link.iamUserArn, [...(linksByArn.get(link.iamUserArn) ?? []), link]);
+  }
+  const index = { byEmail, linksByArn };
+  rosterIndexes.set(evidence, index);
+  return index;
+}
+
 /**
  * An IAM user's person: an explicit link first, else an `email` tag (key and address case-insensitive),
  * else a user name equal to the email (case-insensitive).
  */
 export function linkUserToPerson(user: IamUserEvidence, evidence: CheckEvidence): PersonLink {
-  const byEmail = new Map(evidence.people.map((p) => [norm(p.email), p]));
-  const explicit = evidence.identityLinks.filter((l) => l.iamUserArn === user.arn);
+  const { byEmail, linksByArn } = rosterIndex(evidence);
+  const explicit = linksByArn.get(user.arn) ?? [];
   if (explicit.length > 0) {
     // The API keys links by user ARN, so there is one; if several slipped in, prefer an offboarded
     // person so that the check errs towards failing.
