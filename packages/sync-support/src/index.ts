@@ -1,1 +1,23 @@
-export {};
+/**
+ * What the sync workers (repo-sync, iam-sync) share: the per-job sync context (connection, run, role
+ * credentials, counted and rate-limited AWS clients), the AWS failure policy, the worker dependencies
+ * and the AWS part of their environment.
+ */
+export { type AwsFailureOptions, handleAwsFailure } from './aws-failure.js';
+export {
+  openSyncContext,
+  type SyncConnection,
+  type SyncContext,
+  type SyncProblemInput,
+  type SyncTarget,
+  type WithSyncContextOptions,
+  withSyncContext,
+} from './context.js';
+export {
+  type CreateSyncWorkerDepsInput,
+  createSyncWorkerDeps,
+  type SyncAwsLimits,
+  type SyncWorkerDeps,
+} from './deps.js';
+export { SyncAwsEnv } from './env.js';
+export { isSyncError, SyncError, type SyncErrorCode } from './errors.js';

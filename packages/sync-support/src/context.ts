@@ -1,0 +1,279 @@
+import {
+  type AwsConnectionRef,
+  type CallCounter,
+  type ConnectionClients,
+  classifyAwsError,
+  createCallCounter,
+} from '@codecommit-evidence/aws-clients';
+import {
+  addAwsCalls,
+  getConnectionById,
+  getSyncRun,
+  markSyncRunStarted,
+  recordSyncProblem,
+  type SyncProblemKind,
+  type SyncStepState,
+  setSyncStep,
+} from '@codecommit-evidence/evidence-store';
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Logger } from 'pino';
+import { type AwsFailureOptions, handleAwsFailure } from './aws-failure.js';
+import type { SyncWorkerDeps } from './deps.js';
+import { SyncError } from './errors.js';
+
+/** The connection as a sync job sees it: active, with everything needed to reach AWS. No External ID. */
+export interface SyncConnection {
+  id: string;
+  tenantId: string;
+  name: string;
+  roleArn: string;
+  accountId: string;
+  region: string;
+  auditWindowDays: number;
+}
+
+export interface SyncTarget {
+  connectionId: string;
+  runId: number;
+  /** The job's step (`codecommit:repositories`, `iam:users`, …): the default for problems and failures. */
+  step: string;
+}
+
+export interface SyncProblemInput {
+  /** Defaults to the context's step. */
+  step?: string;
+  kind: SyncProblemKind;
+  code: string;
+  action?: string;
+  resource?: string;
+  message: string;
+}
+
+export interface SyncContext {
+  connection: SyncConnection;
+  runId: number;
+  step: string;
+  /** What `writeEvidence` / `retireMissing` take. */
+  target: { connectionId: string; runId: number };
+  codecommit: ConnectionClients['codecommit'];
+  iam: ConnectionClients['iam'];
+  /** Counts every AWS call made through `codecommit` and `iam`, per operation. */
+  counter: CallCounter;
+  log: Logger;
+  /** Records on the run that `action` was denied while doing `step` (once per step and action). */
+  recordMissingPermission(step: string, action: string, message: string, resource?: string): Promise<void>;
+  recordProblem(problem: SyncProblemInput): Promise<void>;
+  setStep(step: string, state: SyncStepState['status'] | SyncStepState, detail?: string): Promise<void>;
+  /** See {@link handleAwsFailure}. */
+  handleAwsFailure(err: unknown, options: AwsFailureOptions): Promise<'skipped' | 'gone'>;
+  /** Adds the counter's per-operation calls and throttles to the run (`sync_run_aws_calls`), then resets it. */
+  flushCalls(): Promise<void>;
+  /** Closes the AWS clients' sockets; the process-wide credential cache keeps the role session. */
+  close(): void;
+}
+
+/**
+ * Opens what a sync job works with: checks the run and the connection, marks the run started,
+ * assumes the customer role (through the process-wide cache, so concurrent jobs of one connection
+ * share one session), and builds CodeCommit and IAM clients that count every call and wait their turn
+ * on the account's shared rate and concurrency limits. Permanent problems throw a `SyncError` (an
+ * `UnrecoverableError`); transient ones are rethrown for BullMQ to retry.
+ */
+export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget): Promise<SyncContext> {
+  const { db } = deps;
+  const run = await getSyncRun(db, target.runId);
+  if (!run || run.connection_id !== target.connectionId) {
+    throw new SyncError(
+      'sync_run_not_found',
+      `sync run ${target.runId} of connection ${target.connectionId} does not exist`,
+    );
+  }
+  if (run.status !== 'queued' && run.status !== 'running') {
+    // A job retried after its run was closed must not add evidence to a run already evaluated.
+    throw new SyncError('sync_run_finished', `sync run ${target.runId} is already ${run.status}`);
+  }
+  const row = await getConnectionById(db, target.connectionId);
+  if (!row) throw new SyncError('connection_not_found', `connection ${target.connectionId} does not exist`);
+  if (row.status !== 'active') {
+    throw new SyncError('connection_not_active', `connection ${row.id} is ${row.status}, not active`);
+  }
+  if (!row.role_arn || !row.aws_account_id || !row.region) {
+    throw new SyncError(
+      'connection_incomplete',
+      `connection ${row.id} has no ${[!row.role_arn && 'role ARN', !row.aws_account_id && 'account id', !row.region && 'region'].filter(Boolean).join(', ')}`,
+    );
+  }
+  const connection: SyncConnection = {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    roleArn: row.role_arn,
+    accountId: row.aws_account_id,
+    region: row.region,
+    auditWindowDays: row.audit_window_days,
+  };
+  await markSyncRunStarted(db, target.runId);
+
+  const ref: AwsConnectionRef = {
+    connectionId: row.id,
+    roleArn: row.role_arn,
+    externalId: row.external_id,
+    region: row.region,
+  };
+  const log = deps.logger.child({
+    connectionId: row.id,
+    runId: target.runId,
+    step: target.step,
+    accountId: row.aws_account_id,
+  });
+  try {
+    // Assume the role now rather than on the first call: a refused role is a connection problem, to be
+    // reported as such, not as a failure of whatever call happened to come first.
+    await deps.aws.credentialCache.get(ref);
+  } catch (err) {
+    const c = classifyAwsError(err);
+    if (c.code === 'role_not_assumable' || c.code === 'invalid_region') {
+      throw new SyncError(c.code, c.message, { action: 'sts:AssumeRole', roleArn: row.role_arn });
+    }
+    throw err;
+  }
+  const counter = createCallCounter();
+  const clients = deps.aws.forConnection(ref, { callCounter: counter });
+  const startedAt = new Map<string, string>();
+
+  const ctx: SyncContext = {
+    connection,
+    runId: target.runId,
+    step: target.step,
+    target: { connectionId: row.id, runId: target.runId },
+    codecommit: clients.codecommit,
+    iam: clients.iam,
+    counter,
+    log,
+    async recordMissingPermission(step, action, message, resource) {
+      log.warn({ step, action }, 'missing permission');
+      await recordSyncProblem(db, target.runId, {
+        step,
+        kind: 'missing_permission',
+        code: 'access_denied',
+        action,
+        ...(resource ? { resource } : {}),
+        message,
+      });
+    },
+    async recordProblem(problem) {
+      await recordSyncProblem(db, target.runId, { ...problem, step: problem.step ?? target.step });
+    },
+    async setStep(step, state, detail) {
+      const now = new Date().toISOString();
+      const s: SyncStepState = typeof state === 'string' ? { status: state } : { ...state };
+      if (detail !== undefined) s.detail = detail;
+      if (s.status === 'running') {
+        s.startedAt ??= now;
+        startedAt.set(step, s.startedAt);
+      } else {
+        const started = startedAt.get(step);
+        if (started && !s.startedAt) s.startedAt = started;
+        s.finishedAt ??= now;
+      }
+      await setSyncStep(db, target.runId, step, s);
+    },
+    handleAwsFailure: (err, options) => handleAwsFailure(ctx, err, options),
+    async flushCalls() {
+      const stats = counter.stats();
+      // Reset before the write: calls made while it is in flight belong to the next flush.
+      counter.reset();
+      const ops = new Set([...Object.keys(stats.calls), ...Object.keys(stats.throttled)]);
+      if (ops.size === 0) return;
+      const counts: Record<string, { calls: number; throttled: number }> = {};
+      for (const op of ops) counts[op] = { calls: stats.calls[op] ?? 0, throttled: stats.throttled[op] ?? 0 };
+      try {
+        await addAwsCalls(db, target.runId, counts);
+      } catch (err) {
+        // Put them back, so a later flush still stores them.
+        for (const [op, c] of Object.entries(counts)) {
+          for (let i = 0; i < c.calls; i++) counter.record(op, 'call');
+          for (let i = 0; i < c.throttled; i++) counter.record(op, 'throttled');
+        }
+        throw err;
+      }
+    },
+    close() {
+      clients.destroy();
+    },
+  };
+  return ctx;
+}
+
+export interface WithSyncContextOptions extends SyncTarget {
+  /** The BullMQ job, to tell its last attempt (then the step is recorded as failed) from one to retry. */
+  job?: Pick<Job, 'attemptsMade' | 'opts'>;
+}
+
+/**
+ * Runs `fn` in a sync context and always flushes the AWS call counts into the run, failure or not.
+ * When the job fails for good (a `SyncError`/`UnrecoverableError`, or its last attempt), the step is
+ * recorded as failed on the run with the reason, so the evaluator can report a partial run honestly.
+ */
+export async function withSyncContext<T>(
+  deps: SyncWorkerDeps,
+  options: WithSyncContextOptions,
+  fn: (ctx: SyncContext) => Promise<T>,
+): Promise<T> {
+  const { job, ...target } = options;
+  let ctx: SyncContext;
+  try {
+    ctx = await openSyncContext(deps, target);
+  } catch (err) {
+    if (err instanceof SyncError && err.code !== 'sync_run_not_found' && err.code !== 'sync_run_finished') {
+      await recordFailure(deps, target, err).catch((e: unknown) =>
+        deps.logger.error({ err: e }, 'could not record the failure on the run'),
+      );
+    } else if (isFinal(err, job)) {
+      await recordFailure(deps, target, err).catch(() => {});
+    }
+    throw err;
+  }
+  try {
+    return await fn(ctx);
+  } catch (err) {
+    if (isFinal(err, job)) {
+      await recordFailure(deps, target, err).catch((e: unknown) =>
+        ctx.log.error({ err: e }, 'could not record the failure on the run'),
+      );
+    }
+    throw err;
+  } finally {
+    try {
+      await ctx.flushCalls();
+    } catch (err) {
+      ctx.log.error({ err }, 'could not store the AWS call counts');
+    }
+    ctx.close();
+  }
+}
+
+function isFinal(err: unknown, job: WithSyncContextOptions['job']): boolean {
+  const name = (err as { name?: string } | null)?.name;
+  if (name === 'WaitingChildrenError' || name === 'DelayedError' || name === 'WaitingError') return false;
+  if (err instanceof UnrecoverableError) return true;
+  return job !== undefined && job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+async function recordFailure(deps: SyncWorkerDeps, target: SyncTarget, err: unknown): Promise<void> {
+  const code = err instanceof SyncError ? err.code : classifyAwsError(err).code;
+  const action = err instanceof SyncError ? err.details.action : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  await recordSyncProblem(deps.db, target.runId, {
+    step: target.step,
+    kind: 'error',
+    code,
+    ...(typeof action === 'string' ? { action } : {}),
+    message,
+  });
+  await setSyncStep(deps.db, target.runId, target.step, {
+    status: 'failed',
+    finishedAt: new Date().toISOString(),
+    detail: message.slice(0, 500),
+  });
+}
