@@ -1,0 +1,86 @@
+import { createDb, type Database } from '@codecommit-evidence/evidence-store';
+import {
+  assertRedisReachable,
+  closeWorkerGracefully,
+  createRedisConnection,
+} from '@codecommit-evidence/queues';
+import { createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
+import { createSyncWorkerDeps } from '@codecommit-evidence/sync-support';
+import { type Kysely, sql } from 'kysely';
+import { IamSyncEnv, settingsFromEnv } from './config.js';
+import { createIamSyncWorker } from './worker.js';
+
+// Wiring only: config, connections, the worker, orderly shutdown.
+const env = (() => {
+  try {
+    return parseEnv(IamSyncEnv);
+  } catch (err) {
+    process.stderr.write(`iam-sync: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(78);
+  }
+})();
+const logger = createLogger({ name: 'iam-sync', level: env.LOG_LEVEL });
+const db = createDb(env.DATABASE_URL, {
+  applicationName: 'iam-sync',
+  max: Math.max(4, env.IAM_SYNC_CONCURRENCY + 2),
+});
+const redis = createRedisConnection(env.REDIS_URL, 'worker');
+// A Redis that never answers must not keep retrying forever in the background before we give up.
+redis.on('error', () => {});
+
+try {
+  await assertDatabaseReachable(db);
+  await assertRedisReachable(redis);
+} catch (err) {
+  logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'cannot start');
+  redis.disconnect();
+  await db.destroy().catch(() => {});
+  process.exit(1);
+}
+
+const deps = createSyncWorkerDeps({
+  db,
+  redis,
+  logger,
+  keyPrefix: env.QUEUE_PREFIX,
+  limits: {
+    codecommitRps: env.CODECOMMIT_RPS,
+    iamRps: env.IAM_RPS,
+    accountConcurrency: env.AWS_ACCOUNT_CONCURRENCY,
+    maxAttempts: env.AWS_MAX_ATTEMPTS,
+  },
+  ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+});
+const worker = createIamSyncWorker({
+  deps: { sync: deps, settings: settingsFromEnv(env) },
+  connection: redis,
+  prefix: env.QUEUE_PREFIX,
+  logger,
+  concurrency: env.IAM_SYNC_CONCURRENCY,
+});
+
+const shutdown = createShutdown({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+// Worker first (stop taking jobs, let the active ones finish or hand them back), then Redis, then
+// the AWS clients, then the pool; closeWorkerGracefully leaves a margin of the overall timeout.
+shutdown.register('worker', () =>
+  closeWorkerGracefully(worker, Math.max(1_000, env.SHUTDOWN_TIMEOUT_MS - 3_000)),
+);
+shutdown.register('redis', () => redis.quit());
+shutdown.register('aws', async () => deps.aws.destroy());
+shutdown.register('database', () => db.destroy());
+shutdown.listen();
+logger.info({ concurrency: env.IAM_SYNC_CONCURRENCY, prefix: env.QUEUE_PREFIX }, 'iam-sync worker started');
+
+/**
+ * TODO(evidence-store): its `assertDatabaseReachable` is not exported from the package index; this is
+ * the same check, naming DATABASE_URL (never its value).
+ */
+async function assertDatabaseReachable(database: Kysely<Database>): Promise<void> {
+  try {
+    await sql`select 1`.execute(database);
+  } catch (err) {
+    throw new Error(
+      `DATABASE_URL: cannot reach Postgres: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}

@@ -1,0 +1,421 @@
+/**
+ * `sync-iam`: a connection's IAM as evidence, in two phases kept apart by the job's progress marker.
+ *
+ * 1. identities: users, groups, roles and managed policies (GetAccountAuthorizationDetails, else the
+ *    per-entity calls), each user's SSH keys and HTTPS Git credentials; written, deletions retired.
+ * 2. credential report: requested; while IAM generates it the job re-schedules itself instead of
+ *    holding a worker, and resumes at phase 2 (identities are not fetched again). A report that does
+ *    not come within the bound fails that step with its reason; the identities stay, the run is partial.
+ */
+
+import {
+  AwsError,
+  CredentialReportParseError,
+  classifyAwsError,
+  parseCredentialReport,
+  requestCredentialReport,
+} from '@codecommit-evidence/aws-clients';
+import {
+  type Database,
+  type EvidenceInput,
+  type EvidenceTable,
+  retireMissing,
+  type WriteStats,
+  writeEvidence,
+} from '@codecommit-evidence/evidence-store';
+import type { SyncRunPayload } from '@codecommit-evidence/queues';
+import {
+  type SyncContext,
+  SyncError,
+  type SyncWorkerDeps,
+  withSyncContext,
+} from '@codecommit-evidence/sync-support';
+import type { Job } from 'bullmq';
+import type { Kysely, Transaction } from 'kysely';
+import { collectAuthorizationDetails } from '../collect/authorization-details.js';
+import { collectManagedPolicies, collectRoles, collectUsersAndGroups } from '../collect/per-entity.js';
+import { collectGitCredentials, collectSshPublicKeys } from '../collect/user-credentials.js';
+import { credentialReportEvidence } from '../credential-report-rows.js';
+import {
+  type GitCredentialFacts,
+  groupsWithMembers,
+  type IamGroupRow,
+  type IamIdentities,
+  type IamManagedPolicyRow,
+  type IamRoleRow,
+  type IamUserIdentity,
+  type IamUserRow,
+  policiesInUse,
+  type SshPublicKeyFacts,
+} from '../iam-evidence.js';
+import type { IamSyncProgress, JobControl } from '../job-control.js';
+
+/** Step names, as the checks read them (packages/domain SYNC_STEPS). */
+export const STEPS = {
+  authorizationDetails: 'iam:authorization-details',
+  users: 'iam:users',
+  roles: 'iam:roles',
+  credentialReport: 'iam:credential-report',
+  sshKeys: 'iam:ssh-keys',
+  gitCredentials: 'iam:git-credentials',
+} as const;
+
+export interface IamSyncSettings {
+  /** Per-entity AWS calls in flight per job (the account's shared limiter gates them as well). */
+  callConcurrency: number;
+  /** IAM MaxItems (1-1000); tests lower it to exercise pagination. */
+  pageSize?: number;
+  credentialReport: {
+    /** How long to wait before looking again while IAM generates the report. */
+    pollIntervalMs: number;
+    /** Give up after waiting this long, or after `maxPolls` looks, whichever comes first. */
+    maxWaitMs: number;
+    maxPolls: number;
+    /** Reuse a report younger than this (default: aws-clients' 4 hours, IAM's own window). */
+    maxAgeMs?: number;
+  };
+}
+
+export interface SyncIamDeps {
+  sync: SyncWorkerDeps;
+  settings: IamSyncSettings;
+}
+
+export type IdentitiesPath = 'authorization-details' | 'per-entity';
+
+export interface SyncIamResult {
+  identities: IamSyncProgress['identities'];
+  credentialReport:
+    | { status: 'stored'; generatedTime: string; rows: number; writes: WriteStats; retired: number }
+    | { status: 'failed'; reason: string };
+}
+
+export async function syncIam(
+  payload: SyncRunPayload,
+  deps: SyncIamDeps,
+  control: JobControl,
+  job?: Pick<Job, 'attemptsMade' | 'opts'>,
+): Promise<SyncIamResult> {
+  const resumed = control.progress();
+  const step = resumed ? STEPS.credentialReport : STEPS.authorizationDetails;
+  return withSyncContext(deps.sync, { ...payload, step, ...(job ? { job } : {}) }, async (ctx) => {
+    let progress = resumed;
+    if (!progress) {
+      const identities = await syncIdentities(ctx, deps);
+      progress = { phase: 'waiting-report', since: Date.now(), polls: 0, identities };
+      // The marker is saved only once the identities are committed: a crash before it redoes them
+      // (idempotently), a crash after it never does.
+      await control.saveProgress(progress);
+      await ctx.setStep(STEPS.credentialReport, {
+        status: 'running',
+        startedAt: new Date(progress.since).toISOString(),
+      });
+    }
+    const credentialReport = await syncCredentialReport(ctx, deps, control, progress);
+    const complete = progress.identities.complete as CollectedIdentities['complete'] | undefined;
+    if (credentialReport.status === 'failed' && complete && !complete.users && !complete.roles) {
+      // Nothing at all could be read: a role without IAM permissions. Retrying will not change that.
+      throw new SyncError(
+        'access_denied',
+        `the role may read neither IAM identities nor the credential report (${credentialReport.reason})`,
+        { step: STEPS.credentialReport },
+      );
+    }
+    return { identities: progress.identities, credentialReport };
+  });
+}
+
+// ---- identities --------------------------------------------------------------------------------
+
+interface CollectedIdentities {
+  path: IdentitiesPath;
+  identities: IamIdentities;
+  /** Tables whose collection is complete: only those have missing rows retired. */
+  complete: { users: boolean; groups: boolean; roles: boolean; policies: boolean };
+}
+
+async function syncIdentities(ctx: SyncContext, deps: SyncIamDeps): Promise<Record<string, unknown>> {
+  const collected = await collectIdentities(ctx, deps.settings);
+  const { identities } = collected;
+  const userNames = identities.users.map((u) => u.user_name);
+
+  const ssh = await collectOptional(
+    ctx,
+    STEPS.sshKeys,
+    'iam:ListSSHPublicKeys',
+    collected.complete.users,
+    () =>
+      collectSshPublicKeys(ctx.iam, userNames, {
+        concurrency: deps.settings.callConcurrency,
+        ...pageSizeOf(deps.settings),
+      }),
+  );
+  const git = await collectOptional(
+    ctx,
+    STEPS.gitCredentials,
+    'iam:ListServiceSpecificCredentials',
+    collected.complete.users,
+    async () =>
+      (
+        await collectGitCredentials(ctx.iam, userNames, {
+          concurrency: deps.settings.callConcurrency,
+          ...pageSizeOf(deps.settings),
+        })
+      ).credentials,
+  );
+  const users: IamUserRow[] = identities.users.map((u) => withCredentials(u, ssh, git));
+
+  const writes: Record<string, WriteStats & { retired: number }> = {};
+  ctx.log.info({ path: collected.path, users: users.length }, 'writing IAM identities');
+  await deps.sync.db.transaction().execute(async (trx) => {
+    const write = async <T extends EvidenceTable>(table: T, rows: EvidenceInput<T>[], complete: boolean) => {
+      const stats = await writeEvidence(trx, table, ctx.target, rows);
+      const retired = complete
+        ? await retireMissing(trx, table, ctx.target, {}, rows as Record<string, unknown>[])
+        : 0;
+      writes[table] = { ...stats, retired };
+    };
+    if (collected.complete.users) await write('iam_users', users, true);
+    if (collected.complete.groups) await write('iam_groups', identities.groups, true);
+    if (collected.complete.roles) await write('iam_roles', identities.roles, true);
+    await write('iam_managed_policies', identities.policies, collected.complete.policies);
+  });
+  return {
+    path: collected.path,
+    users: users.length,
+    groups: identities.groups.length,
+    roles: identities.roles.length,
+    policies: identities.policies.length,
+    sshKeys: ssh === null ? 'not collected' : 'collected',
+    gitCredentials: git === null ? 'not collected' : 'collected',
+    complete: collected.complete,
+    writes,
+  };
+}
+
+async function collectIdentities(ctx: SyncContext, settings: IamSyncSettings): Promise<CollectedIdentities> {
+  const options = { concurrency: settings.callConcurrency, ...pageSizeOf(settings) };
+  await ctx.setStep(STEPS.authorizationDetails, 'running');
+  try {
+    const { identities, missingPolicyArns } = await collectAuthorizationDetails(
+      ctx.iam,
+      pageSizeOf(settings),
+    );
+    let policiesComplete = true;
+    if (missingPolicyArns.length > 0) {
+      // In use (e.g. only as a permissions boundary) but not in the listing: fetch those one by one.
+      const extra = await optionalCall(ctx, STEPS.authorizationDetails, 'iam:GetPolicy', () =>
+        collectManagedPolicies(ctx.iam, missingPolicyArns, options),
+      );
+      if (extra) identities.policies = [...identities.policies, ...extra].sort((a, b) => cmp(a.arn, b.arn));
+      else policiesComplete = false;
+    }
+    await ctx.setStep(STEPS.authorizationDetails, 'succeeded', summary(identities));
+    return {
+      path: 'authorization-details',
+      identities,
+      complete: { users: true, groups: true, roles: true, policies: policiesComplete },
+    };
+  } catch (err) {
+    if (classifyAwsError(err).code !== 'access_denied') throw err;
+    // Not a data gap when the fallback gets everything: a warning, not a missing permission.
+    await ctx.recordProblem({
+      step: STEPS.authorizationDetails,
+      kind: 'warning',
+      code: 'access_denied',
+      action: 'iam:GetAccountAuthorizationDetails',
+      message: `${classifyAwsError(err).message} (using the per-user calls instead, which take several calls per user)`,
+    });
+    await ctx.setStep(STEPS.authorizationDetails, 'skipped', 'denied: using the per-user calls');
+  }
+  return collectPerEntity(ctx, options);
+}
+
+async function collectPerEntity(
+  ctx: SyncContext,
+  options: { concurrency: number; pageSize?: number },
+): Promise<CollectedIdentities> {
+  await ctx.setStep(STEPS.users, 'running');
+  const usersAndGroups = await optionalCall(ctx, STEPS.users, 'iam:ListUsers', () =>
+    collectUsersAndGroups(ctx.iam, options),
+  );
+  await ctx.setStep(STEPS.roles, 'running');
+  const roles = await optionalCall(ctx, STEPS.roles, 'iam:ListRoles', () => collectRoles(ctx.iam, options));
+  await ctx.setStep(STEPS.roles, roles ? 'succeeded' : 'failed', roles ? `${roles.length} roles` : 'denied');
+
+  const users: IamUserIdentity[] = usersAndGroups?.users ?? [];
+  const groups: IamGroupRow[] = usersAndGroups ? groupsWithMembers(usersAndGroups.groups, users) : [];
+  const arns = policiesInUse({ users, groups, roles: roles ?? [] });
+  const policies: IamManagedPolicyRow[] | undefined = await optionalCall(
+    ctx,
+    STEPS.users,
+    'iam:GetPolicy',
+    () => collectManagedPolicies(ctx.iam, arns, options),
+  );
+  const identities: IamIdentities = { users, groups, roles: roles ?? [], policies: policies ?? [] };
+  const ok = usersAndGroups !== undefined && policies !== undefined;
+  await ctx.setStep(STEPS.users, ok ? 'succeeded' : 'failed', ok ? summary(identities) : 'denied');
+  return {
+    path: 'per-entity',
+    identities,
+    complete: {
+      users: usersAndGroups !== undefined,
+      groups: usersAndGroups !== undefined,
+      roles: roles !== undefined,
+      policies: ok && roles !== undefined,
+    },
+  };
+}
+
+/**
+ * SSH keys / Git credentials: on denial every user's column is null ("not collected", unlike [] for
+ * "none"), the missing permission is recorded, and the sync goes on.
+ */
+async function collectOptional<T>(
+  ctx: SyncContext,
+  step: string,
+  action: string,
+  usersKnown: boolean,
+  fn: () => Promise<Map<string, T[]>>,
+): Promise<Map<string, T[]> | null> {
+  if (!usersKnown) {
+    await ctx.setStep(step, 'skipped', 'no user list in this run');
+    return null;
+  }
+  await ctx.setStep(step, 'running');
+  const result = await optionalCall(ctx, step, action, fn);
+  await ctx.setStep(
+    step,
+    result ? 'succeeded' : 'failed',
+    result ? undefined : `missing permission ${action}`,
+  );
+  return result ?? null;
+}
+
+/** Runs `fn`; on access denied records the missing permission and returns undefined. */
+async function optionalCall<T>(
+  ctx: SyncContext,
+  step: string,
+  action: string,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (classifyAwsError(err).code !== 'access_denied') throw err;
+    await ctx.handleAwsFailure(err, { optional: true, step, action });
+    return undefined;
+  }
+}
+
+function withCredentials(
+  u: IamUserIdentity,
+  ssh: Map<string, SshPublicKeyFacts[]> | null,
+  git: Map<string, GitCredentialFacts[]> | null,
+): IamUserRow {
+  return {
+    ...u,
+    ssh_public_keys: ssh ? (ssh.get(u.user_name) ?? []) : null,
+    service_specific_credentials: git ? (git.get(u.user_name) ?? []) : null,
+  };
+}
+
+// ---- credential report -------------------------------------------------------------------------
+
+async function syncCredentialReport(
+  ctx: SyncContext,
+  deps: SyncIamDeps,
+  control: JobControl,
+  progress: IamSyncProgress,
+): Promise<SyncIamResult['credentialReport']> {
+  const settings = deps.settings.credentialReport;
+  const startedAt = new Date(progress.since).toISOString();
+  const fail = async (code: string, reason: string, action?: string) => {
+    await ctx.recordProblem({
+      step: STEPS.credentialReport,
+      kind: 'error',
+      code,
+      ...(action ? { action } : {}),
+      message: reason,
+    });
+    await ctx.setStep(STEPS.credentialReport, { status: 'failed', startedAt, detail: reason });
+    return { status: 'failed' as const, reason };
+  };
+
+  let request: Awaited<ReturnType<typeof requestCredentialReport>>;
+  try {
+    request = await requestCredentialReport(ctx.iam, {
+      retryAfterMs: settings.pollIntervalMs,
+      ...(settings.maxAgeMs !== undefined ? { maxAgeMs: settings.maxAgeMs } : {}),
+    });
+  } catch (err) {
+    const c = classifyAwsError(err);
+    if (c.code !== 'access_denied') throw err;
+    const action =
+      c.action ?? (err instanceof AwsError && err.operation ? err.operation : 'iam:GetCredentialReport');
+    await ctx.handleAwsFailure(err, { optional: true, step: STEPS.credentialReport, action });
+    await ctx.setStep(STEPS.credentialReport, {
+      status: 'failed',
+      startedAt,
+      detail: `missing permission ${action}`,
+    });
+    return { status: 'failed', reason: `missing permission ${action}` };
+  }
+
+  if (request.state === 'in_progress') {
+    const polls = progress.polls + 1;
+    const waited = Date.now() - progress.since;
+    if (polls >= settings.maxPolls || waited + request.retryAfterMs > settings.maxWaitMs) {
+      return fail(
+        'credential_report_timeout',
+        `IAM had not finished the credential report after ${polls} polls over ${Math.round(waited / 1000)} s ` +
+          `(last state: ${request.reason}); this run has no credential-report facts (passwords, MFA, access keys)`,
+      );
+    }
+    await control.saveProgress({ ...progress, polls });
+    ctx.log.info(
+      { polls, reason: request.reason, retryAfterMs: request.retryAfterMs },
+      'credential report not ready',
+    );
+    return control.delay(request.retryAfterMs);
+  }
+
+  let rows: ReturnType<typeof credentialReportEvidence>;
+  try {
+    rows = credentialReportEvidence(parseCredentialReport(request.report.content));
+  } catch (err) {
+    if (!(err instanceof CredentialReportParseError)) throw err;
+    // The same bytes fail the same way on every retry: record it and keep the rest of the run.
+    return fail('credential_report_invalid', err.message);
+  }
+  const { writes, retired } = await inTransaction(deps.sync.db, async (trx) => {
+    const w = await writeEvidence(trx, 'iam_credential_report_rows', ctx.target, rows);
+    const r = await retireMissing(trx, 'iam_credential_report_rows', ctx.target, {}, rows);
+    return { writes: w, retired: r };
+  });
+  const generatedTime = request.report.generatedTime.toISOString();
+  await ctx.setStep(STEPS.credentialReport, {
+    status: 'succeeded',
+    startedAt,
+    detail: `report generated ${generatedTime}, ${rows.length} rows`,
+  });
+  return { status: 'stored', generatedTime, rows: rows.length, writes, retired };
+}
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+function inTransaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn);
+}
+
+function pageSizeOf(settings: IamSyncSettings): { pageSize?: number } {
+  return settings.pageSize ? { pageSize: settings.pageSize } : {};
+}
+
+function summary(i: IamIdentities): string {
+  return `${i.users.length} users, ${i.groups.length} groups, ${i.roles.length} roles, ${i.policies.length} managed policies`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
