@@ -8,7 +8,7 @@ import {
   DEFAULT_BRANCH_BYPASS_ACTIONS,
   OVERRIDE_APPROVAL_RULES_ACTION,
 } from './codecommit-actions.js';
-import { evaluatePrincipal } from './evaluate.js';
+import { createPrincipalEvaluator, type PrincipalEvaluator } from './evaluate.js';
 import type {
   AccessLevel,
   ActionGrant,
@@ -73,30 +73,42 @@ export function grantOf(action: string, result: EvaluationResult): ActionGrant |
   };
 }
 
-function analyzeRepository(principal: PrincipalPolicies, repository: RepositoryRef): RepositoryAccess {
-  const grants: ActionGrant[] = [];
+const REPOSITORY_ACTIONS = CODECOMMIT_ACTIONS.filter((info) => info.resourceType === 'repository');
+// Tagging actions get a request of their own: only they may carry aws:RequestTag/* and aws:TagKeys.
+const ACTION_GROUPS = [
+  REPOSITORY_ACTIONS.filter((info) => TAGGING_ACTIONS.has(info.action.toLowerCase())),
+  REPOSITORY_ACTIONS.filter((info) => !TAGGING_ACTIONS.has(info.action.toLowerCase())),
+];
+
+function analyzeRepository(evaluator: PrincipalEvaluator, repository: RepositoryRef): RepositoryAccess {
+  const grantsByAction = new Map<string, ActionGrant>();
   let level: AccessLevel = 'none';
-  for (const info of CODECOMMIT_ACTIONS) {
-    // Actions without a repository resource (ListRepositories, approval rule templates) say nothing
-    // about access to this repository.
-    if (info.resourceType !== 'repository') continue;
-    const grant = grantOf(
-      info.action,
-      evaluatePrincipal(principal, buildCodeCommitRequest(repository, info.action)),
-    );
-    if (!grant) continue;
-    grants.push(grant);
-    if (grant.decision === 'allow') level = higherLevel(level, info.category);
+  // Actions without a repository resource (ListRepositories, approval rule templates) say nothing
+  // about access to this repository, so only repository actions are asked.
+  for (const group of ACTION_GROUPS) {
+    const first = group[0];
+    if (!first) continue;
+    const request = buildCodeCommitRequest(repository, first.action);
+    const actions = group.map((info) => info.action);
+    evaluator.evaluateActions(request, actions).forEach((result, index) => {
+      const info = group[index]!;
+      const grant = grantOf(info.action, result);
+      if (!grant) return;
+      grantsByAction.set(info.action, grant);
+      if (grant.decision === 'allow') level = higherLevel(level, info.category);
+    });
   }
+  // Catalog order, whatever the grouping.
+  const grants = REPOSITORY_ACTIONS.flatMap((info) => grantsByAction.get(info.action) ?? []);
 
   const defaultBranchBypass: ActionGrant[] = [];
   if (repository.defaultBranch) {
     const references = [`refs/heads/${repository.defaultBranch}`];
-    for (const action of DEFAULT_BRANCH_BYPASS_ACTIONS) {
-      const request = buildCodeCommitRequest(repository, action, { references });
-      const grant = grantOf(action, evaluatePrincipal(principal, request));
+    const request = buildCodeCommitRequest(repository, DEFAULT_BRANCH_BYPASS_ACTIONS[0]!, { references });
+    evaluator.evaluateActions(request, DEFAULT_BRANCH_BYPASS_ACTIONS).forEach((result, index) => {
+      const grant = grantOf(DEFAULT_BRANCH_BYPASS_ACTIONS[index]!, result);
       if (grant) defaultBranchBypass.push(grant);
-    }
+    });
   }
 
   return {
@@ -105,7 +117,7 @@ function analyzeRepository(principal: PrincipalPolicies, repository: RepositoryR
     level,
     grants,
     defaultBranchBypass,
-    overrideApprovalRules: grants.find((grant) => grant.action === OVERRIDE_APPROVAL_RULES_ACTION) ?? null,
+    overrideApprovalRules: grantsByAction.get(OVERRIDE_APPROVAL_RULES_ACTION) ?? null,
   };
 }
 
@@ -118,7 +130,8 @@ export function analyzeCodeCommitAccess(
   principal: PrincipalPolicies,
   repositories: RepositoryRef[],
 ): CodeCommitAccessSummary {
-  const analyzed = repositories.map((repository) => analyzeRepository(principal, repository));
+  const evaluator = createPrincipalEvaluator(principal);
+  const analyzed = repositories.map((repository) => analyzeRepository(evaluator, repository));
   const grants = analyzed.flatMap((repository) => repository.grants);
   const hasAccess = grants.some((grant) => grant.decision === 'allow')
     ? true

@@ -39,7 +39,15 @@ export function statementApplies(
     return { unknown: 'statement needs exactly one of Action and NotAction' };
   }
   if (!actionElementMatches(actions ?? notActions ?? [], actions === undefined, request.action)) return false;
+  return resourceAndConditionsApply(statement, request, values);
+}
 
+/** The rest of `statementApplies`, for statements already known to cover the action. */
+function resourceAndConditionsApply(
+  statement: PolicyStatement,
+  request: RequestContext,
+  values: RequestValues,
+): Outcome {
   const resources = asList(statement.Resource);
   const notResources = asList(statement.NotResource);
   if ((resources === undefined) === (notResources === undefined)) {
@@ -70,6 +78,67 @@ function refOf(source: PolicySource, index: number, statement: PolicyStatement):
   return ref;
 }
 
+/**
+ * Policies prepared for many requests: statements are indexed by the actions they cover, so a request
+ * only looks at statements that can apply to its action (the access analysis asks ~90 actions per
+ * repository).
+ */
+class PolicySet {
+  private readonly refs: StatementRef[];
+  private readonly byAction = new Map<string, { ref: StatementRef; wellFormedAction: boolean }[]>();
+
+  constructor(policies: NamedPolicy[]) {
+    this.refs = policies.flatMap((policy) =>
+      statementsOf(policy).map((statement, index) => refOf(policy.source, index, statement)),
+    );
+  }
+
+  statementsFor(action: string): { ref: StatementRef; wellFormedAction: boolean }[] {
+    const key = action.toLowerCase();
+    let entries = this.byAction.get(key);
+    if (!entries) {
+      entries = [];
+      for (const ref of this.refs) {
+        const { statement } = ref;
+        const actions = asList(statement.Action);
+        const notActions = asList(statement.NotAction);
+        const wellFormedAction =
+          (actions === undefined) !== (notActions === undefined) &&
+          (statement.Effect === 'Allow' || statement.Effect === 'Deny');
+        // Malformed statements stay in, so that they are reported as undecided.
+        if (
+          !wellFormedAction ||
+          actionElementMatches(actions ?? notActions ?? [], actions === undefined, action)
+        ) {
+          entries.push({ ref, wellFormedAction });
+        }
+      }
+      this.byAction.set(key, entries);
+    }
+    return entries;
+  }
+}
+
+function evaluatePolicySet(
+  policySet: PolicySet,
+  request: RequestContext,
+  values: RequestValues,
+): EvaluationResult {
+  const result: EvaluationResult = { decision: 'implicit_deny', allowedBy: [], deniedBy: [], undecided: [] };
+  for (const { ref, wellFormedAction } of policySet.statementsFor(request.action)) {
+    // Statements are indexed by action: only a malformed one needs the full check (to report it).
+    const outcome = wellFormedAction
+      ? resourceAndConditionsApply(ref.statement, request, values)
+      : statementApplies(ref.statement, request, values);
+    if (outcome === false) continue;
+    if (isUnknown(outcome)) result.undecided.push({ ref, reason: outcome.unknown });
+    else if (ref.statement.Effect === 'Deny') result.deniedBy.push(ref);
+    else result.allowedBy.push(ref);
+  }
+  result.decision = decide(denyPresence(result), allowPresence(result));
+  return result;
+}
+
 type Presence = 'yes' | 'maybe' | 'no';
 
 function denyPresence(result: EvaluationResult): Presence {
@@ -96,20 +165,7 @@ function decide(deny: Presence, allow: Presence): Decision {
  * `implicit_deny`.
  */
 export function evaluatePolicies(policies: NamedPolicy[], request: RequestContext): EvaluationResult {
-  const values = buildRequestValues(request);
-  const result: EvaluationResult = { decision: 'implicit_deny', allowedBy: [], deniedBy: [], undecided: [] };
-  for (const policy of policies) {
-    statementsOf(policy).forEach((statement, index) => {
-      const outcome = statementApplies(statement, request, values);
-      if (outcome === false) return;
-      const ref = refOf(policy.source, index, statement);
-      if (isUnknown(outcome)) result.undecided.push({ ref, reason: outcome.unknown });
-      else if (statement.Effect === 'Deny') result.deniedBy.push(ref);
-      else result.allowedBy.push(ref);
-    });
-  }
-  result.decision = decide(denyPresence(result), allowPresence(result));
-  return result;
+  return evaluatePolicySet(new PolicySet(policies), request, buildRequestValues(request));
 }
 
 const PRESENCE_ORDER: Presence[] = ['no', 'maybe', 'yes'];
@@ -133,6 +189,14 @@ export function principalRequestContext(
   principal: PrincipalPolicies,
   request: RequestContext,
 ): RequestContext {
+  return principalDefaults(principal).apply(request);
+}
+
+interface PrincipalDefaults {
+  apply(request: RequestContext): RequestContext;
+}
+
+function principalDefaults(principal: PrincipalPolicies): PrincipalDefaults {
   const defaults: Record<string, ContextValue> = {
     'aws:PrincipalArn': principal.arn,
     'aws:PrincipalType': principal.type === 'user' ? 'User' : 'AssumedRole',
@@ -143,20 +207,66 @@ export function principalRequestContext(
   if (principal.userId) defaults['aws:userid'] = principal.userId;
   for (const [key, value] of Object.entries(principal.tags ?? {}))
     defaults[`aws:PrincipalTag/${key}`] = value;
+  const defaultEntries = Object.entries(defaults).map(
+    ([key, value]) => [key, key.toLowerCase(), value] as const,
+  );
+  const absent: string[] = [];
+  if (principal.type === 'role') absent.push('aws:username');
+  if (principal.tags) absent.push('aws:PrincipalTag/*');
 
-  // Caller keys override defaults whatever their case: key names are case-insensitive.
-  const callerKeys = new Set(Object.keys(request.context ?? {}).map((key) => key.toLowerCase()));
-  const context: Record<string, ContextValue | undefined> = {};
-  for (const [key, value] of Object.entries(defaults))
-    if (!callerKeys.has(key.toLowerCase())) context[key] = value;
-  Object.assign(context, request.context);
+  return {
+    apply(request) {
+      // Caller keys override defaults whatever their case: key names are case-insensitive.
+      const callerContext = request.context ?? {};
+      const callerKeys = new Set(Object.keys(callerContext).map((key) => key.toLowerCase()));
+      const context: Record<string, ContextValue | undefined> = {};
+      for (const [key, lower, value] of defaultEntries) if (!callerKeys.has(lower)) context[key] = value;
+      Object.assign(context, callerContext);
+      const effective: RequestContext = { ...request, context };
+      if (absent.length > 0) effective.knownAbsentKeys = [...(request.knownAbsentKeys ?? []), ...absent];
+      return effective;
+    },
+  };
+}
 
-  const knownAbsentKeys = [...(request.knownAbsentKeys ?? [])];
-  if (principal.type === 'role') knownAbsentKeys.push('aws:username');
-  if (principal.tags) knownAbsentKeys.push('aws:PrincipalTag/*');
-  const effective: RequestContext = { ...request, context };
-  if (knownAbsentKeys.length > 0) effective.knownAbsentKeys = knownAbsentKeys;
-  return effective;
+/** A principal prepared for many requests: policies indexed once, context defaults computed once. */
+export interface PrincipalEvaluator {
+  evaluate(request: RequestContext): EvaluationResult;
+  /** The same request for several actions: the request context is prepared once for all of them. */
+  evaluateActions(request: Omit<RequestContext, 'action'>, actions: readonly string[]): EvaluationResult[];
+}
+
+/** For the access analysis, which asks ~90 actions per repository. */
+export function createPrincipalEvaluator(principal: PrincipalPolicies): PrincipalEvaluator {
+  const defaults = principalDefaults(principal);
+  const identity = new PolicySet(principal.policies);
+  const boundary = principal.permissionsBoundary ? new PolicySet([principal.permissionsBoundary]) : undefined;
+  const evaluateEffective = (request: RequestContext, values: RequestValues): EvaluationResult => {
+    const identityResult = evaluatePolicySet(identity, request, values);
+    if (!boundary) return identityResult;
+    const boundaryResult = evaluatePolicySet(boundary, request, values);
+    return {
+      decision: decide(
+        strongest(denyPresence(identityResult), denyPresence(boundaryResult)),
+        weakest(allowPresence(identityResult), allowPresence(boundaryResult)),
+      ),
+      allowedBy: [...identityResult.allowedBy, ...boundaryResult.allowedBy],
+      deniedBy: [...identityResult.deniedBy, ...boundaryResult.deniedBy],
+      undecided: [...identityResult.undecided, ...boundaryResult.undecided],
+      permissionsBoundaryDecision: boundaryResult.decision,
+    };
+  };
+  return {
+    evaluate(request) {
+      const effective = defaults.apply(request);
+      return evaluateEffective(effective, buildRequestValues(effective));
+    },
+    evaluateActions(request, actions) {
+      const effective = defaults.apply({ ...request, action: '' });
+      const values = buildRequestValues(effective);
+      return actions.map((action) => evaluateEffective({ ...effective, action }, values));
+    },
+  };
 }
 
 /**
@@ -165,22 +275,7 @@ export function principalRequestContext(
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
  */
 export function evaluatePrincipal(principal: PrincipalPolicies, request: RequestContext): EvaluationResult {
-  const effective = principalRequestContext(principal, request);
-  const identity = evaluatePolicies(principal.policies, effective);
-  const boundaryPolicy = principal.permissionsBoundary;
-  if (!boundaryPolicy) return identity;
-  const boundary = evaluatePolicies([boundaryPolicy], effective);
-  const decision = decide(
-    strongest(denyPresence(identity), denyPresence(boundary)),
-    weakest(allowPresence(identity), allowPresence(boundary)),
-  );
-  return {
-    decision,
-    allowedBy: [...identity.allowedBy, ...boundary.allowedBy],
-    deniedBy: [...identity.deniedBy, ...boundary.deniedBy],
-    undecided: [...identity.undecided, ...boundary.undecided],
-    permissionsBoundaryDecision: boundary.decision,
-  };
+  return createPrincipalEvaluator(principal).evaluate(request);
 }
 
 /** `managed policy arn:…:policy/X, statement 2 (Sid "DenyMain")`: how findings name a statement. */

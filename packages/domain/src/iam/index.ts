@@ -8,10 +8,12 @@ export {
   OVERRIDE_APPROVAL_RULES_ACTION,
 } from './codecommit-actions.js';
 export {
+  createPrincipalEvaluator,
   describeStatementRef,
   evaluatePolicies,
   evaluatePrincipal,
   explainDecision,
+  type PrincipalEvaluator,
   principalRequestContext,
 } from './evaluate.js';
 export type * from './types.js';

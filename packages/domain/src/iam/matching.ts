@@ -21,19 +21,39 @@ const WHITESPACE = /\s/;
  * both case-insensitively ("Action names are not case-sensitive"). `*` alone matches every action.
  */
 export function actionMatchesPattern(pattern: string, action: string): boolean {
-  if (ALL_WILDCARDS.test(pattern)) return true;
-  const patternColon = pattern.indexOf(':');
+  const compiled = compileActionPattern(pattern);
+  if (compiled === 'all') return true;
+  if (compiled === 'none') return false;
   const actionColon = action.indexOf(':');
-  if (patternColon === -1 || actionColon === -1) return false;
-  if (pattern.slice(0, patternColon).toLowerCase() !== action.slice(0, actionColon).toLowerCase())
-    return false;
-  const patternName = pattern.slice(patternColon + 1);
-  if (patternName.length === 0 || WHITESPACE.test(patternName)) return false;
-  const tokens = parsePolicyString(patternName).map((token) =>
-    // Actions have no variables: a `${...}` in an action is plain text.
-    token.kind === 'variable' ? { kind: 'literal' as const, text: `\${${token.name}}` } : token,
-  );
-  return tokensToRegex(tokens, { wildcards: true, ignoreCase: true }).test(action.slice(actionColon + 1));
+  if (actionColon === -1) return false;
+  if (action.slice(0, actionColon).toLowerCase() !== compiled.service) return false;
+  return compiled.name.test(action.slice(actionColon + 1));
+}
+
+type CompiledActionPattern = 'all' | 'none' | { service: string; name: RegExp };
+const actionPatterns = new Map<string, CompiledActionPattern>();
+
+function compileActionPattern(pattern: string): CompiledActionPattern {
+  const cached = actionPatterns.get(pattern);
+  if (cached) return cached;
+  let compiled: CompiledActionPattern;
+  const colon = pattern.indexOf(':');
+  const name = pattern.slice(colon + 1);
+  if (ALL_WILDCARDS.test(pattern)) compiled = 'all';
+  else if (colon === -1 || name.length === 0 || WHITESPACE.test(name)) compiled = 'none';
+  else {
+    const tokens = parsePolicyString(name).map((token) =>
+      // Actions have no variables: a `${...}` in an action is plain text.
+      token.kind === 'variable' ? { kind: 'literal' as const, text: `\${${token.name}}` } : token,
+    );
+    compiled = {
+      service: pattern.slice(0, colon).toLowerCase(),
+      name: tokensToRegex(tokens, { wildcards: true, ignoreCase: true }),
+    };
+  }
+  if (actionPatterns.size > 10_000) actionPatterns.clear();
+  actionPatterns.set(pattern, compiled);
+  return compiled;
 }
 
 /** Statement-level Action/NotAction: `NotAction` matches every action none of its patterns match. */
@@ -120,29 +140,64 @@ export function resourceMatchesPattern(
   resource: string,
   request: RequestValues,
 ): ResourceMatch {
-  if (ALL_WILDCARDS.test(pattern)) return true;
-  const tokens = parsePolicyString(pattern);
-  if (!pattern.startsWith('arn:')) return segmentMatches(tokens, resource, false, request);
-  const segments = splitIntoArnSegments(tokens);
-  while (segments.length < 6) segments.push([{ kind: 'any' }]);
-  const requestParts = resource.split(':');
-  if (requestParts.length < 6) return false;
-  const requestSegments = [...requestParts.slice(0, 5), requestParts.slice(5).join(':')];
+  const compiled = compileResourcePattern(pattern);
+  if (compiled === 'all') return true;
+  if (!Array.isArray(compiled)) return segmentMatches(compiled.tokens, resource, false, request);
+  const requestSegments = splitRequestArn(resource);
+  if (!requestSegments) return false;
   let unknown: { unknown: string } | undefined;
   for (let index = 0; index < 6; index++) {
-    let segment = segments[index]!;
+    const { tokens, resourceType } = compiled[index]!;
     let value = requestSegments[index]!;
-    const resourceType = index === 5 && !isS3BucketPattern(segments) ? splitResourceType(segment) : undefined;
-    if (resourceType) {
-      if (!value.startsWith(resourceType.type)) return false;
-      segment = resourceType.rest;
-      value = value.slice(resourceType.type.length);
+    if (resourceType !== undefined) {
+      if (!value.startsWith(resourceType)) return false;
+      value = value.slice(resourceType.length);
     }
-    const result = segmentMatches(segment, value, index < 5, request);
+    const result = segmentMatches(tokens, value, index < 5, request);
     if (result === false || result === 'missing_variable') return result;
     if (isUnknownMatch(result)) unknown ??= result;
   }
   return unknown ?? true;
+}
+
+type CompiledResourcePattern =
+  | 'all'
+  /** Not an ARN: matched as one string. */
+  | { tokens: PolicyStringToken[] }
+  /** Six ARN segments; the last may start with a literal resource type. */
+  | { tokens: PolicyStringToken[]; resourceType?: string }[];
+
+const resourcePatterns = new Map<string, CompiledResourcePattern>();
+
+function compileResourcePattern(pattern: string): CompiledResourcePattern {
+  const cached = resourcePatterns.get(pattern);
+  if (cached) return cached;
+  let compiled: CompiledResourcePattern;
+  if (ALL_WILDCARDS.test(pattern)) compiled = 'all';
+  else if (!pattern.startsWith('arn:')) compiled = { tokens: parsePolicyString(pattern) };
+  else {
+    const segments = splitIntoArnSegments(parsePolicyString(pattern));
+    while (segments.length < 6) segments.push([{ kind: 'any' }]);
+    const resourceType = isS3BucketPattern(segments) ? undefined : splitResourceType(segments[5]!);
+    compiled = segments.map((tokens) => ({ tokens }));
+    if (resourceType) compiled[5] = { tokens: resourceType.rest, resourceType: resourceType.type };
+  }
+  if (resourcePatterns.size > 10_000) resourcePatterns.clear();
+  resourcePatterns.set(pattern, compiled);
+  return compiled;
+}
+
+const requestArns = new Map<string, string[] | null>();
+
+/** The six segments of a request ARN (the resource keeps its colons), or null if it is not an ARN. */
+function splitRequestArn(resource: string): string[] | null {
+  const cached = requestArns.get(resource);
+  if (cached !== undefined) return cached;
+  const parts = resource.split(':');
+  const segments = parts.length < 6 ? null : [...parts.slice(0, 5), parts.slice(5).join(':')];
+  if (requestArns.size > 10_000) requestArns.clear();
+  requestArns.set(resource, segments);
+  return segments;
 }
 
 function isUnknownMatch(result: ResourceMatch): result is { unknown: string } {

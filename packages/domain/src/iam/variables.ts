@@ -125,26 +125,30 @@ export interface PatternOptions {
   ignoreCase: boolean;
 }
 
-const regexCache = new Map<string, RegExp>();
-
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+/** Whole-string matchers per token list (parsed lists are cached, so variable-free strings hit this). */
+const compiledByTokens = new WeakMap<readonly ResolvedToken[], Map<string, RegExp>>();
+
 /** A whole-string matcher for resolved tokens. */
 export function tokensToRegex(tokens: readonly ResolvedToken[], options: PatternOptions): RegExp {
+  const optionsKey = `${options.wildcards ? 'w' : ''}${options.ignoreCase ? 'i' : ''}`;
+  let byOptions = compiledByTokens.get(tokens);
+  const cached = byOptions?.get(optionsKey);
+  if (cached) return cached;
   let source = '';
   for (const token of tokens) {
     if (token.kind === 'literal') source += escapeRegex(token.text);
     else if (!options.wildcards) source += token.kind === 'any' ? '\\*' : '\\?';
     else source += token.kind === 'any' ? '.*' : '.';
   }
-  const flags = options.ignoreCase ? 'isu' : 'su';
-  const key = `${flags}/${source}`;
-  const cached = regexCache.get(key);
-  if (cached) return cached;
-  const regex = new RegExp(`^${source}$`, flags);
-  if (regexCache.size > 10_000) regexCache.clear();
-  regexCache.set(key, regex);
+  const regex = new RegExp(`^${source}$`, options.ignoreCase ? 'isu' : 'su');
+  if (!byOptions) {
+    byOptions = new Map();
+    compiledByTokens.set(tokens, byOptions);
+  }
+  byOptions.set(optionsKey, regex);
   return regex;
 }
