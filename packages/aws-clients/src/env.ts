@@ -1,18 +1,50 @@
 /**
- * The AWS part of an app's environment, for the app's zod config schema (`AwsEnv.extend(...)` or
- * `z.object({...AwsEnv.shape, ...})`). Platform credentials are not here: the SDK's default chain
+ * The AWS part of an app's environment, as zod fragments for the app's config schema
+ * (`z.object({ ...AwsEnv.shape, ... })`). Platform credentials are not here: the SDK's default chain
  * reads them (AWS_ACCESS_KEY_ID, container role, IRSA, …).
  */
 
 import { z } from 'zod';
+import type { AwsClientFactoryOptions } from './clients.js';
+import type { AccountRateLimiterOptions } from './rate-limit.js';
+
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 
 export const AwsEnv = z.object({
   /** Every AWS client talks to this endpoint when set (the fake AWS). */
   AWS_ENDPOINT_URL: z.url().optional(),
-  /** The account customers trust in their role's trust policy. */
-  PLATFORM_AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-  /** Attempts per AWS call, the first included (SDK standard retry mode). */
-  AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Attempts per AWS call, the first included (SDK standard retry mode; the SDK reads the same variable). */
+  AWS_MAX_ATTEMPTS: positiveInt(20).default(5),
+  /** Requests per second per customer account and Region, kept below AWS's throttles. */
+  RATE_LIMIT_CODECOMMIT_RPS: positiveInt(1000).default(8),
+  RATE_LIMIT_IAM_RPS: positiveInt(1000).default(5),
+  /** AWS requests in flight per customer account, across all worker replicas. */
+  RATE_LIMIT_MAX_CONCURRENT_PER_ACCOUNT: positiveInt(100).default(4),
 });
-
 export type AwsEnv = z.infer<typeof AwsEnv>;
+
+/** For the connector-api: the account customers trust in their role's trust policy. */
+export const PlatformAccountEnv = z.object({
+  PLATFORM_AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+});
+export type PlatformAccountEnv = z.infer<typeof PlatformAccountEnv>;
+
+/** Client factory options from a parsed `AwsEnv`. */
+export function awsClientOptionsFromEnv(
+  env: AwsEnv,
+): Pick<AwsClientFactoryOptions, 'endpoint' | 'maxAttempts'> {
+  return {
+    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+    maxAttempts: env.AWS_MAX_ATTEMPTS,
+  };
+}
+
+/** Rate limiter options (all but `redis` and `keyPrefix`) from a parsed `AwsEnv`. */
+export function rateLimitOptionsFromEnv(
+  env: AwsEnv,
+): Pick<AccountRateLimiterOptions, 'requestsPerSecond' | 'maxConcurrentPerAccount'> {
+  return {
+    requestsPerSecond: { codecommit: env.RATE_LIMIT_CODECOMMIT_RPS, iam: env.RATE_LIMIT_IAM_RPS },
+    maxConcurrentPerAccount: env.RATE_LIMIT_MAX_CONCURRENT_PER_ACCOUNT,
+  };
+}

@@ -158,6 +158,27 @@ describe('role assumption against fake-aws', () => {
     next.destroy();
   });
 
+  it('without explicit options, uses AWS_ENDPOINT_URL and the SDK default credential chain', async () => {
+    const names = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+    const saved = names.map((n) => process.env[n]);
+    process.env.AWS_ENDPOINT_URL = fake.current.url;
+    process.env.AWS_ACCESS_KEY_ID = fake.current.platformCredentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = fake.current.platformCredentials.secretAccessKey;
+    const plain = createAwsClientFactory();
+    try {
+      const clients = plain.forConnection(connection());
+      expect(await collect(listRepositories(clients.codecommit))).toHaveLength(2);
+      expect(fake.current.stats().calls['sts:AssumeRole']).toBe(1);
+      clients.destroy();
+    } finally {
+      plain.destroy();
+      names.forEach((n, i) => {
+        if (saved[i] === undefined) delete process.env[n];
+        else process.env[n] = saved[i];
+      });
+    }
+  });
+
   it('does not reuse a session after the External ID changed', async () => {
     const a = factory.forConnection(connection());
     await a.credentials();
