@@ -2,8 +2,13 @@
 /**
  * Differential test: random (seeded) policies and requests, evaluated by this evaluator and by
  * @cloud-copilot/iam-simulate (AGPL, a devDependency used only here as an oracle). Decisions must be
- * identical, except for the case classes in KNOWN_DIFFERENCES, each excluded by a precise predicate.
+ * identical, except for the case classes in KNOWN_DIFFERENCES: each is selected by a predicate, and
+ * instead of being skipped, the case is rewritten into an equivalent one outside the class, which the
+ * oracle must then decide as this evaluator decided the original.
+ *
+ * `DIFFERENTIAL_DUMP=/tmp/mismatches.json` writes the mismatching cases, for debugging.
  */
+import { writeFileSync } from 'node:fs';
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicies, evaluatePrincipal, principalRequestContext } from './evaluate.js';
@@ -691,7 +696,6 @@ describe('differential against @cloud-copilot/iam-simulate', () => {
         [...decisions].map(([decision, count]) => `${decision} ${count}`).join(', '),
     );
     if (process.env['DIFFERENTIAL_DUMP']) {
-      const { writeFileSync } = require('node:fs') as typeof import('node:fs');
       writeFileSync(process.env['DIFFERENTIAL_DUMP'], JSON.stringify(mismatches, null, 1));
     }
     expect(mismatches.length, JSON.stringify(mismatches[0])).toBe(0);

@@ -180,6 +180,12 @@ describe('evaluatePolicies', () => {
     it('a malformed statement is undecided, not ignored', () => {
       const malformed = { Effect: 'Allow', Resource: '*' } as PolicyStatement;
       expect(evaluatePolicies([managed('p', [malformed])], push).undecided[0]!.reason).toMatch(/Action/);
+      const lowercaseEffect = { Effect: 'allow', Action: '*', Resource: '*' } as unknown as PolicyStatement;
+      expect(evaluatePolicies([managed('p', [lowercaseEffect])], push).decision).toBe('unknown');
+      const notAnObject = null as unknown as PolicyStatement;
+      expect(evaluatePolicies([managed('p', [notAnObject])], push).undecided[0]!.reason).toBe(
+        'statement is not an object',
+      );
     });
   });
 });

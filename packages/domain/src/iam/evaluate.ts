@@ -30,6 +30,7 @@ export function statementApplies(
   request: RequestContext,
   values: RequestValues,
 ): Outcome {
+  if (typeof statement !== 'object' || statement === null) return { unknown: 'statement is not an object' };
   if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') {
     return { unknown: `unsupported Effect ${String(statement.Effect)}` };
   }
@@ -68,13 +69,15 @@ function resourceAndConditionsApply(
 }
 
 function statementsOf(policy: NamedPolicy): PolicyStatement[] {
-  const statements = policy.document.Statement;
+  // IAM stores only valid documents; a document without statements (a bad fixture) grants nothing.
+  const statements = policy.document?.Statement;
+  if (statements === undefined || statements === null) return [];
   return Array.isArray(statements) ? statements : [statements];
 }
 
 function refOf(source: PolicySource, index: number, statement: PolicyStatement): StatementRef {
   const ref: StatementRef = { source, index, statement };
-  if (statement.Sid !== undefined) ref.sid = statement.Sid;
+  if (statement?.Sid !== undefined) ref.sid = statement.Sid;
   return ref;
 }
 
@@ -100,6 +103,10 @@ class PolicySet {
       entries = [];
       for (const ref of this.refs) {
         const { statement } = ref;
+        if (typeof statement !== 'object' || statement === null) {
+          entries.push({ ref, wellFormedAction: false });
+          continue;
+        }
         const actions = asList(statement.Action);
         const notActions = asList(statement.NotAction);
         const wellFormedAction =
@@ -143,12 +150,12 @@ type Presence = 'yes' | 'maybe' | 'no';
 
 function denyPresence(result: EvaluationResult): Presence {
   if (result.deniedBy.length > 0) return 'yes';
-  return result.undecided.some(({ ref }) => ref.statement.Effect !== 'Allow') ? 'maybe' : 'no';
+  return result.undecided.some(({ ref }) => ref.statement?.Effect !== 'Allow') ? 'maybe' : 'no';
 }
 
 function allowPresence(result: EvaluationResult): Presence {
   if (result.allowedBy.length > 0) return 'yes';
-  return result.undecided.some(({ ref }) => ref.statement.Effect === 'Allow') ? 'maybe' : 'no';
+  return result.undecided.some(({ ref }) => ref.statement?.Effect === 'Allow') ? 'maybe' : 'no';
 }
 
 function decide(deny: Presence, allow: Presence): Decision {
