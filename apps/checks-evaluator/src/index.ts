@@ -1,0 +1,78 @@
+import { createDb, type Database } from '@codecommit-evidence/evidence-store';
+import {
+  assertRedisReachable,
+  closeWorkerGracefully,
+  createFlowProducer,
+  createRedisConnection,
+} from '@codecommit-evidence/queues';
+import { createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
+import { type Kysely, sql } from 'kysely';
+import { ChecksEvaluatorEnv } from './config.js';
+import { createChecksWorker } from './worker.js';
+
+// Wiring only: config, connections, the worker, orderly shutdown.
+const env = (() => {
+  try {
+    return parseEnv(ChecksEvaluatorEnv);
+  } catch (err) {
+    process.stderr.write(`checks-evaluator: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(78);
+  }
+})();
+const logger = createLogger({ name: 'checks-evaluator', level: env.LOG_LEVEL });
+const db = createDb(env.DATABASE_URL, {
+  applicationName: 'checks-evaluator',
+  max: env.CHECKS_CONCURRENCY * 4 + 2,
+});
+const redis = createRedisConnection(env.REDIS_URL, 'worker');
+// Errors surface through assertRedisReachable and the worker; an unhandled 'error' event would crash.
+redis.on('error', () => {});
+
+try {
+  await assertDatabaseReachable(db);
+  await assertRedisReachable(redis);
+} catch (err) {
+  logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'cannot start');
+  redis.disconnect();
+  await db.destroy().catch(() => {});
+  process.exit(1);
+}
+
+const flowProducer = createFlowProducer(redis, env.QUEUE_PREFIX);
+const worker = createChecksWorker({
+  db,
+  connection: redis,
+  prefix: env.QUEUE_PREFIX,
+  flowProducer,
+  logger,
+  concurrency: env.CHECKS_CONCURRENCY,
+});
+
+const shutdown = createShutdown({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+// Worker first (stop taking jobs, finish or hand back the active ones), then the flow producer and
+// Redis, then the pool; the worker's share leaves a margin of the overall timeout for the rest.
+shutdown.register('worker', () =>
+  closeWorkerGracefully(worker, Math.max(1_000, env.SHUTDOWN_TIMEOUT_MS - 3_000)),
+);
+shutdown.register('flow-producer', () => flowProducer.close());
+shutdown.register('redis', () => redis.quit());
+shutdown.register('database', () => db.destroy());
+shutdown.listen();
+logger.info(
+  { concurrency: env.CHECKS_CONCURRENCY, prefix: env.QUEUE_PREFIX },
+  'checks-evaluator worker started',
+);
+
+/**
+ * TODO(evidence-store): its `assertDatabaseReachable` is not exported from the package index; this is
+ * the same check, naming DATABASE_URL (never its value).
+ */
+async function assertDatabaseReachable(database: Kysely<Database>): Promise<void> {
+  try {
+    await sql`select 1`.execute(database);
+  } catch (err) {
+    throw new Error(
+      `DATABASE_URL: cannot reach Postgres: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}

@@ -1,0 +1,250 @@
+import { type CheckResult, evaluateAllChecks } from '@codecommit-evidence/domain';
+import {
+  type CheckRun,
+  type Database,
+  finishSyncRun,
+  getSyncRun,
+  insertCheckRun,
+  listSyncProblems,
+  recordSyncProblem,
+  type SyncRun,
+  type SyncRunStatus,
+} from '@codecommit-evidence/evidence-store';
+import {
+  EvidenceViewError,
+  loadCheckEvidence,
+  STEPS_OF_SYNC_JOB,
+  SYNC_JOB_FAILED,
+} from '@codecommit-evidence/evidence-views';
+import type { EvaluateChecksPayload } from '@codecommit-evidence/queues';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { ChecksEvaluatorError } from '../errors.js';
+import { identifyFailedChildren, syncRunOutcome } from '../sync-run-outcome.js';
+
+export interface EvaluateChecksDeps {
+  db: Kysely<Database>;
+  log: Logger;
+  /**
+   * For `trigger: 'sync'`: the children of the run's flow that failed for good, as
+   * `job.getIgnoredChildrenFailures()` returns them (job key -> failure reason).
+   */
+  childFailures?: Record<string, string>;
+  /**
+   * When the evaluation was asked for (the job's creation time): the roster instant of an on-demand
+   * evaluation without `rosterAsOf`, so that a retried job judges against the same roster.
+   */
+  requestedAt?: Date;
+  now?: () => Date;
+}
+
+export interface EvaluateChecksResult {
+  checkRunId: number;
+  /** true when an earlier attempt of the same evaluation had already written the check run. */
+  reused: boolean;
+  syncRunStatus: SyncRunStatus;
+  partial: boolean;
+  results: Pick<CheckResult, 'checkId' | 'status' | 'counts'>[];
+}
+
+const FINISHED: readonly SyncRunStatus[] = ['succeeded', 'partial', 'failed'];
+const MAX_REASON = 1000;
+
+/**
+ * Ends a sync run whose flow has completed: records each child that failed for good as an error on
+ * every step it should have collected, then sets the run's status. Idempotent: a run already finished
+ * (by an earlier attempt of this job) is left as it is.
+ */
+export async function finishSyncRunFromFlow(
+  db: Kysely<Database>,
+  run: SyncRun,
+  childFailures: Record<string, string>,
+  log: Logger,
+): Promise<SyncRun> {
+  if (FINISHED.includes(run.status)) return run;
+  const failed = identifyFailedChildren(run.id, childFailures);
+  for (const child of failed) {
+    const steps = child.job === 'unknown' ? ['sync'] : STEPS_OF_SYNC_JOB[child.job];
+    for (const step of steps) {
+      await recordSyncProblem(db, run.id, {
+        step,
+        kind: 'error',
+        code: SYNC_JOB_FAILED,
+        resource: child.job === 'unknown' ? child.key : child.job,
+        message: `the ${child.job} job failed for good: ${child.reason}`.slice(0, MAX_REASON),
+      });
+    }
+  }
+  const problems = await listSyncProblems(db, run.id);
+  const status = syncRunOutcome(failed, problems);
+  await finishSyncRun(
+    db,
+    run.id,
+    status,
+    failed.length > 0
+      ? {
+          code: 'sync_jobs_failed',
+          jobs: failed.map((f) => ({ job: f.job, reason: f.reason.slice(0, MAX_REASON) })),
+        }
+      : undefined,
+  );
+  log.info(
+    { runId: run.id, status, failedJobs: failed.map((f) => f.job), problems: problems.length },
+    'sync run finished',
+  );
+  const finished = await getSyncRun(db, run.id);
+  if (!finished) throw new ChecksEvaluatorError('sync_run_not_found', `sync run ${run.id} vanished`);
+  return finished;
+}
+
+async function findExisting(
+  db: Kysely<Database>,
+  payload: EvaluateChecksPayload,
+  rosterAsOf: Date,
+): Promise<CheckRun | undefined> {
+  let q = db
+    .selectFrom('check_runs')
+    .selectAll()
+    .where('connection_id', '=', payload.connectionId)
+    .where('sync_run_id', '=', payload.runId)
+    .where('trigger', '=', payload.trigger);
+  // A sync run is evaluated once as part of its flow; on-demand evaluations are one per roster instant.
+  if (payload.trigger === 'on_demand') q = q.where('roster_as_of', '=', rosterAsOf);
+  return q.orderBy('id').limit(1).executeTakeFirst();
+}
+
+async function summaryOf(
+  db: Kysely<Database>,
+  run: CheckRun,
+  syncRunStatus: SyncRunStatus,
+): Promise<EvaluateChecksResult> {
+  const results = await db
+    .selectFrom('check_results')
+    .select(['check_id', 'status', 'counts'])
+    .where('check_run_id', '=', run.id)
+    .orderBy('id')
+    .execute();
+  return {
+    checkRunId: run.id,
+    reused: true,
+    syncRunStatus,
+    partial: run.partial,
+    results: results.map((r) => ({
+      checkId: r.check_id as CheckResult['checkId'],
+      status: r.status,
+      counts: r.counts,
+    })),
+  };
+}
+
+/**
+ * `evaluate-checks`: as the parent job of a sync run's flow (`trigger: 'sync'`), first finishes the run;
+ * then evaluates every check on the evidence as of that run and writes one check run (append-only).
+ *
+ * What the checks judge: the evidence rows valid at the run, the roster and identity links as of
+ * `rosterAsOf` (default: now for a sync, the request time for on demand), and the instant
+ * `evaluatedAt` = the run's finish, for both triggers. So evaluating an old run again gives its old
+ * answer (audit window and offboarding dates are read against the run's own time), and only a roster
+ * change can change it: an on-demand evaluation after a roster upload flags a person whose offboarding
+ * date is on or before the run.
+ */
+export async function evaluateChecks(
+  payload: EvaluateChecksPayload,
+  deps: EvaluateChecksDeps,
+): Promise<EvaluateChecksResult> {
+  const { db, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  let run = await getSyncRun(db, payload.runId);
+  if (!run || run.connection_id !== payload.connectionId) {
+    throw new ChecksEvaluatorError(
+      'sync_run_not_found',
+      `sync run ${payload.runId} of connection ${payload.connectionId} does not exist`,
+    );
+  }
+  if (payload.trigger === 'sync') run = await finishSyncRunFromFlow(db, run, deps.childFailures ?? {}, log);
+  else if (!FINISHED.includes(run.status)) {
+    throw new ChecksEvaluatorError(
+      'sync_run_not_finished',
+      `sync run ${run.id} is ${run.status}; evaluate it once it has finished`,
+    );
+  }
+
+  const rosterAsOf = payload.rosterAsOf
+    ? new Date(payload.rosterAsOf)
+    : payload.trigger === 'on_demand' && deps.requestedAt
+      ? deps.requestedAt
+      : now();
+  const existing = await findExisting(db, payload, rosterAsOf);
+  if (existing) {
+    log.info({ checkRunId: existing.id }, 'check run already written by an earlier attempt');
+    return summaryOf(db, existing, run.status);
+  }
+
+  const evaluatedAt = run.finished_at ?? now();
+  let loaded: Awaited<ReturnType<typeof loadCheckEvidence>>;
+  try {
+    loaded = await loadCheckEvidence(db, {
+      connectionId: payload.connectionId,
+      runId: run.id,
+      rosterAsOf,
+      evaluatedAt,
+    });
+  } catch (err) {
+    if (err instanceof EvidenceViewError) throw new ChecksEvaluatorError(err.code, err.message);
+    throw err;
+  }
+  const results = evaluateAllChecks(loaded.evidence);
+  const { completeness, notes } = loaded;
+  const partial =
+    completeness.missingPermissions.length > 0 ||
+    completeness.failedSteps.length > 0 ||
+    notes.some((n) => n.code === 'policy_not_collected');
+  const checkRun = await insertCheckRun(db, {
+    connectionId: payload.connectionId,
+    syncRunId: run.id,
+    trigger: payload.trigger,
+    rosterAsOf,
+    partial,
+    notes: [
+      {
+        code: 'evidence',
+        judgedAt: evaluatedAt.toISOString(),
+        syncRunStatus: run.status,
+        auditWindowDays: loaded.evidence.run.auditWindowDays,
+        missingPermissions: completeness.missingPermissions,
+        failedSteps: completeness.failedSteps,
+      },
+      ...notes,
+    ],
+    results: results.map((r) => ({
+      checkId: r.checkId,
+      status: r.status,
+      counts: r.counts,
+      findings: r.findings.map((f) => ({
+        resourceType: f.resourceType,
+        resourceId: f.resourceId,
+        resourceName: f.resourceName,
+        status: f.status,
+        reason: f.reason,
+        evidence: f.evidence,
+      })),
+    })),
+  });
+  log.info(
+    {
+      checkRunId: checkRun.id,
+      runId: run.id,
+      trigger: payload.trigger,
+      partial,
+      results: Object.fromEntries(results.map((r) => [r.checkId, r.status])),
+    },
+    'checks evaluated',
+  );
+  return {
+    checkRunId: checkRun.id,
+    reused: false,
+    syncRunStatus: run.status,
+    partial,
+    results: results.map((r) => ({ checkId: r.checkId, status: r.status, counts: r.counts })),
+  };
+}

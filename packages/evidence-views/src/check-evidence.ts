@@ -1,0 +1,342 @@
+import {
+  analyzeCodeCommitAccess,
+  type CheckEvidence,
+  DEFAULT_AUDIT_WINDOW_DAYS,
+  type IamRoleEvidence,
+  type IamUserEvidence,
+  SYNC_STEPS,
+} from '@codecommit-evidence/domain';
+import {
+  type Connection,
+  type Database,
+  type EvidenceRow,
+  type EvidenceTable,
+  getConnectionById,
+  getSyncRun,
+  type IdentityLink,
+  listIdentityLinks,
+  listPeople,
+  listSyncProblems,
+  type Person,
+  type SyncRun,
+  selectAsOf,
+} from '@codecommit-evidence/evidence-store';
+import type { Kysely } from 'kysely';
+import {
+  completenessFromProblems,
+  failedSyncJobs,
+  hasGapOn,
+  type ProblemInput,
+  type RunCompleteness,
+} from './completeness.js';
+import { rootEvidence, userCredentials } from './credentials.js';
+import { identityLinkEvidence, personEvidence } from './people.js';
+import {
+  indexPolicies,
+  rolePrincipalPolicies,
+  type UnresolvedReference,
+  userPrincipalPolicies,
+} from './principal-policies.js';
+import {
+  associatedTemplates,
+  pullRequestEvidence,
+  repositoryEvidence,
+  repositoryRef,
+} from './repositories.js';
+
+export type EvidenceViewErrorCode = 'connection_not_found' | 'sync_run_not_found';
+
+export class EvidenceViewError extends Error {
+  override name = 'EvidenceViewError';
+  constructor(
+    readonly code: EvidenceViewErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Every evidence row of one connection as of one sync run, plus the run's problems and the roster. */
+export interface RunEvidenceRows {
+  repositories: EvidenceRow<'repositories'>[];
+  templates: EvidenceRow<'approval_rule_templates'>[];
+  associations: EvidenceRow<'repository_template_associations'>[];
+  pullRequests: EvidenceRow<'pull_requests'>[];
+  approvals: EvidenceRow<'pull_request_approvals'>[];
+  users: EvidenceRow<'iam_users'>[];
+  groups: EvidenceRow<'iam_groups'>[];
+  roles: EvidenceRow<'iam_roles'>[];
+  managedPolicies: EvidenceRow<'iam_managed_policies'>[];
+  credentialReport: EvidenceRow<'iam_credential_report_rows'>[];
+  problems: ProblemInput[];
+  people: Pick<Person, 'email' | 'name' | 'status' | 'offboarded_at'>[];
+  identityLinks: Pick<IdentityLink, 'iam_user_arn' | 'person_email'>[];
+}
+
+/** Something the assembly noticed that the checks cannot see: kept with the check run as a note. */
+export interface AssemblyNote {
+  code: 'policy_not_collected' | 'iam_not_collected' | 'roles_not_collected';
+  message: string;
+  details?: unknown;
+}
+
+export interface AssembleContext {
+  syncRunId: number;
+  accountId: string;
+  region: string;
+  evaluatedAt: Date;
+  auditWindowDays: number;
+}
+
+/**
+ * The checks' evidence from the rows of one run: pure, so that it is tested without a database.
+ *
+ * Gaps decide over rows: the store keeps a resource's last version until a run sees it change, so a
+ * run that could not collect something still "holds" the rows of an earlier run. Where the run
+ * recorded a gap, the assembly says null (not collected) instead of passing those rows off as this
+ * run's: credential-report fields, SSH keys, Git credentials, each repository's templates and pull
+ * requests, and the whole IAM inventory when the IAM sync failed for good or could not read principals.
+ * Repositories are kept when their step has a gap: the access analysis needs some list of repositories
+ * (with none, every principal would have "no access"), the last known one is the best there is, and
+ * the checks already turn a gap on the repository inventory into an unknown.
+ */
+export function assembleCheckEvidence(
+  rows: RunEvidenceRows,
+  context: AssembleContext,
+): { evidence: CheckEvidence; completeness: RunCompleteness; notes: AssemblyNote[] } {
+  const completeness = completenessFromProblems(rows.problems);
+  const notes: AssemblyNote[] = [];
+  const failed = failedSyncJobs(rows.problems);
+  const gap = (step: string) => hasGapOn(completeness, step);
+
+  const iamCollected = !failed.iam && !gap(SYNC_STEPS.authorizationDetails);
+  if (!iamCollected)
+    notes.push({
+      code: 'iam_not_collected',
+      message: 'IAM users, groups, roles and policies were not collected in this run; none are judged.',
+    });
+  const rolesCollected = iamCollected && !gap(SYNC_STEPS.roles);
+  if (iamCollected && !rolesCollected)
+    notes.push({ code: 'roles_not_collected', message: 'IAM roles were not collected in this run.' });
+  const collected = {
+    credentialReport: !failed.iam && !gap(SYNC_STEPS.credentialReport),
+    sshKeys: !failed.iam && !gap(SYNC_STEPS.sshKeys),
+    gitCredentials: !failed.iam && !gap(SYNC_STEPS.gitCredentials),
+  };
+
+  const repositories = [...rows.repositories].sort((a, b) =>
+    a.repository_name.localeCompare(b.repository_name),
+  );
+  const refs = repositories.map(repositoryRef);
+  const index = indexPolicies(rows.groups, rows.managedPolicies);
+  const unresolved: UnresolvedReference[] = [];
+  const reportByArn = new Map(rows.credentialReport.filter((r) => !r.is_root).map((r) => [r.arn, r]));
+
+  const users: IamUserEvidence[] = iamCollected
+    ? [...rows.users]
+        .sort((a, b) => a.user_name.localeCompare(b.user_name))
+        .map((u) => {
+          const built = userPrincipalPolicies(u, index);
+          unresolved.push(...built.unresolved);
+          return {
+            arn: u.arn,
+            userName: u.user_name,
+            userId: u.user_id ?? '',
+            tags: u.tags ?? {},
+            credentials: userCredentials(u, reportByArn.get(u.arn), collected),
+            access: analyzeCodeCommitAccess(built.principal, refs),
+          };
+        })
+    : [];
+  const roles: IamRoleEvidence[] = rolesCollected
+    ? [...rows.roles]
+        .sort((a, b) => a.role_name.localeCompare(b.role_name))
+        .map((r) => {
+          const built = rolePrincipalPolicies(r, index);
+          unresolved.push(...built.unresolved);
+          return {
+            arn: r.arn,
+            roleName: r.role_name,
+            access: analyzeCodeCommitAccess(built.principal, refs),
+          };
+        })
+    : [];
+  if (unresolved.length > 0)
+    notes.push({
+      code: 'policy_not_collected',
+      message: `${unresolved.length} policy or group reference(s) had no document in this run; the access they may grant is reported as unknown.`,
+      details: unresolved.slice(0, 100),
+    });
+
+  const templatesByName = new Map(rows.templates.map((t) => [t.template_name, t]));
+  const prsByRepository = new Map<string, EvidenceRow<'pull_requests'>[]>();
+  for (const pr of rows.pullRequests) {
+    const list = prsByRepository.get(pr.repository_name) ?? [];
+    list.push(pr);
+    prsByRepository.set(pr.repository_name, list);
+  }
+  const approvalsByPr = new Map<string, EvidenceRow<'pull_request_approvals'>[]>();
+  for (const a of [...rows.approvals].sort((x, y) => x.id - y.id)) {
+    const list = approvalsByPr.get(a.pull_request_id) ?? [];
+    list.push(a);
+    approvalsByPr.set(a.pull_request_id, list);
+  }
+
+  const repositoryEvidenceList = repositories.map((repo) => {
+    const name = repo.repository_name;
+    const templatesCollected = !failed.repositories && !gap(`${SYNC_STEPS.approvalRuleTemplates}:${name}`);
+    const prsCollected = !failed.repositories && !gap(`${SYNC_STEPS.pullRequests}:${name}`);
+    return repositoryEvidence(repo, {
+      approvalRuleTemplates: templatesCollected
+        ? associatedTemplates(repo.repository_id, rows.associations, templatesByName)
+        : null,
+      pullRequests: prsCollected
+        ? (prsByRepository.get(name) ?? [])
+            .sort((a, b) => a.pull_request_id.localeCompare(b.pull_request_id, 'en', { numeric: true }))
+            .map((pr) => pullRequestEvidence(pr, approvalsByPr.get(pr.pull_request_id) ?? []))
+        : null,
+    });
+  });
+
+  const evidence: CheckEvidence = {
+    run: {
+      syncRunId: String(context.syncRunId),
+      accountId: context.accountId,
+      region: context.region,
+      evaluatedAt: context.evaluatedAt,
+      auditWindowDays: context.auditWindowDays,
+      completeness,
+    },
+    users,
+    roles,
+    root: rootEvidence(rows.credentialReport, collected.credentialReport),
+    people: rows.people.map(personEvidence),
+    identityLinks: rows.identityLinks.map(identityLinkEvidence),
+    repositories: repositoryEvidenceList,
+  };
+  return { evidence, completeness, notes };
+}
+
+async function asOf<T extends EvidenceTable>(
+  db: Kysely<Database>,
+  table: T,
+  connectionId: string,
+  runId: number,
+): Promise<EvidenceRow<T>[]> {
+  // biome-ignore lint/suspicious/noExplicitAny: generic over evidence tables
+  const q = selectAsOf(db, table, connectionId, runId) as any;
+  return (await q.selectAll().orderBy('id').execute()) as EvidenceRow<T>[];
+}
+
+/** The connection and the sync run, checked to belong together. */
+export async function getConnectionRun(
+  db: Kysely<Database>,
+  connectionId: string,
+  runId: number,
+): Promise<{ connection: Connection; syncRun: SyncRun }> {
+  const connection = await getConnectionById(db, connectionId);
+  if (!connection)
+    throw new EvidenceViewError('connection_not_found', `connection ${connectionId} does not exist`);
+  const syncRun = await getSyncRun(db, runId);
+  if (!syncRun || syncRun.connection_id !== connectionId)
+    throw new EvidenceViewError(
+      'sync_run_not_found',
+      `sync run ${runId} of connection ${connectionId} does not exist`,
+    );
+  return { connection, syncRun };
+}
+
+/** Reads every evidence table as of `runId`, the run's problems, and the roster and links as of `rosterAsOf`. */
+export async function loadRunEvidenceRows(
+  db: Kysely<Database>,
+  input: { connectionId: string; tenantId: string; runId: number; rosterAsOf: Date },
+): Promise<RunEvidenceRows> {
+  const { connectionId, runId } = input;
+  const [
+    repositories,
+    templates,
+    associations,
+    pullRequests,
+    approvals,
+    users,
+    groups,
+    roles,
+    managedPolicies,
+    credentialReport,
+    problems,
+    people,
+    identityLinks,
+  ] = await Promise.all([
+    asOf(db, 'repositories', connectionId, runId),
+    asOf(db, 'approval_rule_templates', connectionId, runId),
+    asOf(db, 'repository_template_associations', connectionId, runId),
+    asOf(db, 'pull_requests', connectionId, runId),
+    asOf(db, 'pull_request_approvals', connectionId, runId),
+    asOf(db, 'iam_users', connectionId, runId),
+    asOf(db, 'iam_groups', connectionId, runId),
+    asOf(db, 'iam_roles', connectionId, runId),
+    asOf(db, 'iam_managed_policies', connectionId, runId),
+    asOf(db, 'iam_credential_report_rows', connectionId, runId),
+    listSyncProblems(db, runId),
+    listPeople(db, input.tenantId, input.rosterAsOf),
+    listIdentityLinks(db, input.tenantId, input.rosterAsOf),
+  ]);
+  return {
+    repositories,
+    templates,
+    associations,
+    pullRequests,
+    approvals,
+    users,
+    groups,
+    roles,
+    managedPolicies,
+    credentialReport,
+    problems,
+    people,
+    identityLinks,
+  };
+}
+
+export interface LoadCheckEvidenceInput {
+  connectionId: string;
+  runId: number;
+  /** The roster and identity links as of this instant. */
+  rosterAsOf: Date;
+  /**
+   * The instant the checks judge (end of the audit window, offboarding dates). Default: the sync run's
+   * finish, so that evaluating a run again gives the same answer whenever it is done.
+   */
+  evaluatedAt?: Date;
+}
+
+export interface LoadedCheckEvidence {
+  evidence: CheckEvidence;
+  completeness: RunCompleteness;
+  notes: AssemblyNote[];
+  connection: Connection;
+  syncRun: SyncRun;
+}
+
+/** The checks' evidence of one sync run of a connection, read from the evidence store. */
+export async function loadCheckEvidence(
+  db: Kysely<Database>,
+  input: LoadCheckEvidenceInput,
+): Promise<LoadedCheckEvidence> {
+  const { connection, syncRun } = await getConnectionRun(db, input.connectionId, input.runId);
+  const rows = await loadRunEvidenceRows(db, {
+    connectionId: input.connectionId,
+    tenantId: connection.tenant_id,
+    runId: input.runId,
+    rosterAsOf: input.rosterAsOf,
+  });
+  const evaluatedAt = input.evaluatedAt ?? syncRun.finished_at ?? syncRun.started_at ?? syncRun.created_at;
+  const assembled = assembleCheckEvidence(rows, {
+    syncRunId: syncRun.id,
+    accountId: connection.aws_account_id ?? '',
+    region: connection.region ?? '',
+    evaluatedAt,
+    auditWindowDays: connection.audit_window_days || DEFAULT_AUDIT_WINDOW_DAYS,
+  });
+  return { ...assembled, connection, syncRun };
+}
