@@ -172,6 +172,27 @@ describe('createAccountRateLimiter (Redis)', () => {
     expect(err).toMatchObject({ code: 'throttled', retryable: true, awsCode: 'RateLimitWaitExceeded' });
     expect(waited).toBeGreaterThanOrEqual(140);
     expect(waited).toBeLessThan(1000);
+
+    // Through a client: the call fails with the operation named, after one attempt (the SDK does not
+    // retry our own wait timeout; the caller's job is retried later instead).
+    const counter = createCallCounter();
+    const factory = createAwsClientFactory({
+      endpoint: fake.current.url,
+      platformCredentials: fake.current.platformCredentials,
+      rateLimiter: limiter,
+    });
+    const clients = factory.forConnection(
+      connection({ roleArn: `arn:aws:iam::${scope.accountId}:role/CodeCommitEvidence` }),
+      {
+        callCounter: counter,
+      },
+    );
+    const viaClient = await collect(listRepositories(clients.codecommit)).catch((e: unknown) => e);
+    expect(viaClient).toMatchObject({ code: 'throttled', operation: 'codecommit:ListRepositories' });
+    expect(counter.stats().attempts['codecommit:ListRepositories'] ?? 0).toBe(0);
+    clients.destroy();
+    factory.destroy();
+
     await held.release();
     await expect(limiter.acquire(scope).then((p) => p.release())).resolves.toBeUndefined();
   });

@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import type { FinalizeRequestMiddleware, Pluggable } from '@smithy/types';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { operationName } from './call-counter.js';
 import { AwsError } from './errors.js';
 
 export type RateLimitedService = 'codecommit' | 'iam' | 'sts';
@@ -248,7 +249,18 @@ export function createAccountRateLimiter(options: AccountRateLimiterOptions): Ac
       const gate: FinalizeRequestMiddleware<any, any> = (next, context) => async (args) => {
         const signal = (context as { __smithy_context?: { abortSignal?: AbortSignal } }).__smithy_context
           ?.abortSignal;
-        const permit = await limiter.acquire(scope, signal);
+        let permit: RateLimitPermit;
+        try {
+          permit = await limiter.acquire(scope, signal);
+        } catch (err) {
+          // Name the operation that gave up waiting (the limiter itself only knows the service).
+          if (err instanceof AwsError) {
+            throw new AwsError(err.classification, {
+              operation: operationName(scope.service, context.commandName),
+            });
+          }
+          throw err;
+        }
         try {
           return await next(args);
         } finally {

@@ -158,6 +158,9 @@ export interface CredentialCacheOptions {
   now?: () => number;
 }
 
+/** Above this many cached sessions, expired ones are dropped on the next `get`. */
+const SWEEP_ABOVE = 1000;
+
 interface Entry {
   credentials?: TemporaryCredentials;
   inFlight?: Promise<TemporaryCredentials>;
@@ -173,10 +176,18 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   const now = options.now ?? Date.now;
   const margin = options.refreshBeforeExpiryMs ?? REFRESH_BEFORE_EXPIRY_MS;
   const keyOf = (t: CredentialTarget) => JSON.stringify([t.connectionId, t.roleArn, t.externalId]);
+  // Connections come and go (deleted, ARN changed): drop sessions that have expired anyway.
+  const sweep = () => {
+    for (const [key, entry] of entries) {
+      if (!entry.inFlight && (!entry.credentials || entry.credentials.expiration.getTime() <= now()))
+        entries.delete(key);
+    }
+  };
 
   const cache: CredentialCache = {
     get(target) {
       const key = keyOf(target);
+      if (entries.size > SWEEP_ABOVE) sweep();
       let entry = entries.get(key);
       if (!entry) {
         entry = {};
