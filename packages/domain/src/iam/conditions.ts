@@ -7,10 +7,10 @@
 import { isUnknown, type Outcome } from './matching.js';
 import type { RequestValues } from './request-context.js';
 import {
-  type PolicyStringToken,
   parsePolicyString,
   type ResolvedToken,
   resolveTokens,
+  splitArnSegments,
   tokensToRegex,
   tokensToText,
 } from './variables.js';
@@ -51,33 +51,13 @@ function stringOperator(options: {
   };
 }
 
-/** Splits at the colons written in the policy (not those inside a variable's name). */
-function splitArnTokens(tokens: readonly PolicyStringToken[]): PolicyStringToken[][] {
-  const segments: PolicyStringToken[][] = [[]];
-  for (const token of tokens) {
-    const current = () => segments[segments.length - 1]!;
-    if (token.kind !== 'literal' || segments.length === 6) {
-      current().push(token);
-      continue;
-    }
-    token.text.split(':').forEach((part, index) => {
-      if (index > 0) {
-        if (segments.length === 6) current().push({ kind: 'literal', text: ':' });
-        else segments.push([]);
-      }
-      if (part) current().push({ kind: 'literal', text: part });
-    });
-  }
-  return segments;
-}
-
 /**
- * `ArnLike`/`ArnEquals` (AWS documents them as the same operator): each of the six ARN segments is
- * matched on its own with `*` and `?`, case-sensitively. A value that is not an ARN matches neither the
+ * `ArnLike`/`ArnEquals` (the AWS docs describe them together): each of the six colon-delimited ARN
+ * components is matched on its own with `*` and `?`, case-sensitively. A value that is not an ARN matches neither the
  * operator nor its negation.
  */
 function arnTest(requestValue: string, policyValue: string, request: RequestValues): ValueTest | 'invalid' {
-  const policySegments = splitArnTokens(parsePolicyString(policyValue));
+  const policySegments = splitArnSegments(parsePolicyString(policyValue));
   const requestParts = requestValue.split(':');
   if (policySegments.length < 5 || requestParts.length < 5) return 'invalid';
   const requestSegments = [...requestParts.slice(0, 5), requestParts.slice(5).join(':')];

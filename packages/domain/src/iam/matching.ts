@@ -4,7 +4,13 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
  */
 import type { RequestValues } from './request-context.js';
-import { type PolicyStringToken, parsePolicyString, resolveTokens, tokensToRegex } from './variables.js';
+import {
+  type PolicyStringToken,
+  parsePolicyString,
+  resolveTokens,
+  splitArnSegments,
+  tokensToRegex,
+} from './variables.js';
 
 /** A three-valued answer: `unknown` carries why it could not be decided. */
 export type Outcome = true | false | { unknown: string };
@@ -63,27 +69,6 @@ export function actionElementMatches(patterns: string[], negated: boolean, actio
 }
 
 type ResourceMatch = Outcome | 'missing_variable';
-
-function splitIntoArnSegments(tokens: readonly PolicyStringToken[]): PolicyStringToken[][] {
-  const segments: PolicyStringToken[][] = [[]];
-  for (const token of tokens) {
-    const current = () => segments[segments.length - 1]!;
-    if (token.kind !== 'literal' || segments.length === 6) {
-      current().push(token);
-      continue;
-    }
-    const parts = token.text.split(':');
-    parts.forEach((part, index) => {
-      if (index > 0) {
-        // The sixth segment (the resource) keeps any further colons: `arn:…:function:name:alias`.
-        if (segments.length === 6) current().push({ kind: 'literal', text: ':' });
-        else segments.push([]);
-      }
-      if (part) current().push({ kind: 'literal', text: part });
-    });
-  }
-  return segments;
-}
 
 /**
  * The resource type: the part of the resource segment up to its first `/` or `:`, when no variable comes
@@ -145,6 +130,8 @@ export function resourceMatchesPattern(
   if (!Array.isArray(compiled)) return segmentMatches(compiled.tokens, resource, false, request);
   const requestSegments = splitRequestArn(resource);
   if (!requestSegments) return false;
+  // A segment that cannot match decides, whatever variables other segments lack.
+  let missing = false;
   let unknown: { unknown: string } | undefined;
   for (let index = 0; index < 6; index++) {
     const { tokens, resourceType } = compiled[index]!;
@@ -154,9 +141,11 @@ export function resourceMatchesPattern(
       value = value.slice(resourceType.length);
     }
     const result = segmentMatches(tokens, value, index < 5, request);
-    if (result === false || result === 'missing_variable') return result;
-    if (isUnknownMatch(result)) unknown ??= result;
+    if (result === false) return false;
+    if (result === 'missing_variable') missing = true;
+    else if (isUnknownMatch(result)) unknown ??= result;
   }
+  if (missing) return 'missing_variable';
   return unknown ?? true;
 }
 
@@ -176,7 +165,7 @@ function compileResourcePattern(pattern: string): CompiledResourcePattern {
   if (ALL_WILDCARDS.test(pattern)) compiled = 'all';
   else if (!pattern.startsWith('arn:')) compiled = { tokens: parsePolicyString(pattern) };
   else {
-    const segments = splitIntoArnSegments(parsePolicyString(pattern));
+    const segments = splitArnSegments(parsePolicyString(pattern));
     while (segments.length < 6) segments.push([{ kind: 'any' }]);
     const resourceType = isS3BucketPattern(segments) ? undefined : splitResourceType(segments[5]!);
     compiled = segments.map((tokens) => ({ tokens }));
@@ -212,9 +201,10 @@ function isS3BucketPattern(segments: PolicyStringToken[][]): boolean {
 }
 
 /**
- * Statement-level Resource/NotResource. A pattern whose variable has no value never matches (AWS:
- * "If there is no value... the policy does not match"); for NotResource that pattern still counts as
- * possibly naming the resource, so the statement does not apply, as iam-simulate does.
+ * Statement-level Resource/NotResource. A pattern whose variable has no value never matches; for
+ * NotResource such a pattern still counts as possibly naming the resource, so the statement does not
+ * apply, as iam-simulate does. AWS: "If AWS cannot resolve a variable this might cause the entire
+ * statement to be invalid" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value).
  */
 export function resourceElementMatches(
   patterns: string[],

@@ -119,6 +119,31 @@ export function tokensToText(tokens: readonly ResolvedToken[]): string {
     .join('');
 }
 
+/**
+ * Splits an ARN pattern into its six segments at the colons written in it (not those inside a
+ * variable's name, such as `${aws:username}`): variables are resolved after the split.
+ */
+export function splitArnSegments(tokens: readonly PolicyStringToken[]): PolicyStringToken[][] {
+  const segments: PolicyStringToken[][] = [[]];
+  for (const token of tokens) {
+    const current = () => segments[segments.length - 1]!;
+    if (token.kind !== 'literal' || segments.length === 6) {
+      current().push(token);
+      continue;
+    }
+    const parts = token.text.split(':');
+    parts.forEach((part, index) => {
+      if (index > 0) {
+        // The sixth segment (the resource) keeps any further colons: `arn:…:function:name:alias`.
+        if (segments.length === 6) current().push({ kind: 'literal', text: ':' });
+        else segments.push([]);
+      }
+      if (part) current().push({ kind: 'literal', text: part });
+    });
+  }
+  return segments;
+}
+
 export interface PatternOptions {
   /** `*` and `?` are wildcards (`StringLike`, `ArnLike`, Resource); otherwise literal (`StringEquals`). */
   wildcards: boolean;
