@@ -170,6 +170,13 @@ describe('ARN operators', () => {
     expect(condition('ArnNotLike', 'aws:PrincipalArn', 'not-an-arn', principal)).toBe(false);
   });
 
+  it('a missing variable fails ArnNotLike too, unless another segment already rules the ARN out', () => {
+    const pattern = 'arn:aws:iam::111111111111:role/${aws:username}';
+    expect(condition('ArnNotLike', 'aws:PrincipalArn', pattern, principal)).toBe(false);
+    const otherAccount = 'arn:aws:iam::222222222222:role/${aws:username}';
+    expect(condition('ArnNotLike', 'aws:PrincipalArn', otherAccount, principal)).toBe(true);
+  });
+
   it('resolves variables, also where they contain a colon', () => {
     const context = { ...principal, 'aws:PrincipalAccount': '111111111111' };
     expect(

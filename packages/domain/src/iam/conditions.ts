@@ -61,25 +61,21 @@ function arnTest(requestValue: string, policyValue: string, request: RequestValu
   const requestParts = requestValue.split(':');
   if (policySegments.length < 5 || requestParts.length < 5) return 'invalid';
   const requestSegments = [...requestParts.slice(0, 5), requestParts.slice(5).join(':')];
+  // A segment that cannot match decides, whatever variables other segments lack.
+  let missing = false;
   let unknown: { unknown: string } | undefined;
-  let matches = true;
   for (let index = 0; index < 6; index++) {
     const resolved = resolveTokens(policySegments[index] ?? [], request);
-    if (resolved.status === 'missing') return 'missing';
-    if (resolved.status === 'unknown') {
+    if (resolved.status === 'missing') missing = true;
+    else if (resolved.status === 'unknown') {
       unknown ??= { unknown: `policy variable \${${resolved.variable}} may be set` };
-      continue;
-    }
-    if (
-      !tokensToRegex(resolved.tokens, { wildcards: true, ignoreCase: false }).test(
-        requestSegments[index] ?? '',
-      )
-    ) {
-      matches = false;
+    } else {
+      const regex = tokensToRegex(resolved.tokens, { wildcards: true, ignoreCase: false });
+      if (!regex.test(requestSegments[index] ?? '')) return false;
     }
   }
-  if (unknown) return unknown;
-  return matches;
+  if (missing) return 'missing';
+  return unknown ?? true;
 }
 
 function arnOperator(negated: boolean): BaseOperator {
