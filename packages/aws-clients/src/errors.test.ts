@@ -186,6 +186,7 @@ describe('AwsError', () => {
     expect(err.message).toMatch(/^codecommit:GetPullRequest: /);
     expect(err.cause).toBe(cause);
     expect(toAwsError(err)).toBe(err);
+    expect(classifyAwsError(new Error('wrapped', { cause: err })).code).toBe('access_denied');
     expect(classifyAwsError(err).code).toBe('access_denied');
     expect(JSON.parse(JSON.stringify(err))).toMatchObject({
       code: 'access_denied',

@@ -131,7 +131,10 @@ interface ErrorLike {
 }
 
 export function classifyAwsError(err: unknown, context: ClassifyContext = {}): AwsErrorClassification {
-  if (err instanceof AwsError) return err.classification;
+  // An AwsError wrapped by someone else (e.g. a credential provider failure inside the SDK) keeps its code.
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof AwsError) return e.classification;
+  }
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ErrorLike;
   const message =
     typeof e.message === 'string' && e.message.length > 0 ? e.message : String(e.name ?? 'error');

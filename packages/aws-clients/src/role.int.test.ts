@@ -184,6 +184,9 @@ describe('role assumption against fake-aws', () => {
     await a.credentials();
     const b = factory.forConnection(connection({ externalId: 'rotated-external-id' }));
     await expect(b.credentials()).rejects.toMatchObject({ code: 'role_not_assumable' });
+    // Through a call: the SDK resolves credentials first, and the reader reports the AssumeRole failure.
+    const viaCall = await collect(listRepositories(b.codecommit)).catch((e: unknown) => e);
+    expect(viaCall).toMatchObject({ code: 'role_not_assumable', retryable: false });
     a.destroy();
     b.destroy();
   });
