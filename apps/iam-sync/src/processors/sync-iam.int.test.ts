@@ -1,4 +1,3 @@
-import type { FakeAws } from '@codecommit-evidence/fake-aws';
 import {
   getAwsCalls,
   getSyncRun,
@@ -6,6 +5,7 @@ import {
   selectAsOf,
   selectCurrent,
 } from '@codecommit-evidence/evidence-store';
+import type { FakeAws } from '@codecommit-evidence/fake-aws';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -39,7 +39,10 @@ describe('sync-iam against fake-aws', () => {
     sync: testSyncDeps(t.current.db, r.current.redis, r.current.prefix, fake),
     settings,
   });
-  const rows = async (table: (typeof IDENTITY_TABLES)[number] | 'iam_credential_report_rows', connectionId: string) =>
+  const rows = async (
+    table: (typeof IDENTITY_TABLES)[number] | 'iam_credential_report_rows',
+    connectionId: string,
+  ) =>
     (await selectCurrent(t.current.db, table, connectionId).selectAll().orderBy('arn').execute()).map((x) =>
       content(x as Record<string, unknown>),
     );
@@ -88,9 +91,9 @@ describe('sync-iam against fake-aws', () => {
     const dev = policies.find((p) => p.arn === DEV_POLICY_ARN)!;
     expect(dev).toMatchObject({ default_version_id: 'v2', is_aws_managed: false, policy_name: 'DevPush' });
     expect(JSON.stringify(dev.document)).toContain('codecommit:GitPush');
-    expect(policies.find((p) => p.arn === 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly')?.is_aws_managed).toBe(
-      true,
-    );
+    expect(
+      policies.find((p) => p.arn === 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly')?.is_aws_managed,
+    ).toBe(true);
     expect(policies.map((p) => p.arn)).not.toContain(UNUSED_POLICY_ARN);
     const groups = await rows('iam_groups', viaDetails.connectionId);
     expect(groups.find((g) => g.group_name === 'Developers')?.inline_policies).toHaveLength(1);
@@ -114,7 +117,9 @@ describe('sync-iam against fake-aws', () => {
     expect(run?.steps['iam:users']?.status).toBe('succeeded');
     // The fallback covered the denial: a warning, not a missing permission (no data gap).
     const problems = await listSyncProblems(t.current.db, viaCalls.runId);
-    expect(problems.map((p) => [p.kind, p.action])).toEqual([['warning', 'iam:GetAccountAuthorizationDetails']]);
+    expect(problems.map((p) => [p.kind, p.action])).toEqual([
+      ['warning', 'iam:GetAccountAuthorizationDetails'],
+    ]);
   });
 
   it('writes nothing new on an unchanged re-sync; retires a deleted user; versions a policy change', async () => {
@@ -125,8 +130,13 @@ describe('sync-iam against fake-aws', () => {
     fake.resetStats();
     const again = await runToCompletion({ ...c, runId: run2 }, deps());
     const writes = again.result.identities.writes as Record<string, { inserted: number; retired: number }>;
-    for (const table of IDENTITY_TABLES) expect(writes[table], table).toMatchObject({ inserted: 0, retired: 0 });
-    expect(again.result.credentialReport).toMatchObject({ status: 'stored', writes: { inserted: 0 }, retired: 0 });
+    for (const table of IDENTITY_TABLES)
+      expect(writes[table], table).toMatchObject({ inserted: 0, retired: 0 });
+    expect(again.result.credentialReport).toMatchObject({
+      status: 'stored',
+      writes: { inserted: 0 },
+      retired: 0,
+    });
     // The report younger than 4 hours is reused: not generated again.
     expect(fake.stats().calls['iam:GenerateCredentialReport']).toBeUndefined();
     for (const table of [...IDENTITY_TABLES, 'iam_credential_report_rows'] as const) {
@@ -145,7 +155,9 @@ describe('sync-iam against fake-aws', () => {
     });
     const run3 = await nextRun(t.current.db, c.connectionId, run2);
     const third = await runToCompletion({ ...c, runId: run3 }, deps());
-    expect((third.result.identities.writes as Record<string, { retired: number }>).iam_users?.retired).toBe(1);
+    expect((third.result.identities.writes as Record<string, { retired: number }>).iam_users?.retired).toBe(
+      1,
+    );
 
     const gone = await t.current.db
       .selectFrom('iam_users')
@@ -226,7 +238,10 @@ describe('sync-iam against fake-aws', () => {
     let offsetMs = 0;
     const aged = await startIamFake({ clock: () => Date.now() + offsetMs });
     try {
-      const d = { sync: testSyncDeps(t.current.db, r.current.redis, r.current.prefix, aged), settings: testSettings() };
+      const d = {
+        sync: testSyncDeps(t.current.db, r.current.redis, r.current.prefix, aged),
+        settings: testSettings(),
+      };
       const c = await connectionWithRun(t.current.db, ROLES.full);
       const first = await runToCompletion(c, d);
       offsetMs = 5 * 3600_000;
@@ -257,10 +272,16 @@ describe('sync-iam against fake-aws', () => {
       expect(result.credentialReport.status).toBe('failed');
       const run = await getSyncRun(t.current.db, c.runId);
       expect(run?.steps['iam:credential-report']?.status).toBe('failed');
-      expect(run?.steps['iam:credential-report']?.detail).toMatch(/not finished the credential report after 3 polls/);
+      expect(run?.steps['iam:credential-report']?.detail).toMatch(
+        /not finished the credential report after 3 polls/,
+      );
       const problems = await listSyncProblems(t.current.db, c.runId);
       expect(problems).toContainEqual(
-        expect.objectContaining({ step: 'iam:credential-report', kind: 'error', code: 'credential_report_timeout' }),
+        expect.objectContaining({
+          step: 'iam:credential-report',
+          kind: 'error',
+          code: 'credential_report_timeout',
+        }),
       );
       // The identities written before the wait stay.
       expect(await rows('iam_users', c.connectionId)).toHaveLength(12);
@@ -274,7 +295,10 @@ describe('sync-iam against fake-aws', () => {
     fake.setScenario(iamScenario());
     const c = await connectionWithRun(t.current.db, ROLES.limited);
     const { result } = await runToCompletion(c, deps());
-    expect(result.credentialReport).toEqual({ status: 'failed', reason: 'missing permission iam:GetCredentialReport' });
+    expect(result.credentialReport).toEqual({
+      status: 'failed',
+      reason: 'missing permission iam:GetCredentialReport',
+    });
     const problems = await listSyncProblems(t.current.db, c.runId);
     const missing = problems.filter((p) => p.kind === 'missing_permission').map((p) => [p.step, p.action]);
     expect(missing.sort()).toEqual([

@@ -5,14 +5,6 @@
  */
 
 import {
-  type FakeAws,
-  generateScenario,
-  type PolicyDocument,
-  type Scenario,
-  type ScenarioRole,
-  startFakeAws,
-} from '@codecommit-evidence/fake-aws';
-import {
   activateConnection,
   createConnection,
   createOrGetActiveSyncRun,
@@ -20,6 +12,14 @@ import {
   type Database,
   finishSyncRun,
 } from '@codecommit-evidence/evidence-store';
+import {
+  type FakeAws,
+  generateScenario,
+  type PolicyDocument,
+  type Scenario,
+  type ScenarioRole,
+  startFakeAws,
+} from '@codecommit-evidence/fake-aws';
 import { createSyncWorkerDeps, type SyncWorkerDeps } from '@codecommit-evidence/sync-support';
 import { DelayedError } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -61,11 +61,16 @@ export function iamScenario(users = 12): Scenario {
   // Each connection has its own generated External ID (unique in the database); these test roles
   // trust any of ours, still refusing an AssumeRole without one.
   const trust = product.trustPolicy.Statement;
-  for (const st of Array.isArray(trust) ? trust : [trust]) st.Condition = { StringLike: { 'sts:ExternalId': 'cce-*' } };
+  for (const st of Array.isArray(trust) ? trust : [trust])
+    st.Condition = { StringLike: { 'sts:ExternalId': 'cce-*' } };
   const platformRole = (roleName: string, denied: string[]): ScenarioRole => ({
     ...structuredClone(product),
     roleName,
-    roleId: `AROA${roleName.toUpperCase().replace(/[^A-Z]/g, '').padEnd(17, 'X').slice(0, 17)}`,
+    roleId: `AROA${roleName
+      .toUpperCase()
+      .replace(/[^A-Z]/g, '')
+      .padEnd(17, 'X')
+      .slice(0, 17)}`,
     inlinePolicies: [{ name: 'deny', document: deny(denied) }],
   });
   a.roles.push(
@@ -91,7 +96,10 @@ export function iamScenario(users = 12): Scenario {
         {
           versionId: 'v2',
           createDate: '2025-06-01T00:00:00Z',
-          document: doc(['codecommit:GitPull', 'codecommit:GitPush'], `arn:aws:codecommit:us-east-1:${ACCOUNT}:*`),
+          document: doc(
+            ['codecommit:GitPull', 'codecommit:GitPush'],
+            `arn:aws:codecommit:us-east-1:${ACCOUNT}:*`,
+          ),
         },
       ],
     },
@@ -154,7 +162,12 @@ export async function startIamFake(
   });
 }
 
-export function testSyncDeps(db: Kysely<Database>, redis: Redis, prefix: string, fake: FakeAws): SyncWorkerDeps {
+export function testSyncDeps(
+  db: Kysely<Database>,
+  redis: Redis,
+  prefix: string,
+  fake: FakeAws,
+): SyncWorkerDeps {
   return createSyncWorkerDeps({
     db,
     redis,
@@ -212,7 +225,9 @@ export async function runToCompletion(
 }
 
 /** A row without its version bookkeeping, to compare content across connections. */
-export function content<T extends Record<string, unknown>>(row: T): Omit<T, 'id' | 'connection_id' | 'valid_from_run' | 'valid_to_run'> {
+export function content<T extends Record<string, unknown>>(
+  row: T,
+): Omit<T, 'id' | 'connection_id' | 'valid_from_run' | 'valid_to_run'> {
   const { id: _i, connection_id: _c, valid_from_run: _f, valid_to_run: _t, ...rest } = row;
   return rest;
 }
