@@ -8,13 +8,17 @@ import {
   DEFAULT_BRANCH_BYPASS_ACTIONS,
   OVERRIDE_APPROVAL_RULES_ACTION,
 } from './codecommit-actions.js';
-import { createPrincipalEvaluator, type PrincipalEvaluator } from './evaluate.js';
+import { createPrincipalEvaluator, type PrincipalEvaluator, principalRequestContext } from './evaluate.js';
+import { resourceMatchesPattern } from './matching.js';
+import { buildRequestValues } from './request-context.js';
 import type {
   AccessLevel,
   ActionGrant,
   CodeCommitAccessSummary,
   ContextValue,
   EvaluationResult,
+  NamedPolicy,
+  PolicyStatement,
   PrincipalPolicies,
   RepositoryAccess,
   RepositoryRef,
@@ -121,6 +125,45 @@ function analyzeRepository(evaluator: PrincipalEvaluator, repository: Repository
   };
 }
 
+function statementsOf(policy: NamedPolicy): PolicyStatement[] {
+  const statements = policy.document?.Statement;
+  if (statements === undefined || statements === null) return [];
+  return Array.isArray(statements) ? statements : [statements];
+}
+
+function asList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * What decides the analysis of a repository for this principal, as a string: the request keys taken
+ * from the repository (region, account, tags, default branch) and how each Resource/NotResource pattern
+ * of the principal's policies matches its ARN, in each request the analysis makes. Two repositories with
+ * the same signature get the same answers, so thousands of repositories under a few patterns are
+ * evaluated a few times, not thousands.
+ */
+function repositorySignature(
+  principal: PrincipalPolicies,
+  patterns: string[],
+  repository: RepositoryRef,
+): string {
+  const requests = [
+    buildCodeCommitRequest(repository, 'codecommit:GetRepository'),
+    buildCodeCommitRequest(repository, 'codecommit:TagResource'),
+  ];
+  if (repository.defaultBranch) {
+    const references = [`refs/heads/${repository.defaultBranch}`];
+    requests.push(buildCodeCommitRequest(repository, 'codecommit:GitPush', { references }));
+  }
+  const matches = requests.map((request) => {
+    const values = buildRequestValues(principalRequestContext(principal, request));
+    return patterns.map((pattern) => resourceMatchesPattern(pattern, repository.arn, values));
+  });
+  const [, , , region, account] = repository.arn.split(':');
+  return JSON.stringify([region, account, repository.tags ?? null, repository.defaultBranch, matches]);
+}
+
 /**
  * What a principal may do in each repository. `hasAccess` is true when some catalogued action is allowed
  * on some repository, `'unknown'` when some is only undecided. Undecided actions are reported as grants
@@ -131,7 +174,26 @@ export function analyzeCodeCommitAccess(
   repositories: RepositoryRef[],
 ): CodeCommitAccessSummary {
   const evaluator = createPrincipalEvaluator(principal);
-  const analyzed = repositories.map((repository) => analyzeRepository(evaluator, repository));
+  const policies = [
+    ...principal.policies,
+    ...(principal.permissionsBoundary ? [principal.permissionsBoundary] : []),
+  ];
+  const patterns = [
+    ...new Set(
+      policies
+        .flatMap(statementsOf)
+        .flatMap((statement) => [...asList(statement?.Resource), ...asList(statement?.NotResource)]),
+    ),
+  ];
+  const bySignature = new Map<string, RepositoryAccess>();
+  const analyzed = repositories.map((repository) => {
+    const signature = repositorySignature(principal, patterns, repository);
+    const known = bySignature.get(signature);
+    if (known) return { ...known, repositoryName: repository.name, repositoryArn: repository.arn };
+    const access = analyzeRepository(evaluator, repository);
+    bySignature.set(signature, access);
+    return access;
+  });
   const grants = analyzed.flatMap((repository) => repository.grants);
   const hasAccess = grants.some((grant) => grant.decision === 'allow')
     ? true
