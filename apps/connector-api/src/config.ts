@@ -1,0 +1,24 @@
+/** The connector-api's environment, parsed once at start (a bad value stops the process, naming it). */
+
+import { DatabaseEnv } from '@codecommit-evidence/evidence-store';
+import { RedisEnv } from '@codecommit-evidence/queues';
+import { LogEnv, parseEnv, ShutdownEnv } from '@codecommit-evidence/runtime';
+import { z } from 'zod';
+
+export const ConnectorApiEnv = z.object({
+  ...DatabaseEnv.shape,
+  ...RedisEnv.shape,
+  ...LogEnv.shape,
+  ...ShutdownEnv.shape,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  PLATFORM_AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  AWS_ENDPOINT_URL: z.url().optional(),
+  DEFAULT_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(15).max(10_080).default(360),
+});
+export type ConnectorApiEnv = z.infer<typeof ConnectorApiEnv>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConnectorApiEnv {
+  return parseEnv(ConnectorApiEnv, env);
+}

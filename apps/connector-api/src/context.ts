@@ -1,0 +1,73 @@
+/** What route plugins get: the server's dependencies, its metrics and a clock. */
+
+import type { Database } from '@codecommit-evidence/evidence-store';
+import type { Queues } from '@codecommit-evidence/queues';
+import type { Logger } from '@codecommit-evidence/runtime';
+import type { FlowProducer } from 'bullmq';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { ApiMetrics } from './metrics.js';
+
+export interface AwsAccess {
+  /** AWS endpoint override (fake-aws in tests and the demo); unset = real AWS. */
+  endpoint?: string;
+  /** The platform's identity; unset = the SDK default chain (env, container role, IRSA). */
+  platformCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Attempts per AWS call in the connect flow (first included). */
+  maxAttempts?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface ServerConfig {
+  adminToken: string;
+  platformAccountId: string;
+  defaultSyncIntervalMinutes: number;
+}
+
+export interface ServerDeps {
+  db: Kysely<Database>;
+  /** A producer connection (fails fast while Redis is down). */
+  redis: Redis;
+  queues: Queues;
+  flowProducer: FlowProducer;
+  queuePrefix: string;
+  logger: Logger;
+  config: ServerConfig;
+  aws: AwsAccess;
+  now?: () => Date;
+}
+
+export interface AppContext extends ServerDeps {
+  metrics: ApiMetrics;
+  now: () => Date;
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** One resource's routes. `tenant` plugins run behind the API-key check. */
+export interface RoutePlugin {
+  name: string;
+  scope: 'public' | 'admin' | 'tenant';
+  register: (app: App, ctx: AppContext) => void | Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the API-key check on tenant-scoped routes. */
+    tenant?: { id: string; name: string };
+  }
+}

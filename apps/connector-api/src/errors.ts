@@ -1,0 +1,59 @@
+/**
+ * API errors: every failure a client sees is `{error: {code, message, details}}` with a string-literal
+ * code. Route handlers throw `ApiError`; the global error handler in `server.ts` renders it.
+ */
+
+export type ApiErrorCode =
+  // generic
+  | 'invalid_request'
+  | 'malformed_json'
+  | 'unauthorized'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'internal_error'
+  | 'not_ready'
+  // connection lifecycle
+  | 'connection_not_active'
+  | 'connect_in_progress'
+  // connect flow: input
+  | 'invalid_role_arn'
+  | 'invalid_region'
+  | 'codecommit_not_in_region'
+  | 'region_partition_mismatch'
+  // connect flow: AWS says no
+  | 'role_not_found_or_not_trusted'
+  | 'external_id_mismatch'
+  | 'external_id_not_enforced'
+  | 'region_not_enabled'
+  | 'missing_permissions'
+  // connect flow: neither yes nor no
+  | 'aws_unavailable'
+  | 'platform_credentials_invalid';
+
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; details: Record<string, unknown> };
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  toBody(): ApiErrorBody {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export const notFound = (what = 'resource') => new ApiError(404, 'not_found', `No such ${what}.`, {});
+
+export function isApiError(err: unknown): err is ApiError {
+  return err instanceof ApiError;
+}

@@ -1,0 +1,78 @@
+/** connector-api entry point: wiring only (config, connections, server, shutdown). */
+
+import { createDb } from '@codecommit-evidence/evidence-store';
+import {
+  assertRedisReachable,
+  closeQueues,
+  createFlowProducer,
+  createQueues,
+  createRedisConnection,
+} from '@codecommit-evidence/queues';
+import { ConfigError, createLogger, createShutdown } from '@codecommit-evidence/runtime';
+import { loadConfig } from './config.js';
+import { assertDatabaseReachable } from './database-ready.js';
+import { waitForRedisReady } from './redis-ready.js';
+import { buildServer } from './server.js';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`connector-api: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const logger = createLogger({ name: 'connector-api', level: config.LOG_LEVEL });
+  const db = createDb(config.DATABASE_URL, { applicationName: 'connector-api' });
+  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  // ioredis retries forever in the background; an unreachable Redis is reported by the checks below.
+  redis.on('error', () => {});
+  try {
+    await assertDatabaseReachable(db);
+    await waitForRedisReady(redis);
+    await assertRedisReachable(redis);
+  } catch (err) {
+    logger.fatal({ err }, 'start-up check failed');
+    redis.disconnect();
+    await db.destroy();
+    process.exit(1);
+  }
+
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const flowProducer = createFlowProducer(redis, config.QUEUE_PREFIX);
+  const app = await buildServer({
+    db,
+    redis,
+    queues,
+    flowProducer,
+    queuePrefix: config.QUEUE_PREFIX,
+    logger,
+    config: {
+      adminToken: config.ADMIN_TOKEN,
+      platformAccountId: config.PLATFORM_AWS_ACCOUNT_ID,
+      defaultSyncIntervalMinutes: config.DEFAULT_SYNC_INTERVAL_MINUTES,
+    },
+    // Platform credentials come from the SDK default chain (env, container role, IRSA).
+    aws: config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {},
+  });
+
+  const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  shutdown.register('http', () => app.close());
+  shutdown.register('queues', async () => {
+    await closeQueues(queues);
+    await flowProducer.close();
+  });
+  shutdown.register('redis', () => redis.quit());
+  shutdown.register('postgres', () => db.destroy());
+  shutdown.listen();
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`connector-api: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

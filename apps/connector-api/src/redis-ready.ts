@@ -1,0 +1,31 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Waits for a producer connection to be ready. Producers are created with `enableOfflineQueue: false`
+ * (fail fast in a request), so a command sent before the socket is up fails instead of waiting; the
+ * start-up check must wait for 'ready' first. Rejects naming REDIS_URL.
+ */
+export async function waitForRedisReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`REDIS_URL: Redis did not become ready within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const onEnd = () => {
+      cleanup();
+      reject(new Error('REDIS_URL: cannot reach Redis (connection closed)'));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+    };
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+  });
+}

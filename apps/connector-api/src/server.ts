@@ -1,0 +1,206 @@
+/**
+ * The HTTP server: `buildServer(deps)` wires validation (zod), the error format, authentication,
+ * OpenAPI, metrics and the route plugins. Tests call it with real Postgres, Redis and fake-aws.
+ *
+ * To add a resource (e.g. issue 7's checks and evidence reads), write `routes/<resource>.ts` exporting
+ * a `RoutePlugin` and append it to ROUTES; `scope: 'tenant'` puts it behind the API-key check.
+ */
+
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { apiKeyHook } from './auth.js';
+import type { App, AppContext, RoutePlugin, ServerDeps } from './context.js';
+import { ApiError, isApiError } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { connectRoutes } from './routes/connect.js';
+import { connectionRoutes } from './routes/connections.js';
+import { healthRoutes } from './routes/health.js';
+import { peopleRoutes } from './routes/people.js';
+import { syncRoutes } from './routes/syncs.js';
+import { tenantRoutes } from './routes/tenants.js';
+
+export const ROUTES: readonly RoutePlugin[] = [
+  healthRoutes,
+  tenantRoutes,
+  connectionRoutes,
+  connectRoutes,
+  syncRoutes,
+  peopleRoutes,
+];
+
+/** Every route but the bulk roster uploads (which set their own) takes at most this much JSON. */
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin[] = ROUTES): Promise<App> {
+  const ctx: AppContext = { ...deps, metrics: createMetrics(), now: deps.now ?? (() => new Date()) };
+  const app = Fastify({
+    // Request logs carry method, URL and status only: no headers, so no Authorization.
+    loggerInstance: deps.logger.child(
+      {},
+      {
+        serializers: {
+          req: (req: { method?: string; url?: string; id?: string }) => ({
+            method: req.method,
+            url: req.url,
+            id: req.id,
+          }),
+        },
+      },
+    ) as FastifyBaseLogger,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    maxParamLength: 200,
+    // Proto-poisoned JSON (`__proto__`, `constructor.prototype`) is refused with a 400.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  installMetrics(app, ctx);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'CodeCommit Evidence API',
+        version: '1.0.0',
+        description:
+          'Connections to AWS CodeCommit accounts, sync runs, roster and identity links. Errors are {error: {code, message, details}}.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (POST /v1/tenants only)' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  for (const r of routes.filter((x) => x.scope !== 'tenant')) await r.register(app, ctx);
+  await app.register(async (scoped) => {
+    scoped.addHook('onRequest', apiKeyHook(ctx));
+    const typed = scoped.withTypeProvider<ZodTypeProvider>();
+    for (const r of routes.filter((x) => x.scope === 'tenant')) await r.register(typed, ctx);
+  });
+  await app.ready();
+  return app;
+}
+
+/** Route patterns by method, to tell "no such path" (404) from "no such method here" (405). */
+function installErrorHandling(app: App): void {
+  const patterns: { regex: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const source = route.url
+      .split('/')
+      .map((seg) =>
+        seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('/');
+    patterns.push({
+      regex: new RegExp(`^${source}/?$`),
+      methods: new Set(methods.map((m) => m.toUpperCase())),
+    });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = (req.url.split('?')[0] ?? '/').replace(/\/+$/, '') || '/';
+    const allowed = new Set<string>();
+    for (const p of patterns) if (p.regex.test(path)) for (const m of p.methods) allowed.add(m);
+    if (allowed.size > 0) {
+      const allow = [...allowed].sort().join(', ');
+      return reply
+        .code(405)
+        .header('allow', allow)
+        .send(
+          new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}.`, {
+            allow: [...allowed].sort(),
+          }).toBody(),
+        );
+    }
+    return reply.code(404).send(new ApiError(404, 'not_found', `No route ${req.method} ${path}.`).toBody());
+  });
+
+  app.setErrorHandler((err: FastifyError | ApiError | Error, req, reply) => {
+    const send = (e: ApiError) => reply.code(e.statusCode).send(e.toBody());
+    if (isApiError(err)) return send(err);
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = (err as { validationContext?: string }).validationContext ?? 'body';
+      const issues = err.validation.map((v) => {
+        const field = [where, ...v.instancePath.split('/').filter(Boolean)].join('.');
+        const zodIssue = (v.params as { issue?: { code?: string; keys?: string[] } } | undefined)?.issue;
+        const keys = zodIssue?.code === 'unrecognized_keys' ? zodIssue.keys : undefined;
+        return keys
+          ? { field: `${field}.${keys[0]}`, message: `unknown field (${keys.join(', ')})` }
+          : { field, message: v.message ?? 'invalid' };
+      });
+      const first = issues[0];
+      return send(
+        new ApiError(
+          400,
+          'invalid_request',
+          first ? `${first.field}: ${first.message}` : 'Invalid request.',
+          {
+            issues: issues.slice(0, 20),
+            issueCount: issues.length,
+          },
+        ),
+      );
+    }
+    const fe = err as FastifyError;
+    switch (fe.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return send(
+          new ApiError(413, 'payload_too_large', 'The request body is too large.', {
+            limitBytes: req.routeOptions.bodyLimit,
+          }),
+        );
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return send(
+          new ApiError(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json.'),
+        );
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return send(new ApiError(400, 'malformed_json', 'The body is empty but Content-Type says JSON.'));
+    }
+    if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return send(
+        new ApiError(400, 'malformed_json', 'The body is not valid JSON.', {
+          reason: err.message.slice(0, 200),
+        }),
+      );
+    }
+    const status = fe.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return send(
+        new ApiError(status, 'invalid_request', err.message.slice(0, 500), { fastifyCode: fe.code ?? null }),
+      );
+    }
+    req.log.error({ err }, 'unexpected error');
+    return send(
+      new ApiError(500, 'internal_error', 'Internal error; it has been logged.', { requestId: req.id }),
+    );
+  });
+}
+
+function installMetrics(app: App, ctx: AppContext): void {
+  app.addHook('onResponse', async (req, reply) => {
+    const labels = {
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    ctx.metrics.httpRequests.inc(labels);
+    ctx.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+}
