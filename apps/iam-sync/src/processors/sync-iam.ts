@@ -42,7 +42,6 @@ import {
   type IamGroupRow,
   type IamIdentities,
   type IamManagedPolicyRow,
-  type IamRoleRow,
   type IamUserIdentity,
   type IamUserRow,
   policiesInUse,
