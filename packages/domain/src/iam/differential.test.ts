@@ -16,8 +16,9 @@ import { actionMatchesPattern, resourceMatchesPattern } from './matching.js';
 import { buildRequestValues } from './request-context.js';
 import type { Decision, NamedPolicy, PolicyStatement, PrincipalPolicies, RequestContext } from './types.js';
 
-const CASE_COUNT = 3000;
-const SEED = 0x5eed_2026;
+// Fixed, so the run is deterministic; `DIFFERENTIAL_SEED` / `DIFFERENTIAL_CASES` explore other cases.
+const CASE_COUNT = Number(process.env['DIFFERENTIAL_CASES'] ?? 3000);
+const SEED = Number(process.env['DIFFERENTIAL_SEED'] ?? 0x5eed_2026);
 const ACCOUNT = '111111111111';
 const PRINCIPAL_ARN = `arn:aws:iam::${ACCOUNT}:user/alice`;
 
