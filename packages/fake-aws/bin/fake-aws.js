@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-// Thin launcher so the bin exists before the first build; the CLI itself is compiled to dist/.
-await import('../dist/cli.js');
+// Thin launcher; the CLI itself is compiled to dist/ (pnpm --filter @codecommit-evidence/fake-aws build).
+const { run } = await import('../dist/cli.js');
+await run(process.argv.slice(2));

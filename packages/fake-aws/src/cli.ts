@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateScenario } from './scenario/generate.js';
 import { ScenarioValidationError } from './scenario/load.js';
@@ -68,7 +69,9 @@ function parseRates(raw: string): Partial<Record<ServiceName, number>> {
     }
     const n = Number(value);
     if (value === undefined || !(n > 0) || !Number.isFinite(n)) {
-      throw new UsageError(`--rate: ${service} needs a positive number of requests per second, got "${value ?? ''}"`);
+      throw new UsageError(
+        `--rate: ${service} needs a positive number of requests per second, got "${value ?? ''}"`,
+      );
     }
     rates[service] = n;
   }
@@ -77,7 +80,10 @@ function parseRates(raw: string): Partial<Record<ServiceName, number>> {
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-function parse(args: string[], options: OptionSpec): { values: Record<string, string | boolean | undefined> } {
+function parse(
+  args: string[],
+  options: OptionSpec,
+): { values: Record<string, string | boolean | undefined> } {
   try {
     const { values } = parseArgs({
       args,
@@ -112,7 +118,8 @@ async function serve(args: string[]): Promise<void> {
   if (port > 65535) throw new UsageError(`--port must be <= 65535, got ${port}`);
   const faultRaw = values['fault-rate'] as string | undefined;
   const faultRate = faultRaw === undefined ? 0 : Number(faultRaw);
-  if (!(faultRate >= 0 && faultRate <= 1)) throw new UsageError(`--fault-rate must be between 0 and 1, got "${faultRaw}"`);
+  if (!(faultRate >= 0 && faultRate <= 1))
+    throw new UsageError(`--fault-rate must be between 0 and 1, got "${faultRaw}"`);
   const fake = await startFakeAws({
     scenario,
     port,
@@ -120,15 +127,25 @@ async function serve(args: string[]): Promise<void> {
     latencyMs: integer('latency-ms', values['latency-ms'] as string | undefined, 0, false) ?? 0,
     rates: values.rate ? parseRates(values.rate as string) : {},
     faultRate,
-    credentialReportDelayMs: integer('credential-report-delay-ms', values['credential-report-delay-ms'] as string | undefined, 0, false) ?? 2000,
+    credentialReportDelayMs:
+      integer(
+        'credential-report-delay-ms',
+        values['credential-report-delay-ms'] as string | undefined,
+        0,
+        false,
+      ) ?? 2000,
     shiftDates: values['shift-dates'] === true,
     logger: { info: (m) => console.log(m), error: (m) => console.error(m) },
   });
   const s = fake.scenario();
   console.log(`fake-aws listening on ${fake.url}`);
   console.log(`  customer account ${s.account.accountId}, platform account ${s.platform.accountId}`);
-  console.log(`  platform credentials: ${fake.platformCredentials.accessKeyId} / ${fake.platformCredentials.secretAccessKey}`);
-  console.log(`  admin credentials:    ${fake.adminCredentials.accessKeyId} / ${fake.adminCredentials.secretAccessKey}`);
+  console.log(
+    `  platform credentials: ${fake.platformCredentials.accessKeyId} / ${fake.platformCredentials.secretAccessKey}`,
+  );
+  console.log(
+    `  admin credentials:    ${fake.adminCredentials.accessKeyId} / ${fake.adminCredentials.secretAccessKey}`,
+  );
   const stop = () => {
     fake.close().then(
       () => process.exit(0),
@@ -155,14 +172,16 @@ function generate(args: string[]): void {
     return;
   }
   const region = values.region as string | undefined;
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region: not a region name "${region}"`);
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new UsageError(`--region: not a region name "${region}"`);
   const scenario = generateScenario({
     repos: integer('repos', values.repos as string | undefined, 0)!,
     prsPerRepo: integer('prs-per-repo', values['prs-per-repo'] as string | undefined, 0)!,
     users: integer('users', values.users as string | undefined, 0)!,
     seed: integer('seed', values.seed as string | undefined, 0, false) ?? 1,
     groups: integer('groups', values.groups as string | undefined, 0, false) ?? 0,
-    branchesPerRepo: integer('branches-per-repo', values['branches-per-repo'] as string | undefined, 0, false) ?? 3,
+    branchesPerRepo:
+      integer('branches-per-repo', values['branches-per-repo'] as string | undefined, 0, false) ?? 3,
     ...(region ? { region } : {}),
   });
   const json = JSON.stringify(scenario);
@@ -187,7 +206,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`fake-aws: ${error.message}\nRun "fake-aws ${command === 'serve' || command === 'generate' ? `${command} ` : ''}--help" for usage.`);
+      console.error(
+        `fake-aws: ${error.message}\nRun "fake-aws ${command === 'serve' || command === 'generate' ? `${command} ` : ''}--help" for usage.`,
+      );
       return 2;
     }
     if (error instanceof ScenarioValidationError) {
@@ -199,5 +220,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-if (code !== 0) process.exit(code);
+/** Runs the CLI and sets the exit code; a running server keeps the process alive. */
+export async function run(argv: string[]): Promise<void> {
+  const code = await main(argv);
+  if (code !== 0) process.exitCode = code;
+}
+
+// Executed directly (`node dist/cli.js`, `tsx src/cli.ts`) rather than imported.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  await run(process.argv.slice(2));
+}

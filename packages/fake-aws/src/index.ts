@@ -3,9 +3,6 @@
  * from a scenario file. See README.md for the scenario format, the knobs and the control plane.
  */
 export { AwsError } from './errors.js';
-export { inApprovalPool, ruleSatisfied } from './services/codecommit.js';
-export { CREDENTIAL_REPORT_COLUMNS, renderCredentialReport } from './services/credential-report.js';
-export { encodePolicyDocument } from './services/iam.js';
 export { awsManagedPolicies } from './scenario/aws-managed-policies.js';
 export { GENERATED_DEFAULTS, type GenerateOptions, generateScenario } from './scenario/generate.js';
 export {
@@ -40,3 +37,6 @@ export {
   type ServiceName,
   startFakeAws,
 } from './server.js';
+export { inApprovalPool, ruleSatisfied } from './services/codecommit.js';
+export { CREDENTIAL_REPORT_COLUMNS, renderCredentialReport } from './services/credential-report.js';
+export { encodePolicyDocument } from './services/iam.js';

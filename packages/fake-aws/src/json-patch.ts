@@ -27,7 +27,8 @@ export function applyJsonPatch(document: unknown, operations: readonly JsonPatch
     if (parent === null || typeof parent !== 'object') throw new Error(`no such path ${operation.path}`);
     if (Array.isArray(parent)) {
       const index = last === '-' ? parent.length : Number(last);
-      if (!Number.isInteger(index) || index < 0 || index > parent.length) throw new Error(`bad index in ${operation.path}`);
+      if (!Number.isInteger(index) || index < 0 || index > parent.length)
+        throw new Error(`bad index in ${operation.path}`);
       if (operation.op === 'add') parent.splice(index, 0, operation.value);
       else if (index >= parent.length) throw new Error(`no such path ${operation.path}`);
       else if (operation.op === 'remove') parent.splice(index, 1);

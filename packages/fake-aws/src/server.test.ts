@@ -3,8 +3,16 @@ import { ListRepositoriesCommand } from '@aws-sdk/client-codecommit';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Scenario } from './scenario/schema.js';
 import type { FakeAws } from './server.js';
-import { caught, clients, type Credentials, DEMO_SCENARIO, productSession, startDemo } from './test-support/fixture.js';
+import {
+  type Credentials,
+  caught,
+  clients,
+  DEMO_SCENARIO,
+  productSession,
+  startDemo,
+} from './test-support/fixture.js';
 
 describe('knobs', () => {
   let fake: FakeAws;
@@ -19,12 +27,16 @@ describe('knobs', () => {
     fake.setOptions({ rates: { codecommit: 5, iam: 1 } });
     fake.resetStats();
     const { codecommit } = clients(fake, credentials, 10);
-    const results = await Promise.all(Array.from({ length: 12 }, () => codecommit.send(new ListRepositoriesCommand({}))));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => codecommit.send(new ListRepositoriesCommand({}))),
+    );
     expect(results.every((r) => r.repositories?.length === 4)).toBe(true);
     expect(results.some((r) => (r.$metadata.attempts ?? 1) > 1)).toBe(true);
     const stats = fake.stats();
     expect(stats.throttled['codecommit:ListRepositories']).toBeGreaterThan(0);
-    expect(stats.calls['codecommit:ListRepositories']).toBe(12 + (stats.throttled['codecommit:ListRepositories'] ?? 0));
+    expect(stats.calls['codecommit:ListRepositories']).toBe(
+      12 + (stats.throttled['codecommit:ListRepositories'] ?? 0),
+    );
 
     const { iam } = clients(fake, credentials, 1);
     await iam.send(new ListUsersCommand({}));
@@ -42,12 +54,16 @@ describe('knobs', () => {
 
   it('injects 5xx faults', async () => {
     fake.setOptions({ faultRate: 1 });
-    const error = await caught(() => clients(fake, credentials, 1).sts.send(new GetCallerIdentityCommand({})));
+    const error = await caught(() =>
+      clients(fake, credentials, 1).sts.send(new GetCallerIdentityCommand({})),
+    );
     expect([500, 503]).toContain(error.$metadata?.httpStatusCode);
     expect(['InternalFailure', 'ServiceUnavailable']).toContain(error.name);
     expect(fake.stats().faulted['sts:GetCallerIdentity']).toBe(1);
     fake.setOptions({ faultRate: 0 });
-    expect((await clients(fake, credentials).sts.send(new GetCallerIdentityCommand({}))).Account).toBe('111122223333');
+    expect((await clients(fake, credentials).sts.send(new GetCallerIdentityCommand({}))).Account).toBe(
+      '111122223333',
+    );
   });
 
   it('adds latency', async () => {
@@ -61,12 +77,18 @@ describe('knobs', () => {
   it('refuses a request without a SigV4 Authorization header', async () => {
     const res = await fetch(`${fake.url}/`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'CodeCommit_20150413.ListRepositories' },
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'CodeCommit_20150413.ListRepositories',
+      },
       body: '{}',
     });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
-    const query = await fetch(`${fake.url}/`, { method: 'POST', body: 'Action=ListUsers&Version=2010-05-08' });
+    const query = await fetch(`${fake.url}/`, {
+      method: 'POST',
+      body: 'Action=ListUsers&Version=2010-05-08',
+    });
     expect(query.status).toBe(403);
     expect(await query.text()).toContain('<Code>MissingAuthenticationToken</Code>');
   });
@@ -92,7 +114,7 @@ describe('control plane', () => {
     demo.account.users[2].userId = 'nope';
     const bad = await fetch(`${fake.url}/_fake/scenario`, { method: 'PUT', body: JSON.stringify(demo) });
     expect(bad.status).toBe(400);
-    const body = await bad.json();
+    const body = (await bad.json()) as { error: { path: string; message: string } };
     expect(body.error.path).toBe('$.account.users[2].userId');
     expect(body.error.message).toContain('$.account.users[2].userId');
 
@@ -101,8 +123,8 @@ describe('control plane', () => {
     const ok = await fetch(`${fake.url}/_fake/scenario`, { method: 'PUT', body: JSON.stringify(demo) });
     expect(ok.status).toBe(200);
     expect(fake.scenario().account.users).toHaveLength(3);
-    const current = await (await fetch(`${fake.url}/_fake/scenario`)).json();
-    expect(current.account.users[2].userId).toBe('AIDAREPLACEDUSER0001');
+    const current = (await (await fetch(`${fake.url}/_fake/scenario`)).json()) as Scenario;
+    expect(current.account.users[2]?.userId).toBe('AIDAREPLACEDUSER0001');
   });
 
   it('patches the scenario with JSON Patch, and in process with updateScenario', async () => {
@@ -123,7 +145,9 @@ describe('control plane', () => {
       body: JSON.stringify([{ op: 'add', path: '/account/users/0/groups/-', value: 'NoSuchGroup' }]),
     });
     expect(invalid.status).toBe(400);
-    expect((await invalid.json()).error.path).toBe('$.account.users[0].groups[1]');
+    expect(((await invalid.json()) as { error: { path: string } }).error.path).toBe(
+      '$.account.users[0].groups[1]',
+    );
     expect(() =>
       fake.updateScenario((draft) => {
         draft.account.regions['us-east-1']!.pullRequests[0]!.repositoryName = 'ghost';
@@ -140,15 +164,23 @@ describe('control plane', () => {
       });
     });
     const { codecommit } = clients(fake, await productSession(fake));
-    expect((await codecommit.send(new ListRepositoriesCommand({}))).repositories?.map((r) => r.repositoryName)).toContain('new-repo');
+    expect(
+      (await codecommit.send(new ListRepositoriesCommand({}))).repositories?.map((r) => r.repositoryName),
+    ).toContain('new-repo');
   });
 
   it('reads and changes the options', async () => {
-    const res = await fetch(`${fake.url}/_fake/options`, { method: 'PATCH', body: JSON.stringify({ latencyMs: 5, rates: { iam: 20 } }) });
+    const res = await fetch(`${fake.url}/_fake/options`, {
+      method: 'PATCH',
+      body: JSON.stringify({ latencyMs: 5, rates: { iam: 20 } }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ latencyMs: 5, rates: { iam: 20 }, faultRate: 0 });
     expect(fake.options().rates).toEqual({ iam: 20 });
-    const bad = await fetch(`${fake.url}/_fake/options`, { method: 'PATCH', body: JSON.stringify({ faultRate: 2 }) });
+    const bad = await fetch(`${fake.url}/_fake/options`, {
+      method: 'PATCH',
+      body: JSON.stringify({ faultRate: 2 }),
+    });
     expect(bad.status).toBe(400);
     expect((await fetch(`${fake.url}/_fake/nope`)).status).toBe(404);
     fake.setOptions({ latencyMs: 0, rates: {} });

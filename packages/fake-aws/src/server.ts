@@ -9,10 +9,15 @@ import { evaluatePolicies } from './policy/evaluate.js';
 import { CODECOMMIT_TARGET_PREFIX, JSON_CONTENT_TYPE, jsonError } from './protocols/json.js';
 import { queryError, queryResponse } from './protocols/query.js';
 import { RateLimiter } from './rate-limit.js';
-import { loadScenarioFile, parseScenario, ScenarioValidationError, shiftScenarioDates } from './scenario/load.js';
+import {
+  loadScenarioFile,
+  parseScenario,
+  ScenarioValidationError,
+  shiftScenarioDates,
+} from './scenario/load.js';
 import type { Scenario, ScenarioInput } from './scenario/schema.js';
 import { codecommitOperations } from './services/codecommit.js';
-import type { CallContext, JsonInput, ServerState } from './services/context.js';
+import { type CallContext, type JsonInput, RawJson, type ServerState } from './services/context.js';
 import { iamOperations } from './services/iam.js';
 import { stsOperations } from './services/sts.js';
 import { World } from './world.js';
@@ -151,19 +156,24 @@ export class FakeAwsCore {
       const loaded = loadScenarioFile(input);
       return { scenario: this.shift(loaded) };
     }
-    return { scenario: this.shift(parseScenario(structuredClone(input))) };
+    // zod builds new objects and arrays, so the caller's object is never shared with the world.
+    return { scenario: this.shift(parseScenario(input)) };
   }
 
   private shift(scenario: Scenario): Scenario {
     if (!this.shiftDates || !scenario.referenceDate) return scenario;
     const delta = this.clock() - Date.parse(scenario.referenceDate);
     const { referenceDate: _r, ...rest } = scenario;
-    return parseScenario({ ...shiftScenarioDates(rest, delta), referenceDate: new Date(this.clock()).toISOString() });
+    return parseScenario({
+      ...shiftScenarioDates(rest, delta),
+      referenceDate: new Date(this.clock()).toISOString(),
+    });
   }
 
   private onScenario() {
     const s = this.state.world.scenario;
-    this.platformArn = s.platform.principalArn ?? `arn:aws:iam::${s.platform.accountId}:user/codecommit-evidence`;
+    this.platformArn =
+      s.platform.principalArn ?? `arn:aws:iam::${s.platform.accountId}:user/codecommit-evidence`;
     this.state.credentialReport = { startedAt: undefined, content: undefined, generatedAt: undefined };
   }
 
@@ -188,23 +198,41 @@ export class FakeAwsCore {
   identify(accessKeyId: string, now: number, json: boolean): Identity {
     const s = this.state.world.scenario;
     if (accessKeyId === s.platform.credentials.accessKeyId) {
-      return { kind: 'platform', arn: this.platformArn, accountId: s.platform.accountId, userId: 'AIDAPLATFORMIDENTITY01' };
+      return {
+        kind: 'platform',
+        arn: this.platformArn,
+        accountId: s.platform.accountId,
+        userId: 'AIDAPLATFORMIDENTITY01',
+      };
     }
     if (accessKeyId === s.account.adminCredentials.accessKeyId) {
       const arn = s.account.adminCredentials.principalArn ?? `arn:aws:iam::${s.account.accountId}:root`;
-      return { kind: 'admin', arn, accountId: s.account.accountId, userId: arn.endsWith(':root') ? s.account.accountId : 'AIDACUSTOMERADMIN001' };
+      return {
+        kind: 'admin',
+        arn,
+        accountId: s.account.accountId,
+        userId: arn.endsWith(':root') ? s.account.accountId : 'AIDACUSTOMERADMIN001',
+      };
     }
     const session = this.state.sessions.get(accessKeyId);
     if (session) {
       if (session.expiresAt <= now) {
         throw json
-          ? new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400)
+          ? new AwsError(
+              'ExpiredTokenException',
+              'The security token included in the request is expired',
+              400,
+            )
           : new AwsError('ExpiredToken', 'The security token included in the request is expired', 400);
       }
       return sessionIdentity(session);
     }
     throw json
-      ? new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400)
+      ? new AwsError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+          400,
+        )
       : new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
   }
 
@@ -213,7 +241,8 @@ export class FakeAwsCore {
     const id = ctx.identity;
     let decision: 'allow' | 'explicit-deny' | 'implicit-deny';
     if (id.kind === 'admin') decision = 'allow';
-    else if (id.kind === 'platform') decision = PLATFORM_ALLOWED.has(action.toLowerCase()) ? 'allow' : 'implicit-deny';
+    else if (id.kind === 'platform')
+      decision = PLATFORM_ALLOWED.has(action.toLowerCase()) ? 'allow' : 'implicit-deny';
     else {
       const role = ctx.world.roles.get(id.roleName);
       decision = role
@@ -236,7 +265,9 @@ export class FakeAwsCore {
         ? 'with an explicit deny in an identity-based policy'
         : `because no identity-based policy allows the ${action} action`;
     const message = `User: ${id.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
-    throw json ? new AwsError('AccessDeniedException', message, 400) : new AwsError('AccessDenied', message, 403);
+    throw json
+      ? new AwsError('AccessDeniedException', message, 400)
+      : new AwsError('AccessDenied', message, 403);
   }
 
   /**
@@ -250,7 +281,9 @@ export class FakeAwsCore {
   ): { status: number; contentType: string; body: string; requestId: string } {
     const requestId = randomUUID();
     const target = headers['x-amz-target'];
-    const credential = parseAuthorization(typeof headers.authorization === 'string' ? headers.authorization : undefined);
+    const credential = parseAuthorization(
+      typeof headers.authorization === 'string' ? headers.authorization : undefined,
+    );
     if (typeof target === 'string') return this.handleJson(target, credential, body, requestId);
     return this.handleQuery(credential, body, query, requestId);
   }
@@ -273,7 +306,9 @@ export class FakeAwsCore {
     const region = service === 'codecommit' ? credential.region : 'us-east-1';
     if (!this.limiter.take(`${service}|${identity.accountId}|${region}`, this.tunables.rates[service], now)) {
       bump(this.statsData.throttled, key);
-      throw json ? new AwsError('ThrottlingException', 'Rate exceeded', 400) : new AwsError('Throttling', 'Rate exceeded', 400);
+      throw json
+        ? new AwsError('ThrottlingException', 'Rate exceeded', 400)
+        : new AwsError('Throttling', 'Rate exceeded', 400);
     }
     if (this.tunables.faultRate > 0 && Math.random() < this.tunables.faultRate) {
       bump(this.statsData.faulted, key);
@@ -290,9 +325,18 @@ export class FakeAwsCore {
     body: string,
     requestId: string,
   ) {
-    const respond = (status: number, payload: string) => ({ status, contentType: JSON_CONTENT_TYPE, body: payload, requestId });
-    const operationName = target.startsWith(CODECOMMIT_TARGET_PREFIX) ? target.slice(CODECOMMIT_TARGET_PREFIX.length) : '';
-    const operation = Object.hasOwn(codecommitOperations, operationName) ? codecommitOperations[operationName] : undefined;
+    const respond = (status: number, payload: string) => ({
+      status,
+      contentType: JSON_CONTENT_TYPE,
+      body: payload,
+      requestId,
+    });
+    const operationName = target.startsWith(CODECOMMIT_TARGET_PREFIX)
+      ? target.slice(CODECOMMIT_TARGET_PREFIX.length)
+      : '';
+    const operation = Object.hasOwn(codecommitOperations, operationName)
+      ? codecommitOperations[operationName]
+      : undefined;
     const key = `codecommit:${operationName}`;
     try {
       if (!operation) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`, 400);
@@ -303,20 +347,35 @@ export class FakeAwsCore {
         if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
         input = parsed as JsonInput;
       } catch {
-        throw new AwsError('SerializationException', 'Start of structure or map found where not expected.', 400);
+        throw new AwsError(
+          'SerializationException',
+          'Start of structure or map found where not expected.',
+          400,
+        );
       }
-      const ctx: CallContext = { state: this.state, world: this.state.world, identity, region: credential!.region, now };
+      const ctx: CallContext = {
+        state: this.state,
+        world: this.state.world,
+        identity,
+        region: credential!.region,
+        now,
+      };
       const resource = operation.resource?.(ctx, input) ?? '*';
       this.authorize(ctx, `codecommit:${operationName}`, resource, true);
       const result = operation.run(ctx, input);
-      return respond(200, JSON.stringify(result ?? {}));
+      return respond(200, result instanceof RawJson ? result.json : JSON.stringify(result ?? {}));
     } catch (error) {
       const e = this.toAwsError(error, key);
       return respond(e.status, jsonError(e));
     }
   }
 
-  private handleQuery(credential: ReturnType<typeof parseAuthorization>, body: string, query: string, requestId: string) {
+  private handleQuery(
+    credential: ReturnType<typeof parseAuthorization>,
+    body: string,
+    query: string,
+    requestId: string,
+  ) {
     const params = new URLSearchParams(body);
     if (query) for (const [k, v] of new URLSearchParams(query)) if (!params.has(k)) params.set(k, v);
     const action = params.get('Action') ?? '';
@@ -326,14 +385,30 @@ export class FakeAwsCore {
     const table = service === 'sts' ? stsOperations : iamOperations;
     const operation = Object.hasOwn(table, action) ? table[action] : undefined;
     const key = `${service}:${action}`;
-    const respond = (status: number, payload: string) => ({ status, contentType: 'text/xml', body: payload, requestId });
+    const respond = (status: number, payload: string) => ({
+      status,
+      contentType: 'text/xml',
+      body: payload,
+      requestId,
+    });
     try {
       if (!operation) {
-        throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service === 'sts' ? '2011-06-15' : '2010-05-08'}`, 400);
+        throw new AwsError(
+          'InvalidAction',
+          `Could not find operation ${action} for version ${service === 'sts' ? '2011-06-15' : '2010-05-08'}`,
+          400,
+        );
       }
       const { identity, now } = this.gate(service, action, credential, false);
-      const ctx: CallContext = { state: this.state, world: this.state.world, identity, region: 'us-east-1', now };
-      if (operation.action) this.authorize(ctx, operation.action, operation.resource?.(ctx, params) ?? '*', false);
+      const ctx: CallContext = {
+        state: this.state,
+        world: this.state.world,
+        identity,
+        region: 'us-east-1',
+        now,
+      };
+      if (operation.action)
+        this.authorize(ctx, operation.action, operation.resource?.(ctx, params) ?? '*', false);
       const result = operation.run(ctx, params);
       return respond(200, queryResponse(service, action, result, requestId));
     } catch (error) {
@@ -348,11 +423,16 @@ export class FakeAwsCore {
 
   private toAwsError(error: unknown, key: string): AwsError {
     if (error instanceof AwsError) {
-      if (error.code === 'AccessDenied' || error.code === 'AccessDeniedException') bump(this.statsData.denied, key);
+      if (error.code === 'AccessDenied' || error.code === 'AccessDeniedException')
+        bump(this.statsData.denied, key);
       return error;
     }
     this.logger?.error(`fake-aws: ${key} failed: ${(error as Error)?.stack ?? String(error)}`);
-    return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error.', 500);
+    return new AwsError(
+      'InternalFailure',
+      'The request processing has failed because of an unknown error.',
+      500,
+    );
   }
 }
 
@@ -364,7 +444,9 @@ function sendJson(res: ServerResponse, status: number, payload: unknown) {
 
 function scenarioErrorBody(error: unknown) {
   if (error instanceof ScenarioValidationError) {
-    return { error: { code: 'invalid_scenario', message: error.message, path: error.path, issues: error.issues } };
+    return {
+      error: { code: 'invalid_scenario', message: error.message, path: error.path, issues: error.issues },
+    };
   }
   return { error: { code: 'invalid_request', message: (error as Error).message } };
 }
@@ -398,7 +480,9 @@ async function controlPlane(core: FakeAwsCore, req: IncomingMessage, res: Server
       core.setTunables(parseBody() as Partial<FakeAwsTunables>);
       return sendJson(res, 200, core.tunables);
     }
-    return sendJson(res, 404, { error: { code: 'not_found', message: `no control route ${method} ${path}` } });
+    return sendJson(res, 404, {
+      error: { code: 'not_found', message: `no control route ${method} ${path}` },
+    });
   } catch (error) {
     if (error instanceof z.ZodError) {
       return sendJson(res, 400, { error: { code: 'invalid_options', message: z.prettifyError(error) } });
@@ -423,13 +507,17 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     }
     readBody(req)
       .then(async (body) => {
+        const started = performance.now();
         const out = core.handleAws(req.headers, body, q >= 0 ? url.slice(q + 1) : '');
+        const handlerMs = performance.now() - started;
         const latency = core.tunables.latencyMs;
         if (latency > 0) await sleep(latency);
         res.writeHead(out.status, {
           'content-type': out.contentType,
           'content-length': Buffer.byteLength(out.body),
           'x-amzn-requestid': out.requestId,
+          // Time spent in the emulator itself (parse, authorize, handle, serialize), for benchmarks.
+          'server-timing': `handler;dur=${handlerMs.toFixed(3)}`,
         });
         res.end(out.body);
       })
@@ -451,7 +539,10 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   core.logger?.info(`fake-aws listening on ${url}`);
-  const creds = (c: AccessKeyPair): AccessKeyPair => ({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey });
+  const creds = (c: AccessKeyPair): AccessKeyPair => ({
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+  });
   const scenario = () => core.state.world.scenario;
   return {
     url,

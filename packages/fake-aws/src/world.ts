@@ -91,7 +91,8 @@ export class World {
         list.push(entry);
         index.pullRequestsByRepository.set(pr.repositoryName, list);
       }
-      for (const list of index.pullRequestsByRepository.values()) list.sort((x, y) => y.numericId - x.numericId);
+      for (const list of index.pullRequestsByRepository.values())
+        list.sort((x, y) => y.numericId - x.numericId);
       this.regions.set(name, index);
     }
   }

@@ -43,7 +43,8 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
   return re.test(value);
 }
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const list = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 function lookup(keys: Record<string, ContextValue> | undefined, name: string): ContextValue {
   if (!keys) return undefined;
@@ -151,7 +152,8 @@ function conditionHolds(operator: string, block: Record<string, unknown>, ctx: R
       if (ifExists || isNegated || setMode === 'all') continue;
       return false;
     }
-    const valueMatches = (a: string) => policyValues.some((p) => compare(positive, substitute(p, ctx) ?? '\u0000', a));
+    const valueMatches = (a: string) =>
+      policyValues.some((p) => compare(positive, substitute(p, ctx) ?? '\u0000', a));
     let ok: boolean;
     if (setMode === 'all') ok = actual.every((a) => (isNegated ? !valueMatches(a) : valueMatches(a)));
     else if (isNegated) ok = !actual.some(valueMatches);
@@ -167,7 +169,8 @@ function statementApplies(st: PolicyStatement, ctx: RequestContext): boolean {
   if (st.Action !== undefined && !matchesAny(list(st.Action), ctx.action, ctx, true)) return false;
   if (st.NotAction !== undefined && matchesAny(list(st.NotAction), ctx.action, ctx, true)) return false;
   if (st.Resource !== undefined && !matchesAny(list(st.Resource), ctx.resource, ctx, false)) return false;
-  if (st.NotResource !== undefined && matchesAny(list(st.NotResource), ctx.resource, ctx, false)) return false;
+  if (st.NotResource !== undefined && matchesAny(list(st.NotResource), ctx.resource, ctx, false))
+    return false;
   if (st.Condition) {
     for (const [op, block] of Object.entries(st.Condition)) if (!conditionHolds(op, block, ctx)) return false;
   }

@@ -11,7 +11,13 @@ export const QUERY_NAMESPACES = {
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
 } as const;
 
-const xmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const xmlEscapes: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 
 export function escapeXml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => xmlEscapes[c] ?? c);

@@ -1,5 +1,8 @@
 import type { ScenarioManagedPolicy } from './schema.js';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
+const SELF_USER = 'arn:aws:iam::*:user/${aws:username}';
+
 /**
  * The AWS managed policies every account can attach, as AWS publishes them (the statements that
  * matter for CodeCommit and IAM; see docs.aws.amazon.com/aws-managed-policy/latest/reference/).
@@ -64,13 +67,23 @@ const catalog: ScenarioManagedPolicy[] = [
               Action: ['sns:ListTopics', 'sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'],
               Resource: '*',
             },
-            { Sid: 'LambdaReadOnlyListAccess', Effect: 'Allow', Action: ['lambda:ListFunctions'], Resource: '*' },
+            {
+              Sid: 'LambdaReadOnlyListAccess',
+              Effect: 'Allow',
+              Action: ['lambda:ListFunctions'],
+              Resource: '*',
+            },
             { Sid: 'IAMReadOnlyListAccess', Effect: 'Allow', Action: ['iam:ListUsers'], Resource: '*' },
             {
               Sid: 'IAMReadOnlyConsoleAccess',
               Effect: 'Allow',
-              Action: ['iam:ListAccessKeys', 'iam:ListSSHPublicKeys', 'iam:ListServiceSpecificCredentials', 'iam:GetSSHPublicKey'],
-              Resource: 'arn:aws:iam::*:user/${aws:username}',
+              Action: [
+                'iam:ListAccessKeys',
+                'iam:ListSSHPublicKeys',
+                'iam:ListServiceSpecificCredentials',
+                'iam:GetSSHPublicKey',
+              ],
+              Resource: SELF_USER,
             },
           ],
         },
@@ -82,7 +95,8 @@ const catalog: ScenarioManagedPolicy[] = [
     policyName: 'AWSCodeCommitPowerUser',
     policyId: 'ANPAI4UIINUVGB5SEC57G',
     path: '/',
-    description: 'Provides full access to AWS CodeCommit repositories, but does not allow repository deletion.',
+    description:
+      'Provides full access to AWS CodeCommit repositories, but does not allow repository deletion.',
     createDate: '2015-07-09T17:06:49Z',
     updateDate: '2025-01-10T20:07:00Z',
     defaultVersionId: 'v16',
@@ -149,13 +163,18 @@ const catalog: ScenarioManagedPolicy[] = [
               Action: ['sns:ListTopics', 'sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'],
               Resource: '*',
             },
-            { Sid: 'LambdaReadOnlyListAccess', Effect: 'Allow', Action: ['lambda:ListFunctions'], Resource: '*' },
+            {
+              Sid: 'LambdaReadOnlyListAccess',
+              Effect: 'Allow',
+              Action: ['lambda:ListFunctions'],
+              Resource: '*',
+            },
             { Sid: 'IAMReadOnlyListAccess', Effect: 'Allow', Action: ['iam:ListUsers'], Resource: '*' },
             {
               Sid: 'IAMReadOnlyConsoleAccess',
               Effect: 'Allow',
               Action: ['iam:ListAccessKeys', 'iam:ListSSHPublicKeys', 'iam:ListServiceSpecificCredentials'],
-              Resource: 'arn:aws:iam::*:user/${aws:username}',
+              Resource: SELF_USER,
             },
             {
               Sid: 'IAMUserSSHKeys',
@@ -167,7 +186,7 @@ const catalog: ScenarioManagedPolicy[] = [
                 'iam:UpdateSSHPublicKey',
                 'iam:UploadSSHPublicKey',
               ],
-              Resource: 'arn:aws:iam::*:user/${aws:username}',
+              Resource: SELF_USER,
             },
             {
               Sid: 'IAMSelfManageServiceSpecificCredentials',
@@ -178,7 +197,7 @@ const catalog: ScenarioManagedPolicy[] = [
                 'iam:DeleteServiceSpecificCredential',
                 'iam:ResetServiceSpecificCredential',
               ],
-              Resource: 'arn:aws:iam::*:user/${aws:username}',
+              Resource: SELF_USER,
             },
           ],
         },
@@ -198,7 +217,10 @@ const catalog: ScenarioManagedPolicy[] = [
       {
         versionId: 'v6',
         createDate: '2025-01-10T20:07:00Z',
-        document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['codecommit:*'], Resource: '*' }] },
+        document: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['codecommit:*'], Resource: '*' }],
+        },
       },
     ],
   },

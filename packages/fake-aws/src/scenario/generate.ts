@@ -1,4 +1,11 @@
-import type { Scenario, ScenarioGroup, ScenarioPullRequest, ScenarioRepository, ScenarioRole, ScenarioUser } from './schema.js';
+import type {
+  Scenario,
+  ScenarioGroup,
+  ScenarioPullRequest,
+  ScenarioRepository,
+  ScenarioRole,
+  ScenarioUser,
+} from './schema.js';
 
 /** Options of the synthetic account generator; the same options always give the same scenario. */
 export interface GenerateOptions {
@@ -48,7 +55,10 @@ function prng(seed: number) {
     chance: (p: number) => next() < p,
     hex: (length: number) => {
       let out = '';
-      while (out.length < length) out += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');
+      while (out.length < length)
+        out += Math.floor(next() * 0x100000000)
+          .toString(16)
+          .padStart(8, '0');
       return out.slice(0, length);
     },
     id: (prefix: string, length: number) => {
@@ -73,7 +83,8 @@ export function generateScenario(options: GenerateOptions): Scenario {
   const reference = Date.parse(options.referenceDate ?? GENERATED_DEFAULTS.referenceDate);
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const ago = (maxDays: number, minDays = 0) => reference - (minDays + r.next() * (maxDays - minDays)) * DAY;
-  const productRole = options.productRole === undefined ? GENERATED_DEFAULTS.productRole : options.productRole;
+  const productRole =
+    options.productRole === undefined ? GENERATED_DEFAULTS.productRole : options.productRole;
 
   const group = (groupName: string, attached: string[]): ScenarioGroup => ({
     groupName,
@@ -100,7 +111,13 @@ export function generateScenario(options: GenerateOptions): Scenario {
           name: 'team-repos',
           document: {
             Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Action: ['codecommit:GitPull', 'codecommit:GitPush'], Resource: `arn:aws:codecommit:${region}:${accountId}:repo-*` }],
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['codecommit:GitPull', 'codecommit:GitPush'],
+                Resource: `arn:aws:codecommit:${region}:${accountId}:repo-*`,
+              },
+            ],
           },
         },
       ],
@@ -141,14 +158,28 @@ export function generateScenario(options: GenerateOptions): Scenario {
           lastUsedService: used ? 'codecommit' : null,
         };
       }),
-      sshPublicKeys: r.chance(0.3) ? [{ sshPublicKeyId: r.id('APKA', 16), status: 'Active', uploadDate: iso(ago(300, 30)) }] : [],
+      sshPublicKeys: r.chance(0.3)
+        ? [{ sshPublicKeyId: r.id('APKA', 16), status: 'Active', uploadDate: iso(ago(300, 30)) }]
+        : [],
       serviceSpecificCredentials: r.chance(0.2)
-        ? [{ serviceSpecificCredentialId: r.id('ACCA', 17), serviceName: 'codecommit.amazonaws.com', status: 'Active', createDate: iso(ago(300, 30)) }]
+        ? [
+            {
+              serviceSpecificCredentialId: r.id('ACCA', 17),
+              serviceName: 'codecommit.amazonaws.com',
+              status: 'Active',
+              createDate: iso(ago(300, 30)),
+            },
+          ]
         : [],
     });
   }
 
-  const role = (roleName: string, trustPolicy: ScenarioRole['trustPolicy'], attached: string[], days: [number, number]): ScenarioRole => ({
+  const role = (
+    roleName: string,
+    trustPolicy: ScenarioRole['trustPolicy'],
+    attached: string[],
+    days: [number, number],
+  ): ScenarioRole => ({
     roleName,
     roleId: r.id('AROA', 17),
     path: '/',
@@ -163,7 +194,12 @@ export function generateScenario(options: GenerateOptions): Scenario {
   const roles: ScenarioRole[] = [
     role(
       'Developer',
-      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' }] },
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' },
+        ],
+      },
       ['arn:aws:iam::aws:policy/AWSCodeCommitPowerUser'],
       [900, 800],
     ),
@@ -173,15 +209,15 @@ export function generateScenario(options: GenerateOptions): Scenario {
       role(
         productRole.roleName,
         {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${platformAccountId}:root` },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'sts:ExternalId': productRole.externalId } },
-          },
-        ],
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${platformAccountId}:root` },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'sts:ExternalId': productRole.externalId } },
+            },
+          ],
         },
         ['arn:aws:iam::aws:policy/AWSCodeCommitReadOnly', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess'],
         [10, 5],
@@ -193,7 +229,11 @@ export function generateScenario(options: GenerateOptions): Scenario {
     Version: '2018-11-08' as const,
     DestinationReferences: ['refs/heads/main'],
     Statements: [
-      { Type: 'Approvers' as const, NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: [`arn:aws:sts::${accountId}:assumed-role/Developer/*`] },
+      {
+        Type: 'Approvers' as const,
+        NumberOfApprovalsNeeded: 1,
+        ApprovalPoolMembers: [`arn:aws:sts::${accountId}:assumed-role/Developer/*`],
+      },
     ],
   };
   const templateId = `${r.hex(8)}-${r.hex(4)}-${r.hex(4)}-${r.hex(4)}-${r.hex(12)}`;
@@ -207,7 +247,8 @@ export function generateScenario(options: GenerateOptions): Scenario {
     const created = ago(700, 200);
     const mainCommit = r.hex(40);
     const branches = [{ name: 'main', commitId: mainCommit }];
-    for (let b = 1; b <= (options.branchesPerRepo ?? 3); b++) branches.push({ name: `feature/${pad(b, 3)}`, commitId: r.hex(40) });
+    for (let b = 1; b <= (options.branchesPerRepo ?? 3); b++)
+      branches.push({ name: `feature/${pad(b, 3)}`, commitId: r.hex(40) });
     repositories.push({
       repositoryName,
       repositoryId: `${r.hex(8)}-${r.hex(4)}-${r.hex(4)}-${r.hex(4)}-${r.hex(12)}`,
@@ -233,7 +274,11 @@ export function generateScenario(options: GenerateOptions): Scenario {
       if (r.chance(0.85)) {
         const approver = userNames.length > 0 ? userNames[r.int(userNames.length)]! : 'reviewer';
         const onCurrent = r.chance(0.9);
-        approvals.push({ revisionId: onCurrent ? revisions[revisionCount - 1]! : revisions[0]!, userArn: developer(approver), state: 'APPROVE' });
+        approvals.push({
+          revisionId: onCurrent ? revisions[revisionCount - 1]! : revisions[0]!,
+          userArn: developer(approver),
+          state: 'APPROVE',
+        });
       }
       const creationIso = iso(created2);
       pullRequests.push({

@@ -38,7 +38,10 @@ function zodIssues(error: z.ZodError): ScenarioIssue[] {
   return error.issues.map((issue) => {
     // An unknown key is reported on its parent object; name the key itself in the path.
     if (issue.code === 'unrecognized_keys') {
-      return { path: jsonPath([...issue.path, issue.keys[0] ?? '']), message: `unknown field(s) ${issue.keys.join(', ')}` };
+      return {
+        path: jsonPath([...issue.path, issue.keys[0] ?? '']),
+        message: `unknown field(s) ${issue.keys.join(', ')}`,
+      };
     }
     return { path: jsonPath(issue.path), message: issue.message };
   });
@@ -59,12 +62,20 @@ export function loadScenarioFile(path: string): Scenario {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ScenarioValidationError([{ path: '$', message: `cannot read JSON: ${(error as Error).message}` }], path);
+    throw new ScenarioValidationError(
+      [{ path: '$', message: `cannot read JSON: ${(error as Error).message}` }],
+      path,
+    );
   }
   return parseScenario(raw, path);
 }
 
-function duplicates<T>(items: readonly T[], key: (item: T) => string, at: (index: number) => string, what: string) {
+function duplicates<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  at: (index: number) => string,
+  what: string,
+) {
   const seen = new Set<string>();
   const issues: ScenarioIssue[] = [];
   items.forEach((item, index) => {
@@ -83,24 +94,59 @@ export function checkReferences(s: Scenario): ScenarioIssue[] {
   const groupNames = new Set(a.groups.map((g) => g.groupName));
   const checkAttached = (arns: string[], base: string) =>
     arns.forEach((arn, i) => {
-      if (!policyArns.has(arn)) issues.push({ path: `${base}[${i}]`, message: `unknown managed policy ${arn}` });
+      if (!policyArns.has(arn))
+        issues.push({ path: `${base}[${i}]`, message: `unknown managed policy ${arn}` });
     });
 
-  issues.push(...duplicates(a.users, (u) => u.userName, (i) => `$.account.users[${i}].userName`, 'user name'));
-  issues.push(...duplicates(a.groups, (g) => g.groupName, (i) => `$.account.groups[${i}].groupName`, 'group name'));
-  issues.push(...duplicates(a.roles, (r) => r.roleName, (i) => `$.account.roles[${i}].roleName`, 'role name'));
-  issues.push(...duplicates(a.policies, (p) => p.arn, (i) => `$.account.policies[${i}].arn`, 'policy ARN'));
+  issues.push(
+    ...duplicates(
+      a.users,
+      (u) => u.userName,
+      (i) => `$.account.users[${i}].userName`,
+      'user name',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      a.groups,
+      (g) => g.groupName,
+      (i) => `$.account.groups[${i}].groupName`,
+      'group name',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      a.roles,
+      (r) => r.roleName,
+      (i) => `$.account.roles[${i}].roleName`,
+      'role name',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      a.policies,
+      (p) => p.arn,
+      (i) => `$.account.policies[${i}].arn`,
+      'policy ARN',
+    ),
+  );
   a.users.forEach((u, i) => {
     u.groups.forEach((g, j) => {
-      if (!groupNames.has(g)) issues.push({ path: `$.account.users[${i}].groups[${j}]`, message: `unknown group ${g}` });
+      if (!groupNames.has(g))
+        issues.push({ path: `$.account.users[${i}].groups[${j}]`, message: `unknown group ${g}` });
     });
     checkAttached(u.attachedPolicies, `$.account.users[${i}].attachedPolicies`);
   });
-  a.groups.forEach((g, i) => checkAttached(g.attachedPolicies, `$.account.groups[${i}].attachedPolicies`));
-  a.roles.forEach((r, i) => checkAttached(r.attachedPolicies, `$.account.roles[${i}].attachedPolicies`));
+  for (const [i, g] of a.groups.entries())
+    checkAttached(g.attachedPolicies, `$.account.groups[${i}].attachedPolicies`);
+  for (const [i, r] of a.roles.entries())
+    checkAttached(r.attachedPolicies, `$.account.roles[${i}].attachedPolicies`);
   a.policies.forEach((p, i) => {
     if (!p.versions.some((v) => v.versionId === p.defaultVersionId)) {
-      issues.push({ path: `$.account.policies[${i}].defaultVersionId`, message: `no version ${p.defaultVersionId}` });
+      issues.push({
+        path: `$.account.policies[${i}].defaultVersionId`,
+        message: `no version ${p.defaultVersionId}`,
+      });
     }
   });
 
@@ -109,18 +155,37 @@ export function checkReferences(s: Scenario): ScenarioIssue[] {
     const repos = new Map(r.repositories.map((repo) => [repo.repositoryName, repo]));
     const templates = new Set(r.approvalRuleTemplates.map((t) => t.name));
     issues.push(
-      ...duplicates(r.repositories, (x) => x.repositoryName, (i) => `${base}.repositories[${i}].repositoryName`, 'repository'),
-      ...duplicates(r.approvalRuleTemplates, (x) => x.name, (i) => `${base}.approvalRuleTemplates[${i}].name`, 'template'),
-      ...duplicates(r.pullRequests, (x) => x.pullRequestId, (i) => `${base}.pullRequests[${i}].pullRequestId`, 'pull request id'),
+      ...duplicates(
+        r.repositories,
+        (x) => x.repositoryName,
+        (i) => `${base}.repositories[${i}].repositoryName`,
+        'repository',
+      ),
+      ...duplicates(
+        r.approvalRuleTemplates,
+        (x) => x.name,
+        (i) => `${base}.approvalRuleTemplates[${i}].name`,
+        'template',
+      ),
+      ...duplicates(
+        r.pullRequests,
+        (x) => x.pullRequestId,
+        (i) => `${base}.pullRequests[${i}].pullRequestId`,
+        'pull request id',
+      ),
     );
     r.repositories.forEach((repo, i) => {
       if (repo.defaultBranch !== null && !repo.branches.some((b) => b.name === repo.defaultBranch)) {
-        issues.push({ path: `${base}.repositories[${i}].defaultBranch`, message: `no branch ${repo.defaultBranch}` });
+        issues.push({
+          path: `${base}.repositories[${i}].defaultBranch`,
+          message: `no branch ${repo.defaultBranch}`,
+        });
       }
     });
     for (const [template, names] of Object.entries(r.associations)) {
       const at = `${base}.associations[${JSON.stringify(template)}]`;
-      if (!templates.has(template)) issues.push({ path: at, message: `unknown approval rule template ${template}` });
+      if (!templates.has(template))
+        issues.push({ path: at, message: `unknown approval rule template ${template}` });
       names.forEach((name, i) => {
         if (!repos.has(name)) issues.push({ path: `${at}[${i}]`, message: `unknown repository ${name}` });
       });
@@ -133,16 +198,23 @@ export function checkReferences(s: Scenario): ScenarioIssue[] {
       const revisions = new Set(pr.revisions);
       pr.approvals.forEach((ap, j) => {
         if (!revisions.has(ap.revisionId)) {
-          issues.push({ path: `${at}.approvals[${j}].revisionId`, message: `not one of the pull request's revisions` });
+          issues.push({
+            path: `${at}.approvals[${j}].revisionId`,
+            message: `not one of the pull request's revisions`,
+          });
         }
       });
       if (pr.override && !revisions.has(pr.override.revisionId)) {
-        issues.push({ path: `${at}.override.revisionId`, message: `not one of the pull request's revisions` });
+        issues.push({
+          path: `${at}.override.revisionId`,
+          message: `not one of the pull request's revisions`,
+        });
       }
       if (pr.isMerged && pr.status !== 'CLOSED') {
         issues.push({ path: `${at}.status`, message: 'a merged pull request is CLOSED' });
       }
-      if (pr.isMerged && !pr.mergedBy) issues.push({ path: `${at}.mergedBy`, message: 'a merged pull request names mergedBy' });
+      if (pr.isMerged && !pr.mergedBy)
+        issues.push({ path: `${at}.mergedBy`, message: 'a merged pull request names mergedBy' });
     });
   }
   return issues;

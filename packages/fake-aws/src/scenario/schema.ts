@@ -10,35 +10,44 @@ const isoDate = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time, e
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const stringOrList = z.union([z.string(), z.array(z.string())]).meta({ id: 'StringOrList' });
 
-export const policyStatementSchema = z.looseObject({
-  Sid: z.string().optional(),
-  Effect: z.enum(['Allow', 'Deny']),
-  Action: stringOrList.optional(),
-  NotAction: stringOrList.optional(),
-  Resource: stringOrList.optional(),
-  NotResource: stringOrList.optional(),
-  Principal: z.union([z.literal('*'), z.record(z.string(), stringOrList)]).optional(),
-  NotPrincipal: z.union([z.literal('*'), z.record(z.string(), stringOrList)]).optional(),
-  Condition: z
-    .record(z.string(), z.record(z.string(), z.union([z.string(), z.boolean(), z.number(), z.array(z.string())])))
-    .optional(),
-}).meta({ id: 'PolicyStatement' });
+export const policyStatementSchema = z
+  .looseObject({
+    Sid: z.string().optional(),
+    Effect: z.enum(['Allow', 'Deny']),
+    Action: stringOrList.optional(),
+    NotAction: stringOrList.optional(),
+    Resource: stringOrList.optional(),
+    NotResource: stringOrList.optional(),
+    Principal: z.union([z.literal('*'), z.record(z.string(), stringOrList)]).optional(),
+    NotPrincipal: z.union([z.literal('*'), z.record(z.string(), stringOrList)]).optional(),
+    Condition: z
+      .record(
+        z.string(),
+        z.record(z.string(), z.union([z.string(), z.boolean(), z.number(), z.array(z.string())])),
+      )
+      .optional(),
+  })
+  .meta({ id: 'PolicyStatement' });
 
 /** An IAM policy document, as JSON (not URL-encoded). */
-export const policyDocumentSchema = z.looseObject({
-  Version: z.string().optional(),
-  Id: z.string().optional(),
-  Statement: z.union([policyStatementSchema, z.array(policyStatementSchema)]),
-}).meta({ id: 'PolicyDocument' });
+export const policyDocumentSchema = z
+  .looseObject({
+    Version: z.string().optional(),
+    Id: z.string().optional(),
+    Statement: z.union([policyStatementSchema, z.array(policyStatementSchema)]),
+  })
+  .meta({ id: 'PolicyDocument' });
 
 const tagSchema = z.strictObject({ Key: z.string().min(1), Value: z.string() }).meta({ id: 'Tag' });
 const inlinePolicySchema = z
   .strictObject({ name: z.string().min(1), document: policyDocumentSchema })
   .meta({ id: 'InlinePolicy' });
-const credentialsSchema = z.strictObject({
-  accessKeyId: z.string().min(16),
-  secretAccessKey: z.string().min(1),
-}).meta({ id: 'Credentials' });
+const credentialsSchema = z
+  .strictObject({
+    accessKeyId: z.string().min(16),
+    secretAccessKey: z.string().min(1),
+  })
+  .meta({ id: 'Credentials' });
 
 const accessKeySchema = z.strictObject({
   accessKeyId: z.string().min(16),
@@ -125,22 +134,30 @@ const managedPolicySchema = z.strictObject({
   updateDate: isoDate,
   defaultVersionId: z.string().regex(/^v\d+$/),
   versions: z
-    .array(z.strictObject({ versionId: z.string().regex(/^v\d+$/), createDate: isoDate, document: policyDocumentSchema }))
+    .array(
+      z.strictObject({
+        versionId: z.string().regex(/^v\d+$/),
+        createDate: isoDate,
+        document: policyDocumentSchema,
+      }),
+    )
     .min(1),
 });
 
 /** Approval rule content in CodeCommit's own format (Version 2018-11-08). */
-export const approvalRuleContentSchema = z.looseObject({
-  Version: z.literal('2018-11-08'),
-  DestinationReferences: z.array(z.string()).optional(),
-  Statements: z.array(
-    z.looseObject({
-      Type: z.literal('Approvers'),
-      NumberOfApprovalsNeeded: z.number().int().min(1),
-      ApprovalPoolMembers: z.array(z.string()).optional(),
-    }),
-  ),
-}).meta({ id: 'ApprovalRuleContent' });
+export const approvalRuleContentSchema = z
+  .looseObject({
+    Version: z.literal('2018-11-08'),
+    DestinationReferences: z.array(z.string()).optional(),
+    Statements: z.array(
+      z.looseObject({
+        Type: z.literal('Approvers'),
+        NumberOfApprovalsNeeded: z.number().int().min(1),
+        ApprovalPoolMembers: z.array(z.string()).optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'ApprovalRuleContent' });
 
 const repositorySchema = z.strictObject({
   repositoryName: z.string().regex(/^[\w.-]{1,100}$/, 'must be a valid repository name'),
@@ -150,7 +167,9 @@ const repositorySchema = z.strictObject({
   creationDate: isoDate,
   lastModifiedDate: isoDate,
   kmsKeyId: z.string().optional(),
-  branches: z.array(z.strictObject({ name: z.string().min(1), commitId: z.string().regex(/^[0-9a-f]{40}$/) })).default([]),
+  branches: z
+    .array(z.strictObject({ name: z.string().min(1), commitId: z.string().regex(/^[0-9a-f]{40}$/) }))
+    .default([]),
 });
 
 const approvalRuleTemplateSchema = z.strictObject({
@@ -194,7 +213,10 @@ const pullRequestSchema = z.strictObject({
   destinationReference: z.string().startsWith('refs/'),
   sourceCommit: z.string().regex(/^[0-9a-f]{40}$/),
   destinationCommit: z.string().regex(/^[0-9a-f]{40}$/),
-  mergeBase: z.string().regex(/^[0-9a-f]{40}$/).optional(),
+  mergeBase: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
   isMerged: z.boolean().default(false),
   mergedBy: z.string().nullable().default(null),
   mergeCommitId: z.string().nullable().default(null),
@@ -204,7 +226,9 @@ const pullRequestSchema = z.strictObject({
     .min(1)
     .describe('ordered, oldest first; the last one is the current revision'),
   approvals: z
-    .array(z.strictObject({ revisionId: z.string(), userArn: z.string(), state: z.enum(['APPROVE', 'REVOKE']) }))
+    .array(
+      z.strictObject({ revisionId: z.string(), userArn: z.string(), state: z.enum(['APPROVE', 'REVOKE']) }),
+    )
     .default([])
     .describe('in the order they happened; a later entry by the same user on the same revision wins'),
   approvalRules: z
@@ -250,7 +274,10 @@ export const scenarioSchema = z.strictObject({
     .describe('the "today" of the story; with shiftDates every date moves by (now - referenceDate)'),
   platform: z.strictObject({
     accountId,
-    principalArn: z.string().optional().describe('defaults to arn:aws:iam::PLATFORM:user/codecommit-evidence'),
+    principalArn: z
+      .string()
+      .optional()
+      .describe('defaults to arn:aws:iam::PLATFORM:user/codecommit-evidence'),
     credentials: credentialsSchema,
   }),
   account: z.strictObject({
@@ -267,7 +294,10 @@ export const scenarioSchema = z.strictObject({
       .strictObject({
         mfaActive: z.boolean().default(true),
         passwordLastUsed: isoDate.nullable().default(null),
-        accessKeys: z.array(accessKeySchema.omit({ accessKeyId: true })).max(2).default([]),
+        accessKeys: z
+          .array(accessKeySchema.omit({ accessKeyId: true }))
+          .max(2)
+          .default([]),
       })
       .default({ mfaActive: true, passwordLastUsed: null, accessKeys: [] }),
     users: z.array(userSchema).default([]),
@@ -277,7 +307,9 @@ export const scenarioSchema = z.strictObject({
       .array(managedPolicySchema)
       .default([])
       .describe('customer managed policies, and AWS managed ones overriding the built-in catalog'),
-    regions: z.record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'), regionSchema).default({}),
+    regions: z
+      .record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'), regionSchema)
+      .default({}),
   }),
 });
 

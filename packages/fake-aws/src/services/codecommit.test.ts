@@ -46,11 +46,20 @@ describe('CodeCommit with the product role', () => {
 
   it('lists and batch-gets repositories', async () => {
     const list = await cc.send(new ListRepositoriesCommand({}));
-    expect(list.repositories?.map((r) => r.repositoryName)).toEqual(['infra-tools', 'legacy-scripts', 'payments-service', 'web-app']);
+    expect(list.repositories?.map((r) => r.repositoryName)).toEqual([
+      'infra-tools',
+      'legacy-scripts',
+      'payments-service',
+      'web-app',
+    ]);
     expect(list.nextToken).toBeUndefined();
-    const byDate = await cc.send(new ListRepositoriesCommand({ sortBy: 'lastModifiedDate', order: 'descending' }));
+    const byDate = await cc.send(
+      new ListRepositoriesCommand({ sortBy: 'lastModifiedDate', order: 'descending' }),
+    );
     expect(byDate.repositories?.[0]?.repositoryName).toBe('payments-service');
-    const batch = await cc.send(new BatchGetRepositoriesCommand({ repositoryNames: ['web-app', 'ghost', 'legacy-scripts'] }));
+    const batch = await cc.send(
+      new BatchGetRepositoriesCommand({ repositoryNames: ['web-app', 'ghost', 'legacy-scripts'] }),
+    );
     expect(batch.repositoriesNotFound).toEqual(['ghost']);
     expect(batch.repositories?.[0]).toEqual({
       accountId: ACCOUNT,
@@ -66,7 +75,9 @@ describe('CodeCommit with the product role', () => {
     });
     expect(batch.repositories?.[1]?.defaultBranch).toBe('develop');
     const tooMany = await caught(() =>
-      cc.send(new BatchGetRepositoriesCommand({ repositoryNames: Array.from({ length: 26 }, (_, i) => `r${i}`) })),
+      cc.send(
+        new BatchGetRepositoriesCommand({ repositoryNames: Array.from({ length: 26 }, (_, i) => `r${i}`) }),
+      ),
     );
     expect(tooMany.name).toBe('MaximumRepositoryNamesExceededException');
     expect((await caught(() => cc.send(new BatchGetRepositoriesCommand({ repositoryNames: [] })))).name).toBe(
@@ -76,12 +87,18 @@ describe('CodeCommit with the product role', () => {
 
   it('lists branches and gets one', async () => {
     const branches = await cc.send(new ListBranchesCommand({ repositoryName: 'web-app' }));
-    expect(branches.branches).toEqual(['main', 'feature/login-v2', 'feature/dark-mode', 'hotfix/cve-2026-1234']);
+    expect(branches.branches).toEqual([
+      'main',
+      'feature/login-v2',
+      'feature/dark-mode',
+      'hotfix/cve-2026-1234',
+    ]);
     const main = await cc.send(new GetBranchCommand({ repositoryName: 'web-app', branchName: 'main' }));
     expect(main.branch?.commitId).toMatch(/^[0-9a-f]{40}$/);
-    expect((await caught(() => cc.send(new GetBranchCommand({ repositoryName: 'web-app', branchName: 'nope' })))).name).toBe(
-      'BranchDoesNotExistException',
-    );
+    expect(
+      (await caught(() => cc.send(new GetBranchCommand({ repositoryName: 'web-app', branchName: 'nope' }))))
+        .name,
+    ).toBe('BranchDoesNotExistException');
     const missing = await caught(() => cc.send(new ListBranchesCommand({ repositoryName: 'ghost' })));
     expect(missing.name).toBe('RepositoryDoesNotExistException');
     expect(missing.message).toBe('ghost does not exist');
@@ -90,26 +107,41 @@ describe('CodeCommit with the product role', () => {
   it('pages pull requests with maxResults and filters them', async () => {
     const ids: string[] = [];
     let pages = 0;
-    for await (const page of paginateListPullRequests({ client: cc, pageSize: 2 }, { repositoryName: 'web-app' })) {
+    for await (const page of paginateListPullRequests(
+      { client: cc, pageSize: 2 },
+      { repositoryName: 'web-app' },
+    )) {
       pages++;
       ids.push(...(page.pullRequestIds ?? []));
     }
     expect(pages).toBe(3);
     expect(ids).toEqual(['8', '6', '5', '4', '2']);
-    const open = await cc.send(new ListPullRequestsCommand({ repositoryName: 'payments-service', pullRequestStatus: 'OPEN' }));
+    const open = await cc.send(
+      new ListPullRequestsCommand({ repositoryName: 'payments-service', pullRequestStatus: 'OPEN' }),
+    );
     expect(open.pullRequestIds).toEqual(['11']);
     const byAuthor = await cc.send(
-      new ListPullRequestsCommand({ repositoryName: 'web-app', authorArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Developer/frank` }),
+      new ListPullRequestsCommand({
+        repositoryName: 'web-app',
+        authorArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Developer/frank`,
+      }),
     );
     expect(byAuthor.pullRequestIds).toEqual(['8', '5', '4']);
     const first = await cc.send(new ListPullRequestsCommand({ repositoryName: 'web-app', maxResults: 2 }));
     const replay = await caught(() =>
-      cc.send(new ListPullRequestsCommand({ repositoryName: 'payments-service', maxResults: 2, nextToken: first.nextToken })),
+      cc.send(
+        new ListPullRequestsCommand({
+          repositoryName: 'payments-service',
+          maxResults: 2,
+          nextToken: first.nextToken,
+        }),
+      ),
     );
     expect(replay.name).toBe('InvalidContinuationTokenException');
-    expect((await caught(() => cc.send(new ListPullRequestsCommand({ repositoryName: 'web-app', maxResults: 0 })))).name).toBe(
-      'InvalidMaxResultsException',
-    );
+    expect(
+      (await caught(() => cc.send(new ListPullRequestsCommand({ repositoryName: 'web-app', maxResults: 0 }))))
+        .name,
+    ).toBe('InvalidMaxResultsException');
   });
 
   it('gets a pull request with its targets, revision and approval rules', async () => {
@@ -130,17 +162,27 @@ describe('CodeCommit with the product role', () => {
     expect(pullRequest?.revisionId).toMatch(/^[0-9a-f]{64}$/);
     const rule = pullRequest?.approvalRules?.[0];
     expect(rule?.originApprovalRuleTemplate?.approvalRuleTemplateName).toBe('require-one-approval');
-    expect(JSON.parse(rule?.approvalRuleContent ?? '{}')).toMatchObject({ Version: '2018-11-08', DestinationReferences: ['refs/heads/main'] });
+    expect(JSON.parse(rule?.approvalRuleContent ?? '{}')).toMatchObject({
+      Version: '2018-11-08',
+      DestinationReferences: ['refs/heads/main'],
+    });
     const open = await cc.send(new GetPullRequestCommand({ pullRequestId: PR(11) }));
     expect(open.pullRequest?.pullRequestTargets?.[0]?.mergeMetadata).toEqual({ isMerged: false });
-    expect((await caught(() => cc.send(new GetPullRequestCommand({ pullRequestId: '999' })))).name).toBe('PullRequestDoesNotExistException');
-    expect((await caught(() => cc.send(new GetPullRequestCommand({ pullRequestId: 'abc' })))).name).toBe('InvalidPullRequestIdException');
+    expect((await caught(() => cc.send(new GetPullRequestCommand({ pullRequestId: '999' })))).name).toBe(
+      'PullRequestDoesNotExistException',
+    );
+    expect((await caught(() => cc.send(new GetPullRequestCommand({ pullRequestId: 'abc' })))).name).toBe(
+      'InvalidPullRequestIdException',
+    );
   });
 
   it('reports approvals per revision and evaluates the rules from them', async () => {
     const revisions = async (id: number) => {
       const events = await cc.send(
-        new DescribePullRequestEventsCommand({ pullRequestId: PR(id), pullRequestEventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED' }),
+        new DescribePullRequestEventsCommand({
+          pullRequestId: PR(id),
+          pullRequestEventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED',
+        }),
       );
       return events.pullRequestEvents ?? [];
     };
@@ -149,34 +191,61 @@ describe('CodeCommit with the product role', () => {
     const [approvalEvent] = await revisions(2);
     const oldRevision = approvalEvent?.approvalStateChangedEventMetadata?.revisionId;
     expect(oldRevision).not.toBe(pr2.revisionId);
-    expect((await cc.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: PR(2), revisionId: oldRevision }))).approvals).toEqual([
-      { userArn: `arn:aws:iam::${ACCOUNT}:user/alice`, approvalState: 'APPROVE' },
-    ]);
-    expect((await cc.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: PR(2), revisionId: pr2.revisionId }))).approvals).toEqual([]);
-    const evaluation2 = await cc.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(2), revisionId: pr2.revisionId }));
+    expect(
+      (
+        await cc.send(
+          new GetPullRequestApprovalStatesCommand({ pullRequestId: PR(2), revisionId: oldRevision }),
+        )
+      ).approvals,
+    ).toEqual([{ userArn: `arn:aws:iam::${ACCOUNT}:user/alice`, approvalState: 'APPROVE' }]);
+    expect(
+      (
+        await cc.send(
+          new GetPullRequestApprovalStatesCommand({ pullRequestId: PR(2), revisionId: pr2.revisionId }),
+        )
+      ).approvals,
+    ).toEqual([]);
+    const evaluation2 = await cc.send(
+      new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(2), revisionId: pr2.revisionId }),
+    );
     expect(evaluation2.evaluation).toEqual({
       approved: false,
       overridden: false,
       approvalRulesSatisfied: [],
       approvalRulesNotSatisfied: ['require-one-approval'],
     });
-    const notCurrent = await caught(() => cc.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(2), revisionId: oldRevision })));
+    const notCurrent = await caught(() =>
+      cc.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(2), revisionId: oldRevision })),
+    );
     expect(notCurrent.name).toBe('RevisionNotCurrentException');
-    const bad = await caught(() => cc.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: PR(2), revisionId: 'f'.repeat(64) })));
+    const bad = await caught(() =>
+      cc.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: PR(2), revisionId: 'f'.repeat(64) })),
+    );
     expect(bad.name).toBe('InvalidRevisionIdException');
 
     // PR 6: approved by the author's other role session, which CodeCommit itself accepts.
     const pr6 = (await cc.send(new GetPullRequestCommand({ pullRequestId: PR(6) }))).pullRequest!;
-    const evaluation6 = await cc.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(6), revisionId: pr6.revisionId }));
+    const evaluation6 = await cc.send(
+      new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(6), revisionId: pr6.revisionId }),
+    );
     expect(evaluation6.evaluation?.approved).toBe(true);
 
     // PR 8: overridden.
     const pr8 = (await cc.send(new GetPullRequestCommand({ pullRequestId: PR(8) }))).pullRequest!;
-    const evaluation8 = await cc.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(8), revisionId: pr8.revisionId }));
+    const evaluation8 = await cc.send(
+      new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(8), revisionId: pr8.revisionId }),
+    );
     expect(evaluation8.evaluation).toMatchObject({ approved: false, overridden: true });
-    const override = await cc.send(new GetPullRequestOverrideStateCommand({ pullRequestId: PR(8), revisionId: pr8.revisionId }));
-    expect(override).toMatchObject({ overridden: true, overrider: `arn:aws:iam::${ACCOUNT}:user/erin@acme.example` });
-    const none = await cc.send(new GetPullRequestOverrideStateCommand({ pullRequestId: PR(6), revisionId: pr6.revisionId }));
+    const override = await cc.send(
+      new GetPullRequestOverrideStateCommand({ pullRequestId: PR(8), revisionId: pr8.revisionId }),
+    );
+    expect(override).toMatchObject({
+      overridden: true,
+      overrider: `arn:aws:iam::${ACCOUNT}:user/erin@acme.example`,
+    });
+    const none = await cc.send(
+      new GetPullRequestOverrideStateCommand({ pullRequestId: PR(6), revisionId: pr6.revisionId }),
+    );
     expect(none.overridden).toBe(false);
     expect(none.overrider).toBeUndefined();
   });
@@ -187,13 +256,18 @@ describe('CodeCommit with the product role', () => {
       pr.approvals = [{ revisionId: pr.revisions[0]!, userArn: pr.authorArn, state: 'APPROVE' }];
     });
     const pr5 = (await cc.send(new GetPullRequestCommand({ pullRequestId: PR(5) }))).pullRequest!;
-    const evaluation = await cc.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(5), revisionId: pr5.revisionId }));
+    const evaluation = await cc.send(
+      new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: PR(5), revisionId: pr5.revisionId }),
+    );
     expect(evaluation.evaluation?.approved).toBe(false);
   });
 
   it('describes pull request events, paged', async () => {
     const events: string[] = [];
-    for await (const page of paginateDescribePullRequestEvents({ client: cc, pageSize: 2 }, { pullRequestId: PR(2) })) {
+    for await (const page of paginateDescribePullRequestEvents(
+      { client: cc, pageSize: 2 },
+      { pullRequestId: PR(2) },
+    )) {
       events.push(...(page.pullRequestEvents ?? []).map((e) => e.pullRequestEventType!));
     }
     expect(events).toEqual([
@@ -204,17 +278,28 @@ describe('CodeCommit with the product role', () => {
       'PULL_REQUEST_STATUS_CHANGED',
     ]);
     const merged = await cc.send(
-      new DescribePullRequestEventsCommand({ pullRequestId: PR(8), pullRequestEventType: 'PULL_REQUEST_MERGE_STATE_CHANGED' }),
+      new DescribePullRequestEventsCommand({
+        pullRequestId: PR(8),
+        pullRequestEventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
+      }),
     );
     expect(merged.pullRequestEvents?.[0]).toMatchObject({
       actorArn: `arn:aws:iam::${ACCOUNT}:user/erin@acme.example`,
       eventDate: new Date('2026-11-10T00:00:00Z'),
-      pullRequestMergedStateChangedEventMetadata: { destinationReference: 'refs/heads/main', mergeMetadata: { isMerged: true } },
+      pullRequestMergedStateChangedEventMetadata: {
+        destinationReference: 'refs/heads/main',
+        mergeMetadata: { isMerged: true },
+      },
     });
     const overridden = await cc.send(
-      new DescribePullRequestEventsCommand({ pullRequestId: PR(8), pullRequestEventType: 'PULL_REQUEST_APPROVAL_RULE_OVERRIDDEN' }),
+      new DescribePullRequestEventsCommand({
+        pullRequestId: PR(8),
+        pullRequestEventType: 'PULL_REQUEST_APPROVAL_RULE_OVERRIDDEN',
+      }),
     );
-    expect(overridden.pullRequestEvents?.[0]?.approvalRuleOverriddenEventMetadata?.overrideStatus).toBe('OVERRIDE');
+    expect(overridden.pullRequestEvents?.[0]?.approvalRuleOverriddenEventMetadata?.overrideStatus).toBe(
+      'OVERRIDE',
+    );
   });
 
   it('lists, gets and associates approval rule templates', async () => {
@@ -222,10 +307,14 @@ describe('CodeCommit with the product role', () => {
     expect(templates.approvalRuleTemplateNames).toEqual(['require-one-approval', 'security-team-review']);
     const paged = await cc.send(new ListApprovalRuleTemplatesCommand({ maxResults: 1 }));
     expect(paged.approvalRuleTemplateNames).toEqual(['require-one-approval']);
-    const next = await cc.send(new ListApprovalRuleTemplatesCommand({ maxResults: 1, nextToken: paged.nextToken }));
+    const next = await cc.send(
+      new ListApprovalRuleTemplatesCommand({ maxResults: 1, nextToken: paged.nextToken }),
+    );
     expect(next.approvalRuleTemplateNames).toEqual(['security-team-review']);
     expect(next.nextToken).toBeUndefined();
-    const template = await cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'require-one-approval' }));
+    const template = await cc.send(
+      new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'require-one-approval' }),
+    );
     expect(JSON.parse(template.approvalRuleTemplate?.approvalRuleTemplateContent ?? '{}')).toEqual({
       Version: '2018-11-08',
       DestinationReferences: ['refs/heads/main'],
@@ -242,19 +331,26 @@ describe('CodeCommit with the product role', () => {
       ],
     });
     expect(template.approvalRuleTemplate?.ruleContentSha256).toMatch(/^[0-9a-f]{64}$/);
-    expect((await caught(() => cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'x' })))).name).toBe(
-      'ApprovalRuleTemplateDoesNotExistException',
+    expect(
+      (await caught(() => cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'x' }))))
+        .name,
+    ).toBe('ApprovalRuleTemplateDoesNotExistException');
+    const associated = await cc.send(
+      new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'legacy-scripts' }),
     );
-    const associated = await cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'legacy-scripts' }));
     expect(associated.approvalRuleTemplateNames).toEqual(['require-one-approval']);
-    const none = await cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'infra-tools' }));
+    const none = await cc.send(
+      new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'infra-tools' }),
+    );
     expect(none.approvalRuleTemplateNames).toEqual([]);
   });
 
   it('another region has no repositories', async () => {
     const eu = new CodeCommitClient({ endpoint: fake.url, region: 'eu-west-1', credentials, maxAttempts: 1 });
     expect((await eu.send(new ListRepositoriesCommand({}))).repositories).toEqual([]);
-    expect((await caught(() => eu.send(new GetPullRequestCommand({ pullRequestId: '1' })))).name).toBe('PullRequestDoesNotExistException');
+    expect((await caught(() => eu.send(new GetPullRequestCommand({ pullRequestId: '1' })))).name).toBe(
+      'PullRequestDoesNotExistException',
+    );
   });
 });
 
@@ -268,7 +364,10 @@ describe('CodeCommit permissions', () => {
   it('allows what a wildcard grants and denies the rest with AccessDeniedException', async () => {
     const arn = await createRole(fake, 'ListOnly', {
       externalId: 'e-2',
-      inline: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'codecommit:List*', Resource: '*' }] },
+      inline: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'codecommit:List*', Resource: '*' }],
+      },
     });
     const { codecommit } = clients(fake, await assume(fake, arn, 'e-2'));
     expect((await codecommit.send(new ListRepositoriesCommand({}))).repositories).toHaveLength(4);
@@ -286,14 +385,22 @@ describe('CodeCommit permissions', () => {
       externalId: 'e-3',
       inline: {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'codecommit:*', Resource: `arn:aws:codecommit:us-east-1:${ACCOUNT}:web-*` }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'codecommit:*',
+            Resource: `arn:aws:codecommit:us-east-1:${ACCOUNT}:web-*`,
+          },
+        ],
       },
     });
     const { codecommit } = clients(fake, await assume(fake, arn, 'e-3'));
-    expect((await codecommit.send(new ListBranchesCommand({ repositoryName: 'web-app' }))).branches).toHaveLength(4);
-    expect((await caught(() => codecommit.send(new ListBranchesCommand({ repositoryName: 'infra-tools' })))).name).toBe(
-      'AccessDeniedException',
-    );
+    expect(
+      (await codecommit.send(new ListBranchesCommand({ repositoryName: 'web-app' }))).branches,
+    ).toHaveLength(4);
+    expect(
+      (await caught(() => codecommit.send(new ListBranchesCommand({ repositoryName: 'infra-tools' })))).name,
+    ).toBe('AccessDeniedException');
   });
 });
 
@@ -308,13 +415,19 @@ describe('pagination of a large account', () => {
   afterAll(() => fake.close());
 
   it('ListRepositories returns 1,000 per page, ListBranches 100', async () => {
-    const { codecommit } = clients(fake, await assume(fake, `arn:aws:iam::${ACCOUNT}:role/CodeCommitEvidence`, 'fake-aws-external-id'));
+    const { codecommit } = clients(
+      fake,
+      await assume(fake, `arn:aws:iam::${ACCOUNT}:role/CodeCommitEvidence`, 'fake-aws-external-id'),
+    );
     const sizes: number[] = [];
-    for await (const page of paginateListRepositories({ client: codecommit }, {})) sizes.push(page.repositories?.length ?? 0);
+    for await (const page of paginateListRepositories({ client: codecommit }, {}))
+      sizes.push(page.repositories?.length ?? 0);
     expect(sizes).toEqual([1000, 50]);
     const first = await codecommit.send(new ListBranchesCommand({ repositoryName: 'repo-00001' }));
     expect(first.branches).toHaveLength(100);
-    const second = await codecommit.send(new ListBranchesCommand({ repositoryName: 'repo-00001', nextToken: first.nextToken }));
+    const second = await codecommit.send(
+      new ListBranchesCommand({ repositoryName: 'repo-00001', nextToken: first.nextToken }),
+    );
     expect(second.branches).toHaveLength(21);
     expect(second.nextToken).toBeUndefined();
   });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { AwsError } from '../errors.js';
 import { paginate } from '../pagination.js';
-import { epochSeconds } from '../protocols/json.js';
 import { wildcardMatch } from '../policy/evaluate.js';
+import { epochSeconds } from '../protocols/json.js';
 import type { ApprovalRuleContent, ScenarioPullRequest, ScenarioRepository } from '../scenario/schema.js';
 import type { PullRequestEntry, RegionIndex } from '../world.js';
-import type { CallContext, JsonInput, JsonOperation } from './context.js';
+import { type CallContext, type JsonInput, type JsonOperation, RawJson } from './context.js';
 
 /**
  * CodeCommit over JSON 1.1. Page sizes where the API has no `maxResults`: ListRepositories 1,000
@@ -17,7 +17,8 @@ export const DEFAULT_MAX_RESULTS = 100;
 export const BATCH_GET_REPOSITORIES_MAX = 25;
 
 const err = (code: string, message: string) => new AwsError(code, message, 400);
-const badToken = () => err('InvalidContinuationTokenException', 'The specified continuation token is not valid.');
+const badToken = () =>
+  err('InvalidContinuationTokenException', 'The specified continuation token is not valid.');
 
 function str(input: JsonInput, name: string): string | undefined {
   const v = input[name];
@@ -34,7 +35,8 @@ function repoArn(ctx: CallContext, name: string) {
 
 function requireRepository(ctx: CallContext, input: JsonInput): ScenarioRepository {
   const name = str(input, 'repositoryName');
-  if (!name) throw err('RepositoryNameRequiredException', 'A repository name is required, but was not specified.');
+  if (!name)
+    throw err('RepositoryNameRequiredException', 'A repository name is required, but was not specified.');
   const repo = region(ctx)?.repositories.get(name);
   if (!repo) throw err('RepositoryDoesNotExistException', `${name} does not exist`);
   return repo;
@@ -51,7 +53,8 @@ function maxResults(input: JsonInput): number {
 
 function requirePullRequest(ctx: CallContext, input: JsonInput): PullRequestEntry {
   const id = str(input, 'pullRequestId');
-  if (!id) throw err('PullRequestIdRequiredException', 'A pull request ID is required, but none was provided.');
+  if (!id)
+    throw err('PullRequestIdRequiredException', 'A pull request ID is required, but none was provided.');
   if (!/^\d+$/.test(id)) throw err('InvalidPullRequestIdException', 'The pull request ID is not valid.');
   const entry = region(ctx)?.pullRequests.get(id);
   if (!entry) throw err('PullRequestDoesNotExistException', `Could not find pull request with ID ${id}`);
@@ -60,9 +63,13 @@ function requirePullRequest(ctx: CallContext, input: JsonInput): PullRequestEntr
 
 function requireRevision(entry: PullRequestEntry, input: JsonInput): string {
   const revisionId = str(input, 'revisionId');
-  if (!revisionId) throw err('RevisionIdRequiredException', 'A revision ID is required, but was not provided.');
+  if (!revisionId)
+    throw err('RevisionIdRequiredException', 'A revision ID is required, but was not provided.');
   if (!entry.pr.revisions.includes(revisionId)) {
-    throw err('InvalidRevisionIdException', 'The revision ID is not valid. Use GetPullRequest to determine the value.');
+    throw err(
+      'InvalidRevisionIdException',
+      'The revision ID is not valid. Use GetPullRequest to determine the value.',
+    );
   }
   return revisionId;
 }
@@ -111,7 +118,10 @@ function pullRequestShape(pr: ScenarioPullRequest) {
         creationDate: epochSeconds(rule.creationDate),
         lastModifiedUser: rule.lastModifiedUser,
         originApprovalRuleTemplate: rule.originTemplate
-          ? { approvalRuleTemplateId: rule.originTemplate.id, approvalRuleTemplateName: rule.originTemplate.name }
+          ? {
+              approvalRuleTemplateId: rule.originTemplate.id,
+              approvalRuleTemplateName: rule.originTemplate.name,
+            }
           : undefined,
       };
     }),
@@ -145,13 +155,24 @@ export function ruleSatisfied(content: ApprovalRuleContent, approvers: string[],
   const eligible = approvers.filter((a) => a !== authorArn);
   return content.Statements.every((st) => {
     const pool = st.ApprovalPoolMembers;
-    const count = eligible.filter((a) => !pool || pool.length === 0 || pool.some((m) => inApprovalPool(m, a))).length;
+    const count = eligible.filter(
+      (a) => !pool || pool.length === 0 || pool.some((m) => inApprovalPool(m, a)),
+    ).length;
     return count >= st.NumberOfApprovalsNeeded;
   });
 }
 
-type EventShape = Record<string, unknown> & { eventDate: number; pullRequestEventType: string; actorArn: string };
+type EventShape = Record<string, unknown> & {
+  eventDate: number;
+  pullRequestEventType: string;
+  actorArn: string;
+};
 const eventCache = new WeakMap<ScenarioPullRequest, EventShape[]>();
+/**
+ * A pull request's GetPullRequest body, built once: scenario objects are replaced, never mutated in
+ * place, when the scenario changes (setScenario/updateScenario build a new world).
+ */
+const responseCache = new WeakMap<ScenarioPullRequest, RawJson>();
 
 const metadataField: Record<string, string> = {
   PULL_REQUEST_CREATED: 'pullRequestCreatedEventMetadata',
@@ -169,7 +190,12 @@ const metadataField: Record<string, string> = {
 function pullRequestEvents(pr: ScenarioPullRequest): EventShape[] {
   const cached = eventCache.get(pr);
   if (cached) return cached;
-  const shape = (type: string, date: number, actorArn: string, metadata: Record<string, unknown>): EventShape => ({
+  const shape = (
+    type: string,
+    date: number,
+    actorArn: string,
+    metadata: Record<string, unknown>,
+  ): EventShape => ({
     pullRequestId: pr.pullRequestId,
     eventDate: date,
     pullRequestEventType: type,
@@ -206,7 +232,10 @@ function pullRequestEvents(pr: ScenarioPullRequest): EventShape[] {
       for (const ap of pr.approvals) {
         if (ap.revisionId !== revisionId) continue;
         events.push(
-          shape('PULL_REQUEST_APPROVAL_STATE_CHANGED', at(), ap.userArn, { revisionId, approvalStatus: ap.state }),
+          shape('PULL_REQUEST_APPROVAL_STATE_CHANGED', at(), ap.userArn, {
+            revisionId,
+            approvalStatus: ap.state,
+          }),
         );
       }
     });
@@ -223,13 +252,19 @@ function pullRequestEvents(pr: ScenarioPullRequest): EventShape[] {
         shape('PULL_REQUEST_MERGE_STATE_CHANGED', end, pr.mergedBy ?? pr.authorArn, {
           repositoryName: pr.repositoryName,
           destinationReference: pr.destinationReference,
-          mergeMetadata: { isMerged: true, mergedBy: pr.mergedBy ?? undefined, mergeCommitId: pr.mergeCommitId ?? undefined },
+          mergeMetadata: {
+            isMerged: true,
+            mergedBy: pr.mergedBy ?? undefined,
+            mergeCommitId: pr.mergeCommitId ?? undefined,
+          },
         }),
       );
     }
     if (pr.status === 'CLOSED') {
       events.push(
-        shape('PULL_REQUEST_STATUS_CHANGED', end, pr.mergedBy ?? pr.authorArn, { pullRequestStatus: 'CLOSED' }),
+        shape('PULL_REQUEST_STATUS_CHANGED', end, pr.mergedBy ?? pr.authorArn, {
+          pullRequestStatus: 'CLOSED',
+        }),
       );
     }
   }
@@ -261,9 +296,18 @@ export const codecommitOperations: Record<string, JsonOperation> = {
       if (sortBy === 'repositoryName') repos.sort((a, b) => (a.repositoryName < b.repositoryName ? -1 : 1));
       else repos.sort((a, b) => Date.parse(a.lastModifiedDate) - Date.parse(b.lastModifiedDate));
       if (order === 'descending') repos.reverse();
-      const page = paginate(repos, str(input, 'nextToken'), LIST_REPOSITORIES_PAGE_SIZE, `ListRepositories:${sortBy}:${order}`, badToken);
+      const page = paginate(
+        repos,
+        str(input, 'nextToken'),
+        LIST_REPOSITORIES_PAGE_SIZE,
+        `ListRepositories:${sortBy}:${order}`,
+        badToken,
+      );
       return {
-        repositories: page.items.map((r) => ({ repositoryName: r.repositoryName, repositoryId: r.repositoryId })),
+        repositories: page.items.map((r) => ({
+          repositoryName: r.repositoryName,
+          repositoryId: r.repositoryId,
+        })),
         nextToken: page.next,
       };
     },
@@ -276,7 +320,10 @@ export const codecommitOperations: Record<string, JsonOperation> = {
     run: (ctx, input) => {
       const names = input.repositoryNames;
       if (!Array.isArray(names) || names.length === 0) {
-        throw err('RepositoryNamesRequiredException', 'At least one repository name is required, but was not specified.');
+        throw err(
+          'RepositoryNamesRequiredException',
+          'At least one repository name is required, but was not specified.',
+        );
       }
       if (names.length > BATCH_GET_REPOSITORIES_MAX) {
         throw err(
@@ -315,7 +362,13 @@ export const codecommitOperations: Record<string, JsonOperation> = {
     run: (ctx, input) => {
       const repo = requireRepository(ctx, input);
       const names = repo.branches.map((b) => b.name);
-      const page = paginate(names, str(input, 'nextToken'), LIST_BRANCHES_PAGE_SIZE, `ListBranches:${repo.repositoryName}`, badToken);
+      const page = paginate(
+        names,
+        str(input, 'nextToken'),
+        LIST_BRANCHES_PAGE_SIZE,
+        `ListBranches:${repo.repositoryName}`,
+        badToken,
+      );
       return { branches: page.items, nextToken: page.next };
     },
   },
@@ -324,7 +377,8 @@ export const codecommitOperations: Record<string, JsonOperation> = {
     run: (ctx, input) => {
       const repo = requireRepository(ctx, input);
       const branchName = str(input, 'branchName');
-      if (!branchName) throw err('BranchNameRequiredException', 'A branch name is required, but was not specified.');
+      if (!branchName)
+        throw err('BranchNameRequiredException', 'A branch name is required, but was not specified.');
       const branch = repo.branches.find((b) => b.name === branchName);
       if (!branch) throw err('BranchDoesNotExistException', `Could not find branch ${branchName}`);
       return { branch: { branchName: branch.name, commitId: branch.commitId } };
@@ -336,15 +390,25 @@ export const codecommitOperations: Record<string, JsonOperation> = {
       const repo = requireRepository(ctx, input);
       const status = input.pullRequestStatus;
       if (status !== undefined && status !== 'OPEN' && status !== 'CLOSED') {
-        throw err('InvalidPullRequestStatusException', 'The pull request status is not valid. The only valid values are OPEN and CLOSED.');
+        throw err(
+          'InvalidPullRequestStatusException',
+          'The pull request status is not valid. The only valid values are OPEN and CLOSED.',
+        );
       }
       const author = str(input, 'authorArn');
       if (author !== undefined && !author.startsWith('arn:')) {
-        throw err('InvalidAuthorArnException', 'The Amazon Resource Name (ARN) is not valid. Make sure that you have provided the full ARN for the author of the pull request, and then try again.');
+        throw err(
+          'InvalidAuthorArnException',
+          'The Amazon Resource Name (ARN) is not valid. Make sure that you have provided the full ARN for the author of the pull request, and then try again.',
+        );
       }
       let entries = region(ctx)?.pullRequestsByRepository.get(repo.repositoryName) ?? [];
       if (status !== undefined || author !== undefined) {
-        entries = entries.filter((e) => (status === undefined || e.pr.status === status) && (author === undefined || e.pr.authorArn === author));
+        entries = entries.filter(
+          (e) =>
+            (status === undefined || e.pr.status === status) &&
+            (author === undefined || e.pr.authorArn === author),
+        );
       }
       const page = paginate(
         entries,
@@ -358,14 +422,24 @@ export const codecommitOperations: Record<string, JsonOperation> = {
   },
   GetPullRequest: {
     resource: prResource,
-    run: (ctx, input) => ({ pullRequest: pullRequestShape(requirePullRequest(ctx, input).pr) }),
+    run: (ctx, input) => {
+      const pr = requirePullRequest(ctx, input).pr;
+      let cached = responseCache.get(pr);
+      if (!cached) {
+        cached = new RawJson(JSON.stringify({ pullRequest: pullRequestShape(pr) }));
+        responseCache.set(pr, cached);
+      }
+      return cached;
+    },
   },
   GetPullRequestApprovalStates: {
     resource: prResource,
     run: (ctx, input) => {
       const entry = requirePullRequest(ctx, input);
       const revisionId = requireRevision(entry, input);
-      return { approvals: approversOn(entry, revisionId).map((userArn) => ({ userArn, approvalState: 'APPROVE' })) };
+      return {
+        approvals: approversOn(entry, revisionId).map((userArn) => ({ userArn, approvalState: 'APPROVE' })),
+      };
     },
   },
   EvaluatePullRequestApprovalRules: {
@@ -402,7 +476,9 @@ export const codecommitOperations: Record<string, JsonOperation> = {
       const entry = requirePullRequest(ctx, input);
       const revisionId = requireRevision(entry, input);
       const o = entry.pr.override;
-      return o && o.revisionId === revisionId ? { overridden: true, overrider: o.overrider } : { overridden: false };
+      return o && o.revisionId === revisionId
+        ? { overridden: true, overrider: o.overrider }
+        : { overridden: false };
     },
   },
   DescribePullRequestEvents: {
@@ -415,11 +491,18 @@ export const codecommitOperations: Record<string, JsonOperation> = {
       }
       const actor = str(input, 'actorArn');
       if (actor !== undefined && !actor.startsWith('arn:')) {
-        throw err('InvalidActorArnException', 'The Amazon Resource Name (ARN) is not valid. Make sure that you have provided the full ARN for the user who initiated the change for the pull request, and then try again.');
+        throw err(
+          'InvalidActorArnException',
+          'The Amazon Resource Name (ARN) is not valid. Make sure that you have provided the full ARN for the user who initiated the change for the pull request, and then try again.',
+        );
       }
       let events = pullRequestEvents(entry.pr);
       if (type !== undefined || actor !== undefined) {
-        events = events.filter((e) => (type === undefined || e.pullRequestEventType === type) && (actor === undefined || e.actorArn === actor));
+        events = events.filter(
+          (e) =>
+            (type === undefined || e.pullRequestEventType === type) &&
+            (actor === undefined || e.actorArn === actor),
+        );
       }
       const page = paginate(
         events,
@@ -434,7 +517,13 @@ export const codecommitOperations: Record<string, JsonOperation> = {
   ListApprovalRuleTemplates: {
     run: (ctx, input) => {
       const names = region(ctx)?.templateNames ?? [];
-      const page = paginate(names, str(input, 'nextToken'), maxResults(input), 'ListApprovalRuleTemplates', badToken);
+      const page = paginate(
+        names,
+        str(input, 'nextToken'),
+        maxResults(input),
+        'ListApprovalRuleTemplates',
+        badToken,
+      );
       return { approvalRuleTemplateNames: page.items, nextToken: page.next };
     },
   },
@@ -442,11 +531,17 @@ export const codecommitOperations: Record<string, JsonOperation> = {
     run: (ctx, input) => {
       const name = str(input, 'approvalRuleTemplateName');
       if (!name) {
-        throw err('ApprovalRuleTemplateNameRequiredException', 'An approval rule template name is required, but was not specified.');
+        throw err(
+          'ApprovalRuleTemplateNameRequiredException',
+          'An approval rule template name is required, but was not specified.',
+        );
       }
       const t = region(ctx)?.templates.get(name);
       if (!t) {
-        throw err('ApprovalRuleTemplateDoesNotExistException', `The specified approval rule template does not exist. Verify that the template name is correct.`);
+        throw err(
+          'ApprovalRuleTemplateDoesNotExistException',
+          `The specified approval rule template does not exist. Verify that the template name is correct.`,
+        );
       }
       const content = JSON.stringify(t.content);
       return {

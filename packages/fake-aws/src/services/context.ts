@@ -39,3 +39,8 @@ export interface JsonOperation {
   resource?: (ctx: CallContext, input: JsonInput) => string;
   run: (ctx: CallContext, input: JsonInput) => unknown;
 }
+
+/** A response body serialized ahead of time (immutable answers such as GetPullRequest are cached). */
+export class RawJson {
+  constructor(readonly json: string) {}
+}

@@ -80,14 +80,14 @@ export function renderCredentialReport(scenario: Scenario): string {
   ]);
   for (const u of a.users) {
     const pw = u.password;
-    const hasPassword = pw !== null && pw.enabled;
+    const hasPassword = pw?.enabled === true;
     rows.push([
       u.userName,
       `arn:aws:iam::${a.accountId}:user${u.path}${u.userName}`,
       reportDate(u.createDate),
       String(hasPassword),
-      hasPassword ? (pw.lastUsed ? reportDate(pw.lastUsed) : 'no_information') : 'N/A',
-      hasPassword && pw.lastChanged ? reportDate(pw.lastChanged) : 'N/A',
+      hasPassword ? (pw?.lastUsed ? reportDate(pw.lastUsed) : 'no_information') : 'N/A',
+      hasPassword && pw?.lastChanged ? reportDate(pw.lastChanged) : 'N/A',
       'N/A',
       String(u.mfaActive),
       ...keyColumns(u.accessKeys[0]),

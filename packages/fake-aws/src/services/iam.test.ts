@@ -12,6 +12,7 @@ import {
   GetPolicyVersionCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
+  type IAMClient,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -22,18 +23,26 @@ import {
   ListServiceSpecificCredentialsCommand,
   ListSSHPublicKeysCommand,
   ListUserPoliciesCommand,
-  ListUserTagsCommand,
   ListUsersCommand,
+  ListUserTagsCommand,
+  PutRolePolicyCommand,
   paginateGetAccountAuthorizationDetails,
   paginateListUsers,
-  PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
-  type IAMClient,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeAws } from '../server.js';
-import { ACCOUNT, assume, caught, clients, createRole, productSession, startDemo, trustPlatform } from '../test-support/fixture.js';
+import {
+  ACCOUNT,
+  assume,
+  caught,
+  clients,
+  createRole,
+  productSession,
+  startDemo,
+  trustPlatform,
+} from '../test-support/fixture.js';
 import { CREDENTIAL_REPORT_COLUMNS } from './credential-report.js';
 
 const decode = (doc: string | undefined) => JSON.parse(decodeURIComponent(doc ?? ''));
@@ -63,7 +72,9 @@ describe('IAM reads with the product role', () => {
     expect(first.Users?.[3]?.PasswordLastUsed).toBeUndefined();
     const service = await iam.send(new ListUsersCommand({ PathPrefix: '/service/' }));
     expect(service.Users?.map((u) => u.Arn)).toEqual([`arn:aws:iam::${ACCOUNT}:user/service/ci-bot`]);
-    expect((await caught(() => iam.send(new ListUsersCommand({ Marker: 'garbage' })))).name).toBe('ValidationError');
+    expect((await caught(() => iam.send(new ListUsersCommand({ Marker: 'garbage' })))).name).toBe(
+      'ValidationError',
+    );
   });
 
   it('GetAccountAuthorizationDetails returns every entity across pages, documents URL-encoded', async () => {
@@ -84,67 +95,143 @@ describe('IAM reads with the product role', () => {
     expect(groups).toEqual(['Admins', 'Developers', 'Auditors', 'Finance']);
     expect(roles).toEqual(['Developer', 'Admin', 'CodeCommitEvidence']);
     expect(policies.sort()).toEqual(
-      ['AWSCodeCommitPowerUser', 'AWSCodeCommitReadOnly', 'AdministratorAccess', 'IAMReadOnlyAccess', 'ProtectMainBranch'].sort(),
+      [
+        'AWSCodeCommitPowerUser',
+        'AWSCodeCommitReadOnly',
+        'AdministratorAccess',
+        'IAMReadOnlyAccess',
+        'ProtectMainBranch',
+      ].sort(),
     );
-    const only = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['LocalManagedPolicy'] }));
+    const only = await iam.send(
+      new GetAccountAuthorizationDetailsCommand({ Filter: ['LocalManagedPolicy'] }),
+    );
     expect(only.UserDetailList).toEqual([]);
     const protect = only.Policies?.[0];
     expect(protect?.DefaultVersionId).toBe('v2');
-    expect(protect?.PolicyVersionList?.map((v) => [v.VersionId, v.IsDefaultVersion])).toEqual([['v1', false], ['v2', true]]);
-    expect(decode(protect?.PolicyVersionList?.[1]?.Document).Statement[0].Condition.Null).toEqual({ 'codecommit:References': 'false' });
-    const ci = (await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['User'] }))).UserDetailList?.find((u) => u.UserName === 'ci-bot');
-    expect(decode(ci?.UserPolicyList?.[0]?.PolicyDocument).Statement[0].Action).toEqual(['codecommit:GitPull', 'codecommit:GitPush']);
+    expect(protect?.PolicyVersionList?.map((v) => [v.VersionId, v.IsDefaultVersion])).toEqual([
+      ['v1', false],
+      ['v2', true],
+    ]);
+    expect(decode(protect?.PolicyVersionList?.[1]?.Document).Statement[0].Condition.Null).toEqual({
+      'codecommit:References': 'false',
+    });
+    const ci = (
+      await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['User'] }))
+    ).UserDetailList?.find((u) => u.UserName === 'ci-bot');
+    expect(decode(ci?.UserPolicyList?.[0]?.PolicyDocument).Statement[0].Action).toEqual([
+      'codecommit:GitPull',
+      'codecommit:GitPush',
+    ]);
   });
 
   it('answers the per-user, per-group and per-role calls', async () => {
-    expect((await iam.send(new ListUserTagsCommand({ UserName: 'bob' }))).Tags).toEqual([{ Key: 'Email', Value: 'Bob@Acme.Example' }]);
-    expect((await iam.send(new ListGroupsForUserCommand({ UserName: 'alice' }))).Groups?.map((g) => g.GroupName)).toEqual(['Admins']);
-    expect((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'alice' }))).AttachedPolicies).toEqual([]);
-    expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'ci-bot' }))).PolicyNames).toEqual(['ci-push-infra-tools']);
-    const userPolicy = await iam.send(new GetUserPolicyCommand({ UserName: 'ci-bot', PolicyName: 'ci-push-infra-tools' }));
-    expect(decode(userPolicy.PolicyDocument).Statement[0].Resource).toBe(`arn:aws:codecommit:us-east-1:${ACCOUNT}:infra-tools`);
-    expect((await iam.send(new ListGroupPoliciesCommand({ GroupName: 'Finance' }))).PolicyNames).toEqual(['billing-read']);
-    const groupPolicy = await iam.send(new GetGroupPolicyCommand({ GroupName: 'Finance', PolicyName: 'billing-read' }));
+    expect((await iam.send(new ListUserTagsCommand({ UserName: 'bob' }))).Tags).toEqual([
+      { Key: 'Email', Value: 'Bob@Acme.Example' },
+    ]);
+    expect(
+      (await iam.send(new ListGroupsForUserCommand({ UserName: 'alice' }))).Groups?.map((g) => g.GroupName),
+    ).toEqual(['Admins']);
+    expect(
+      (await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'alice' }))).AttachedPolicies,
+    ).toEqual([]);
+    expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'ci-bot' }))).PolicyNames).toEqual([
+      'ci-push-infra-tools',
+    ]);
+    const userPolicy = await iam.send(
+      new GetUserPolicyCommand({ UserName: 'ci-bot', PolicyName: 'ci-push-infra-tools' }),
+    );
+    expect(decode(userPolicy.PolicyDocument).Statement[0].Resource).toBe(
+      `arn:aws:codecommit:us-east-1:${ACCOUNT}:infra-tools`,
+    );
+    expect((await iam.send(new ListGroupPoliciesCommand({ GroupName: 'Finance' }))).PolicyNames).toEqual([
+      'billing-read',
+    ]);
+    const groupPolicy = await iam.send(
+      new GetGroupPolicyCommand({ GroupName: 'Finance', PolicyName: 'billing-read' }),
+    );
     expect(decode(groupPolicy.PolicyDocument).Statement[0].Action).toContain('ce:Get*');
-    expect((await iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'Developers' }))).AttachedPolicies).toEqual([
+    expect(
+      (await iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'Developers' }))).AttachedPolicies,
+    ).toEqual([
       { PolicyName: 'AWSCodeCommitPowerUser', PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' },
       { PolicyName: 'ProtectMainBranch', PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/ProtectMainBranch` },
     ]);
     const roles = await iam.send(new ListRolesCommand({}));
     expect(roles.Roles?.map((r) => r.RoleName)).toEqual(['Developer', 'Admin', 'CodeCommitEvidence']);
-    expect(decode(roles.Roles?.[1]?.AssumeRolePolicyDocument).Statement[0].Condition).toEqual({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
+    expect(decode(roles.Roles?.[1]?.AssumeRolePolicyDocument).Statement[0].Condition).toEqual({
+      Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+    });
     expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'Admin' }))).PolicyNames).toEqual([]);
-    expect((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'Admin' }))).AttachedPolicies?.map((p) => p.PolicyName)).toEqual([
-      'AdministratorAccess',
-      'ProtectMainBranch',
-    ]);
-    const missing = await caught(() => iam.send(new GetRolePolicyCommand({ RoleName: 'Admin', PolicyName: 'nope' })));
+    expect(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'Admin' }))).AttachedPolicies?.map(
+        (p) => p.PolicyName,
+      ),
+    ).toEqual(['AdministratorAccess', 'ProtectMainBranch']);
+    const missing = await caught(() =>
+      iam.send(new GetRolePolicyCommand({ RoleName: 'Admin', PolicyName: 'nope' })),
+    );
     expect(missing.name).toBe('NoSuchEntityException');
-    expect((await caught(() => iam.send(new ListUserTagsCommand({ UserName: 'zed' })))).message).toBe('The user with name zed cannot be found.');
+    expect((await caught(() => iam.send(new ListUserTagsCommand({ UserName: 'zed' })))).message).toBe(
+      'The user with name zed cannot be found.',
+    );
   });
 
   it('GetPolicy and GetPolicyVersion for customer and AWS managed policies', async () => {
-    const policy = await iam.send(new GetPolicyCommand({ PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/ProtectMainBranch` }));
-    expect(policy.Policy).toMatchObject({ PolicyName: 'ProtectMainBranch', DefaultVersionId: 'v2', AttachmentCount: 4 });
-    const v1 = await iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Policy!.Arn!, VersionId: 'v1' }));
+    const policy = await iam.send(
+      new GetPolicyCommand({ PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/ProtectMainBranch` }),
+    );
+    expect(policy.Policy).toMatchObject({
+      PolicyName: 'ProtectMainBranch',
+      DefaultVersionId: 'v2',
+      AttachmentCount: 4,
+    });
+    const v1 = await iam.send(
+      new GetPolicyVersionCommand({ PolicyArn: policy.Policy!.Arn!, VersionId: 'v1' }),
+    );
     expect(v1.PolicyVersion?.IsDefaultVersion).toBe(false);
     expect(decode(v1.PolicyVersion?.Document).Statement).toHaveLength(1);
-    const power = await iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' }));
-    const doc = await iam.send(new GetPolicyVersionCommand({ PolicyArn: power.Policy!.Arn!, VersionId: power.Policy!.DefaultVersionId! }));
-    expect(decode(doc.PolicyVersion?.Document).Statement[0].Action).toContain('codecommit:OverridePullRequestApprovalRules');
-    const gone = await caught(() => iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Policy!.Arn!, VersionId: 'v9' })));
+    const power = await iam.send(
+      new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' }),
+    );
+    const doc = await iam.send(
+      new GetPolicyVersionCommand({
+        PolicyArn: power.Policy!.Arn!,
+        VersionId: power.Policy!.DefaultVersionId!,
+      }),
+    );
+    expect(decode(doc.PolicyVersion?.Document).Statement[0].Action).toContain(
+      'codecommit:OverridePullRequestApprovalRules',
+    );
+    const gone = await caught(() =>
+      iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Policy!.Arn!, VersionId: 'v9' })),
+    );
     expect(gone.name).toBe('NoSuchEntityException');
   });
 
   it('lists SSH keys and HTTPS Git credentials', async () => {
     const ssh = await iam.send(new ListSSHPublicKeysCommand({ UserName: 'frank' }));
     expect(ssh.SSHPublicKeys).toEqual([
-      expect.objectContaining({ UserName: 'frank', Status: 'Active', UploadDate: new Date('2025-09-01T11:00:00Z') }),
+      expect.objectContaining({
+        UserName: 'frank',
+        Status: 'Active',
+        UploadDate: new Date('2025-09-01T11:00:00Z'),
+      }),
     ]);
     expect((await iam.send(new ListSSHPublicKeysCommand({ UserName: 'alice' }))).SSHPublicKeys).toEqual([]);
-    const git = await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'ci-bot', ServiceName: 'codecommit.amazonaws.com' }));
+    const git = await iam.send(
+      new ListServiceSpecificCredentialsCommand({
+        UserName: 'ci-bot',
+        ServiceName: 'codecommit.amazonaws.com',
+      }),
+    );
     expect(git.ServiceSpecificCredentials).toEqual([
-      expect.objectContaining({ UserName: 'ci-bot', ServiceName: 'codecommit.amazonaws.com', Status: 'Active', ServiceUserName: 'ci-bot-at-111122223333' }),
+      expect.objectContaining({
+        UserName: 'ci-bot',
+        ServiceName: 'codecommit.amazonaws.com',
+        Status: 'Active',
+        ServiceUserName: 'ci-bot-at-111122223333',
+      }),
     ]);
     const all = await iam.send(new ListServiceSpecificCredentialsCommand({ AllUsers: true }));
     expect(all.ServiceSpecificCredentials).toHaveLength(1);
@@ -162,7 +249,9 @@ describe('credential report', () => {
   afterAll(() => fake.close());
 
   it('goes from not present to in progress to complete, with the real CSV', async () => {
-    expect((await caught(() => iam.send(new GetCredentialReportCommand({})))).name).toBe('CredentialReportNotPresentException');
+    expect((await caught(() => iam.send(new GetCredentialReportCommand({})))).name).toBe(
+      'CredentialReportNotPresentException',
+    );
     expect((await iam.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED');
     expect((await iam.send(new GenerateCredentialReportCommand({}))).State).toBe('INPROGRESS');
     const early = await caught(() => iam.send(new GetCredentialReportCommand({})));
@@ -187,11 +276,31 @@ describe('credential report', () => {
       mfa_active: 'true',
       access_key_1_active: 'false',
     });
-    expect(row('bob')).toMatchObject({ password_enabled: 'true', mfa_active: 'false', access_key_1_active: 'true' });
-    expect(row('carol')).toMatchObject({ access_key_1_last_used_date: '2026-11-15T03:14:00+00:00', access_key_1_last_used_service: 'codecommit' });
-    expect(row('dave')).toMatchObject({ password_enabled: 'false', password_last_used: 'N/A', access_key_1_active: 'false', access_key_2_active: 'false' });
-    expect(row('henry')).toMatchObject({ password_enabled: 'true', password_last_used: 'no_information', password_next_rotation: 'N/A' });
-    expect(row('frank')).toMatchObject({ password_enabled: 'false', access_key_1_active: 'false', cert_1_active: 'false' });
+    expect(row('bob')).toMatchObject({
+      password_enabled: 'true',
+      mfa_active: 'false',
+      access_key_1_active: 'true',
+    });
+    expect(row('carol')).toMatchObject({
+      access_key_1_last_used_date: '2026-11-15T03:14:00+00:00',
+      access_key_1_last_used_service: 'codecommit',
+    });
+    expect(row('dave')).toMatchObject({
+      password_enabled: 'false',
+      password_last_used: 'N/A',
+      access_key_1_active: 'false',
+      access_key_2_active: 'false',
+    });
+    expect(row('henry')).toMatchObject({
+      password_enabled: 'true',
+      password_last_used: 'no_information',
+      password_next_rotation: 'N/A',
+    });
+    expect(row('frank')).toMatchObject({
+      password_enabled: 'false',
+      access_key_1_active: 'false',
+      cert_1_active: 'false',
+    });
   });
 });
 
@@ -205,28 +314,60 @@ describe('IAM writes by the customer administrator', () => {
   it('creates a role from the setup kit that the platform can then assume', async () => {
     const { iam } = clients(fake, fake.adminCredentials);
     const created = await iam.send(
-      new CreateRoleCommand({ RoleName: 'Kit', Path: '/evidence/', AssumeRolePolicyDocument: JSON.stringify(trustPlatform('old-id')), MaxSessionDuration: 7200 }),
+      new CreateRoleCommand({
+        RoleName: 'Kit',
+        Path: '/evidence/',
+        AssumeRolePolicyDocument: JSON.stringify(trustPlatform('old-id')),
+        MaxSessionDuration: 7200,
+      }),
     );
-    expect(created.Role).toMatchObject({ RoleName: 'Kit', Arn: `arn:aws:iam::${ACCOUNT}:role/evidence/Kit`, MaxSessionDuration: 7200 });
+    expect(created.Role).toMatchObject({
+      RoleName: 'Kit',
+      Arn: `arn:aws:iam::${ACCOUNT}:role/evidence/Kit`,
+      MaxSessionDuration: 7200,
+    });
     expect(created.Role?.RoleId).toMatch(/^AROA/);
     expect(decode(created.Role?.AssumeRolePolicyDocument)).toEqual(trustPlatform('old-id'));
-    const again = await caught(() => iam.send(new CreateRoleCommand({ RoleName: 'kit', AssumeRolePolicyDocument: '{}' })));
+    const again = await caught(() =>
+      iam.send(new CreateRoleCommand({ RoleName: 'kit', AssumeRolePolicyDocument: '{}' })),
+    );
     expect(again.name).toBe('EntityAlreadyExistsException');
-    const malformed = await caught(() => iam.send(new CreateRoleCommand({ RoleName: 'Bad', AssumeRolePolicyDocument: '{nope' })));
+    const malformed = await caught(() =>
+      iam.send(new CreateRoleCommand({ RoleName: 'Bad', AssumeRolePolicyDocument: '{nope' })),
+    );
     expect(malformed.name).toBe('MalformedPolicyDocumentException');
 
-    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'Kit', PolicyDocument: JSON.stringify(trustPlatform('new-id')) }));
-    await iam.send(new AttachRolePolicyCommand({ RoleName: 'Kit', PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly' }));
+    await iam.send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: 'Kit',
+        PolicyDocument: JSON.stringify(trustPlatform('new-id')),
+      }),
+    );
+    await iam.send(
+      new AttachRolePolicyCommand({
+        RoleName: 'Kit',
+        PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly',
+      }),
+    );
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: 'Kit',
         PolicyName: 'iam-read',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:List*', Resource: '*' }] }),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iam:List*', Resource: '*' }],
+        }),
       }),
     );
     const arn = created.Role!.Arn!;
     const { sts } = clients(fake, fake.platformCredentials);
-    expect((await caught(() => sts.send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'x1', ExternalId: 'old-id' })))).name).toBe('AccessDenied');
+    expect(
+      (
+        await caught(() =>
+          sts.send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'x1', ExternalId: 'old-id' })),
+        )
+      ).name,
+    ).toBe('AccessDenied');
     const session = await assume(fake, arn, 'new-id');
     const users = await clients(fake, session).iam.send(new ListUsersCommand({}));
     expect(users.Users).toHaveLength(9);
@@ -234,7 +375,12 @@ describe('IAM writes by the customer administrator', () => {
 
     const conflict = await caught(() => iam.send(new DeleteRoleCommand({ RoleName: 'Kit' })));
     expect(conflict.name).toBe('DeleteConflictException');
-    await iam.send(new DetachRolePolicyCommand({ RoleName: 'Kit', PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly' }));
+    await iam.send(
+      new DetachRolePolicyCommand({
+        RoleName: 'Kit',
+        PolicyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly',
+      }),
+    );
     await iam.send(new DeleteRolePolicyCommand({ RoleName: 'Kit', PolicyName: 'iam-read' }));
     await iam.send(new DeleteRoleCommand({ RoleName: 'Kit' }));
     // The session outlives the role, but nothing allows it anything any more.
@@ -244,7 +390,9 @@ describe('IAM writes by the customer administrator', () => {
 
   it('the platform identity cannot write IAM', async () => {
     const { iam } = clients(fake, fake.platformCredentials);
-    const error = await caught(() => iam.send(new CreateRoleCommand({ RoleName: 'Mine', AssumeRolePolicyDocument: '{}' })));
+    const error = await caught(() =>
+      iam.send(new CreateRoleCommand({ RoleName: 'Mine', AssumeRolePolicyDocument: '{}' })),
+    );
     expect(error.name).toBe('AccessDenied');
   });
 });
@@ -263,7 +411,12 @@ describe('permissions of the role session', () => {
         Version: '2012-10-17',
         Statement: [
           { Effect: 'Allow', Action: ['codecommit:List*', 'IAM:listusers'], Resource: '*' },
-          { Effect: 'Deny', Action: 'iam:ListUsers', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
+          {
+            Effect: 'Deny',
+            Action: 'iam:ListUsers',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+          },
           { Effect: 'Deny', NotAction: ['codecommit:*', 'iam:List*'], Resource: '*' },
         ],
       },
@@ -276,7 +429,9 @@ describe('permissions of the role session', () => {
     expect(denied.message).toBe(
       `User: arn:aws:sts::${ACCOUNT}:assumed-role/ListOnly/evidence-test is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::${ACCOUNT}:role/ because no identity-based policy allows the iam:ListRoles action`,
     );
-    const explicit = await caught(() => iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' })));
+    const explicit = await caught(() =>
+      iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' })),
+    );
     expect(explicit.message).toContain('with an explicit deny in an identity-based policy');
     expect(fake.stats().denied).toEqual({ 'iam:ListRoles': 1, 'iam:GetPolicy': 1 });
   });

@@ -2,7 +2,12 @@ import { AwsError, validationMessage } from '../errors.js';
 import { randomId } from '../identity.js';
 import { paginate } from '../pagination.js';
 import { queryList } from '../protocols/query.js';
-import { type PolicyDocument, policyDocumentSchema, type ScenarioRole } from '../scenario/schema.js';
+import {
+  type PolicyDocument,
+  policyDocumentSchema,
+  type ScenarioManagedPolicy,
+  type ScenarioRole,
+} from '../scenario/schema.js';
 import type { CallContext, QueryOperation } from './context.js';
 import { generateCredentialReport, getCredentialReport } from './credential-report.js';
 
@@ -36,7 +41,13 @@ function maxItems(p: URLSearchParams): number {
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
     throw new AwsError(
       'ValidationError',
-      validationMessage('maxItems', raw, n < 1 ? 'Member must have value greater than or equal to 1' : 'Member must have value less than or equal to 1000'),
+      validationMessage(
+        'maxItems',
+        raw,
+        n < 1
+          ? 'Member must have value greater than or equal to 1'
+          : 'Member must have value less than or equal to 1000',
+      ),
     );
   }
   return n;
@@ -44,7 +55,13 @@ function maxItems(p: URLSearchParams): number {
 
 /** IAM's `Marker` / `MaxItems` / `IsTruncated` pagination. */
 function page<T>(p: URLSearchParams, items: readonly T[], scope: string) {
-  const result = paginate(items, p.get('Marker'), maxItems(p), scope, () => new AwsError('ValidationError', 'Invalid Marker.'));
+  const result = paginate(
+    items,
+    p.get('Marker'),
+    maxItems(p),
+    scope,
+    () => new AwsError('ValidationError', 'Invalid Marker.'),
+  );
   return { items: result.items, IsTruncated: result.next !== undefined, Marker: result.next };
 }
 
@@ -93,8 +110,8 @@ function attached(ctx: CallContext, arns: string[], p: URLSearchParams) {
   const prefix = p.get('PathPrefix') ?? '/';
   return arns
     .map((arn) => ctx.world.policies.get(arn))
-    .filter((x) => x !== undefined && x.path.startsWith(prefix))
-    .map((x) => ({ PolicyName: x!.policyName, PolicyArn: x!.arn }));
+    .filter((x): x is ScenarioManagedPolicy => x?.path.startsWith(prefix) === true)
+    .map((x) => ({ PolicyName: x.policyName, PolicyArn: x.arn }));
 }
 
 function parseDocument(raw: string): PolicyDocument {
@@ -106,7 +123,11 @@ function parseDocument(raw: string): PolicyDocument {
   }
   const parsed = policyDocumentSchema.safeParse(json);
   if (!parsed.success) {
-    throw new AwsError('MalformedPolicyDocument', `Syntax errors in policy: ${parsed.error.issues[0]?.message}`, 400);
+    throw new AwsError(
+      'MalformedPolicyDocument',
+      `Syntax errors in policy: ${parsed.error.issues[0]?.message}`,
+      400,
+    );
   }
   return parsed.data;
 }
@@ -145,7 +166,10 @@ function accountAuthorizationDetails(ctx: CallContext, p: URLSearchParams) {
           UserId: u.userId,
           Arn: userArn(ctx, u),
           CreateDate: date(u.createDate),
-          UserPolicyList: u.inlinePolicies.map((x) => ({ PolicyName: x.name, PolicyDocument: encodePolicyDocument(x.document) })),
+          UserPolicyList: u.inlinePolicies.map((x) => ({
+            PolicyName: x.name,
+            PolicyDocument: encodePolicyDocument(x.document),
+          })),
           GroupList: u.groups,
           AttachedManagedPolicies: attached(ctx, u.attachedPolicies, new URLSearchParams()),
           PermissionsBoundary: u.permissionsBoundary
@@ -166,7 +190,10 @@ function accountAuthorizationDetails(ctx: CallContext, p: URLSearchParams) {
           GroupId: g.groupId,
           Arn: groupArn(ctx, g),
           CreateDate: date(g.createDate),
-          GroupPolicyList: g.inlinePolicies.map((x) => ({ PolicyName: x.name, PolicyDocument: encodePolicyDocument(x.document) })),
+          GroupPolicyList: g.inlinePolicies.map((x) => ({
+            PolicyName: x.name,
+            PolicyDocument: encodePolicyDocument(x.document),
+          })),
           AttachedManagedPolicies: attached(ctx, g.attachedPolicies, new URLSearchParams()),
         },
       });
@@ -180,7 +207,10 @@ function accountAuthorizationDetails(ctx: CallContext, p: URLSearchParams) {
         value: {
           ...base,
           InstanceProfileList: [],
-          RolePolicyList: r.inlinePolicies.map((x) => ({ PolicyName: x.name, PolicyDocument: encodePolicyDocument(x.document) })),
+          RolePolicyList: r.inlinePolicies.map((x) => ({
+            PolicyName: x.name,
+            PolicyDocument: encodePolicyDocument(x.document),
+          })),
           AttachedManagedPolicies: attached(ctx, r.attachedPolicies, new URLSearchParams()),
           Tags: r.tags,
           RoleLastUsed: {},
@@ -246,7 +276,10 @@ const roleResource = (ctx: CallContext, p: URLSearchParams) => {
 const policyResource = (_ctx: CallContext, p: URLSearchParams) => p.get('PolicyArn') ?? '*';
 
 export const iamOperations: Record<string, QueryOperation> = {
-  GetAccountAuthorizationDetails: { action: 'iam:GetAccountAuthorizationDetails', run: accountAuthorizationDetails },
+  GetAccountAuthorizationDetails: {
+    action: 'iam:GetAccountAuthorizationDetails',
+    run: accountAuthorizationDetails,
+  },
   ListUsers: {
     action: 'iam:ListUsers',
     resource: (ctx) => `arn:aws:iam::${ctx.world.accountId}:user/`,
@@ -311,7 +344,11 @@ export const iamOperations: Record<string, QueryOperation> = {
     resource: userResource,
     run: (ctx, p) => {
       const user = getUser(ctx, p);
-      const r = page(p, user.inlinePolicies.map((x) => x.name), `ListUserPolicies:${user.userName}`);
+      const r = page(
+        p,
+        user.inlinePolicies.map((x) => x.name),
+        `ListUserPolicies:${user.userName}`,
+      );
       return { PolicyNames: r.items, IsTruncated: r.IsTruncated, Marker: r.Marker };
     },
   },
@@ -322,8 +359,13 @@ export const iamOperations: Record<string, QueryOperation> = {
       const user = getUser(ctx, p);
       const name = required(p, 'PolicyName');
       const policy = user.inlinePolicies.find((x) => x.name === name);
-      if (!policy) throw new AwsError('NoSuchEntity', `The user policy with name ${name} cannot be found.`, 404);
-      return { UserName: user.userName, PolicyName: name, PolicyDocument: encodePolicyDocument(policy.document) };
+      if (!policy)
+        throw new AwsError('NoSuchEntity', `The user policy with name ${name} cannot be found.`, 404);
+      return {
+        UserName: user.userName,
+        PolicyName: name,
+        PolicyDocument: encodePolicyDocument(policy.document),
+      };
     },
   },
   ListGroupPolicies: {
@@ -331,7 +373,11 @@ export const iamOperations: Record<string, QueryOperation> = {
     resource: groupResource,
     run: (ctx, p) => {
       const group = getGroup(ctx, p);
-      const r = page(p, group.inlinePolicies.map((x) => x.name), `ListGroupPolicies:${group.groupName}`);
+      const r = page(
+        p,
+        group.inlinePolicies.map((x) => x.name),
+        `ListGroupPolicies:${group.groupName}`,
+      );
       return { PolicyNames: r.items, IsTruncated: r.IsTruncated, Marker: r.Marker };
     },
   },
@@ -342,8 +388,13 @@ export const iamOperations: Record<string, QueryOperation> = {
       const group = getGroup(ctx, p);
       const name = required(p, 'PolicyName');
       const policy = group.inlinePolicies.find((x) => x.name === name);
-      if (!policy) throw new AwsError('NoSuchEntity', `The group policy with name ${name} cannot be found.`, 404);
-      return { GroupName: group.groupName, PolicyName: name, PolicyDocument: encodePolicyDocument(policy.document) };
+      if (!policy)
+        throw new AwsError('NoSuchEntity', `The group policy with name ${name} cannot be found.`, 404);
+      return {
+        GroupName: group.groupName,
+        PolicyName: name,
+        PolicyDocument: encodePolicyDocument(policy.document),
+      };
     },
   },
   ListAttachedGroupPolicies: {
@@ -351,7 +402,11 @@ export const iamOperations: Record<string, QueryOperation> = {
     resource: groupResource,
     run: (ctx, p) => {
       const group = getGroup(ctx, p);
-      const r = page(p, attached(ctx, group.attachedPolicies, p), `ListAttachedGroupPolicies:${group.groupName}`);
+      const r = page(
+        p,
+        attached(ctx, group.attachedPolicies, p),
+        `ListAttachedGroupPolicies:${group.groupName}`,
+      );
       return { AttachedPolicies: r.items, IsTruncated: r.IsTruncated, Marker: r.Marker };
     },
   },
@@ -364,7 +419,11 @@ export const iamOperations: Record<string, QueryOperation> = {
       const r = page(p, roles, `ListRoles:${prefix}`);
       // ListRoles leaves out tags and the permissions boundary, as IAM does.
       return {
-        Roles: r.items.map((role) => ({ ...roleShape(ctx, role), Tags: undefined, PermissionsBoundary: undefined })),
+        Roles: r.items.map((role) => ({
+          ...roleShape(ctx, role),
+          Tags: undefined,
+          PermissionsBoundary: undefined,
+        })),
         IsTruncated: r.IsTruncated,
         Marker: r.Marker,
       };
@@ -375,7 +434,11 @@ export const iamOperations: Record<string, QueryOperation> = {
     resource: roleResource,
     run: (ctx, p) => {
       const role = getRole(ctx, p);
-      const r = page(p, role.inlinePolicies.map((x) => x.name), `ListRolePolicies:${role.roleName}`);
+      const r = page(
+        p,
+        role.inlinePolicies.map((x) => x.name),
+        `ListRolePolicies:${role.roleName}`,
+      );
       return { PolicyNames: r.items, IsTruncated: r.IsTruncated, Marker: r.Marker };
     },
   },
@@ -386,8 +449,13 @@ export const iamOperations: Record<string, QueryOperation> = {
       const role = getRole(ctx, p);
       const name = required(p, 'PolicyName');
       const policy = role.inlinePolicies.find((x) => x.name === name);
-      if (!policy) throw new AwsError('NoSuchEntity', `The role policy with name ${name} cannot be found.`, 404);
-      return { RoleName: role.roleName, PolicyName: name, PolicyDocument: encodePolicyDocument(policy.document) };
+      if (!policy)
+        throw new AwsError('NoSuchEntity', `The role policy with name ${name} cannot be found.`, 404);
+      return {
+        RoleName: role.roleName,
+        PolicyName: name,
+        PolicyDocument: encodePolicyDocument(policy.document),
+      };
     },
   },
   ListAttachedRolePolicies: {
@@ -429,7 +497,11 @@ export const iamOperations: Record<string, QueryOperation> = {
       const versionId = required(p, 'VersionId');
       const version = policy.versions.find((v) => v.versionId === versionId);
       if (!version) {
-        throw new AwsError('NoSuchEntity', `Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`, 404);
+        throw new AwsError(
+          'NoSuchEntity',
+          `Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`,
+          404,
+        );
       }
       return {
         PolicyVersion: {
@@ -441,7 +513,10 @@ export const iamOperations: Record<string, QueryOperation> = {
       };
     },
   },
-  GenerateCredentialReport: { action: 'iam:GenerateCredentialReport', run: (ctx) => generateCredentialReport(ctx) },
+  GenerateCredentialReport: {
+    action: 'iam:GenerateCredentialReport',
+    run: (ctx) => generateCredentialReport(ctx),
+  },
   GetCredentialReport: { action: 'iam:GetCredentialReport', run: (ctx) => getCredentialReport(ctx) },
   ListSSHPublicKeys: {
     action: 'iam:ListSSHPublicKeys',
@@ -479,21 +554,36 @@ export const iamOperations: Record<string, QueryOperation> = {
             ServiceName: c.serviceName,
           })),
       );
-      const r = page(p, creds, `ListServiceSpecificCredentials:${p.get('UserName') ?? '*'}:${serviceName ?? ''}`);
+      const r = page(
+        p,
+        creds,
+        `ListServiceSpecificCredentials:${p.get('UserName') ?? '*'}:${serviceName ?? ''}`,
+      );
       return { ServiceSpecificCredentials: r.items, IsTruncated: r.IsTruncated, Marker: r.Marker };
     },
   },
   CreateRole: {
     action: 'iam:CreateRole',
-    resource: (ctx, p) => `arn:aws:iam::${ctx.world.accountId}:role${p.get('Path') ?? '/'}${p.get('RoleName') ?? ''}`,
+    resource: (ctx, p) =>
+      `arn:aws:iam::${ctx.world.accountId}:role${p.get('Path') ?? '/'}${p.get('RoleName') ?? ''}`,
     run: (ctx, p) => {
       const name = required(p, 'RoleName');
       if (!/^[\w+=,.@-]{1,64}$/.test(name)) {
-        throw new AwsError('ValidationError', validationMessage('roleName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+'));
+        throw new AwsError(
+          'ValidationError',
+          validationMessage('roleName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+'),
+        );
       }
       const path = p.get('Path') ?? '/';
       if (!/^\/([\x21-\x7E]*\/)?$/.test(path)) {
-        throw new AwsError('ValidationError', validationMessage('path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)'));
+        throw new AwsError(
+          'ValidationError',
+          validationMessage(
+            'path',
+            path,
+            'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+          ),
+        );
       }
       if ([...ctx.world.roles.keys()].some((r) => r.toLowerCase() === name.toLowerCase())) {
         throw new AwsError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
@@ -502,7 +592,10 @@ export const iamOperations: Record<string, QueryOperation> = {
       const maxRaw = p.get('MaxSessionDuration');
       const maxSessionDuration = maxRaw === null ? 3600 : Number(maxRaw);
       if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < 3600 || maxSessionDuration > 43200) {
-        throw new AwsError('ValidationError', validationMessage('maxSessionDuration', maxRaw, 'Member must have value between 3600 and 43200'));
+        throw new AwsError(
+          'ValidationError',
+          validationMessage('maxSessionDuration', maxRaw, 'Member must have value between 3600 and 43200'),
+        );
       }
       const tags: { Key: string; Value: string }[] = [];
       for (let i = 1; p.get(`Tags.member.${i}.Key`) !== null; i++) {
@@ -540,7 +633,15 @@ export const iamOperations: Record<string, QueryOperation> = {
     run: (ctx, p) => {
       const role = getRole(ctx, p);
       const name = required(p, 'PolicyName');
-      if (!NAME.test(name)) throw new AwsError('ValidationError', validationMessage('policyName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+'));
+      if (!NAME.test(name))
+        throw new AwsError(
+          'ValidationError',
+          validationMessage(
+            'policyName',
+            name,
+            'Member must satisfy regular expression pattern: [\\w+=,.@-]+',
+          ),
+        );
       const document = parseDocument(required(p, 'PolicyDocument'));
       const existing = role.inlinePolicies.find((x) => x.name === name);
       if (existing) existing.document = document;
@@ -555,7 +656,8 @@ export const iamOperations: Record<string, QueryOperation> = {
       const role = getRole(ctx, p);
       const name = required(p, 'PolicyName');
       const i = role.inlinePolicies.findIndex((x) => x.name === name);
-      if (i < 0) throw new AwsError('NoSuchEntity', `The role policy with name ${name} cannot be found.`, 404);
+      if (i < 0)
+        throw new AwsError('NoSuchEntity', `The role policy with name ${name} cannot be found.`, 404);
       role.inlinePolicies.splice(i, 1);
       return undefined;
     },

@@ -16,9 +16,13 @@ function accessDenied(ctx: CallContext, roleArn: string): AwsError {
 function assumeRole(ctx: CallContext, p: URLSearchParams) {
   const roleArn = p.get('RoleArn');
   const sessionName = p.get('RoleSessionName');
-  if (!roleArn) throw new AwsError('ValidationError', validationMessage('roleArn', null, 'Member must not be null'));
+  if (!roleArn)
+    throw new AwsError('ValidationError', validationMessage('roleArn', null, 'Member must not be null'));
   if (!sessionName) {
-    throw new AwsError('ValidationError', validationMessage('roleSessionName', null, 'Member must not be null'));
+    throw new AwsError(
+      'ValidationError',
+      validationMessage('roleSessionName', null, 'Member must not be null'),
+    );
   }
   if (roleArn.length < 20) {
     throw new AwsError(
@@ -29,14 +33,22 @@ function assumeRole(ctx: CallContext, p: URLSearchParams) {
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
     throw new AwsError(
       'ValidationError',
-      validationMessage('roleSessionName', sessionName, 'Member must satisfy regular expression pattern: [\\w+=,.@-]*'),
+      validationMessage(
+        'roleSessionName',
+        sessionName,
+        'Member must satisfy regular expression pattern: [\\w+=,.@-]*',
+      ),
     );
   }
   const externalId = p.get('ExternalId') ?? undefined;
   if (externalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) {
     throw new AwsError(
       'ValidationError',
-      validationMessage('externalId', externalId, 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*'),
+      validationMessage(
+        'externalId',
+        externalId,
+        'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*',
+      ),
     );
   }
   const m = ROLE_ARN.exec(roleArn);
@@ -45,7 +57,8 @@ function assumeRole(ctx: CallContext, p: URLSearchParams) {
   const world = ctx.world;
   const role = accountId === world.accountId ? world.roles.get(roleName!) : undefined;
   // AWS answers the same AccessDenied for a role that does not exist and one whose trust policy refuses.
-  if (!role || `arn:aws:iam::${accountId}:role${role.path}${role.roleName}` !== roleArn) throw accessDenied(ctx, roleArn);
+  if (!role || `arn:aws:iam::${accountId}:role${role.path}${role.roleName}` !== roleArn)
+    throw accessDenied(ctx, roleArn);
   const trust = evaluatePolicies([role.trustPolicy], {
     action: 'sts:AssumeRole',
     resource: roleArn,
@@ -77,7 +90,13 @@ function assumeRole(ctx: CallContext, p: URLSearchParams) {
       'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
     );
   }
-  const session = newRoleSession(world.accountId, role.roleName, role.roleId, sessionName, ctx.now + duration * 1000);
+  const session = newRoleSession(
+    world.accountId,
+    role.roleName,
+    role.roleId,
+    sessionName,
+    ctx.now + duration * 1000,
+  );
   ctx.state.sessions.set(session.accessKeyId, session);
   return {
     Credentials: {

@@ -1,6 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { PolicyDocument } from '../scenario/schema.js';
 import { type FakeAws, type FakeAwsOptions, startFakeAws } from '../server.js';
@@ -46,14 +51,21 @@ export async function createRole(
 ): Promise<string> {
   const { iam } = clients(fake, fake.adminCredentials);
   const created = await iam.send(
-    new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trustPlatform(options.externalId)) }),
+    new CreateRoleCommand({
+      RoleName: roleName,
+      AssumeRolePolicyDocument: JSON.stringify(trustPlatform(options.externalId)),
+    }),
   );
   for (const arn of options.managed ?? []) {
     await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: arn }));
   }
   if (options.inline) {
     await iam.send(
-      new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'inline', PolicyDocument: JSON.stringify(options.inline) }),
+      new PutRolePolicyCommand({
+        RoleName: roleName,
+        PolicyName: 'inline',
+        PolicyDocument: JSON.stringify(options.inline),
+      }),
     );
   }
   return created.Role!.Arn!;
@@ -62,7 +74,9 @@ export async function createRole(
 /** Assumes a role as the platform and returns the session's credentials. */
 export async function assume(fake: FakeAws, roleArn: string, externalId?: string): Promise<Credentials> {
   const { sts } = clients(fake, fake.platformCredentials);
-  const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'evidence-test', ExternalId: externalId }));
+  const out = await sts.send(
+    new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'evidence-test', ExternalId: externalId }),
+  );
   const c = out.Credentials!;
   return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
 }
@@ -77,7 +91,9 @@ export async function productSession(fake: FakeAws, externalId = 'ext-123'): Pro
 }
 
 /** Runs `fn` and returns the error it throws (fails the test if it does not throw). */
-export async function caught(fn: () => Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+export async function caught(
+  fn: () => Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
   try {
     await fn();
   } catch (error) {
