@@ -1,0 +1,74 @@
+/**
+ * repo-sync: the BullMQ worker that turns a customer's CodeCommit Region into evidence. Wiring only:
+ * configuration, connections, the worker, and orderly shutdown.
+ */
+import { createDb } from '@codecommit-evidence/evidence-store';
+import {
+  assertRedisReachable,
+  closeWorkerGracefully,
+  createRedisConnection,
+  QUEUES,
+} from '@codecommit-evidence/queues';
+import { ConfigError, createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
+import { createSyncWorkerDeps } from '@codecommit-evidence/sync-support';
+import { Queue } from 'bullmq';
+import { RepoSyncEnv } from './config.js';
+import { assertDatabaseReachable } from './database-reachable.js';
+import { createRepoSyncWorker } from './worker.js';
+
+let env: RepoSyncEnv;
+try {
+  env = parseEnv(RepoSyncEnv);
+} catch (err) {
+  process.stderr.write(`repo-sync: ${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+
+const logger = createLogger({ name: 'repo-sync', level: env.LOG_LEVEL });
+const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_SIZE, applicationName: 'repo-sync' });
+const redis = createRedisConnection(env.REDIS_URL, 'worker');
+redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+
+try {
+  await assertDatabaseReachable(db);
+  await assertRedisReachable(redis);
+} catch (err) {
+  logger.fatal(err instanceof Error ? err.message : String(err));
+  redis.disconnect();
+  await db.destroy().catch(() => {});
+  process.exit(1);
+}
+
+const deps = {
+  ...createSyncWorkerDeps({
+    db,
+    redis,
+    logger,
+    keyPrefix: env.QUEUE_PREFIX,
+    limits: {
+      codecommitRps: env.CODECOMMIT_RPS,
+      iamRps: env.IAM_RPS,
+      accountConcurrency: env.AWS_ACCOUNT_CONCURRENCY,
+      maxAttempts: env.AWS_MAX_ATTEMPTS,
+    },
+    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+  }),
+  queue: new Queue(QUEUES.repoSync, { connection: redis, prefix: env.QUEUE_PREFIX }),
+};
+const worker = createRepoSyncWorker(deps, {
+  connection: redis,
+  prefix: env.QUEUE_PREFIX,
+  concurrency: env.REPO_SYNC_CONCURRENCY,
+  lockDurationMs: env.REPO_SYNC_LOCK_DURATION_MS,
+});
+
+const shutdown = createShutdown({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+// Worker first (stop taking jobs, let the active ones finish), then what it used.
+// Past 80% of the budget the active jobs are handed back (their locks lapse, another replica resumes them).
+shutdown.register('worker', () => closeWorkerGracefully(worker, Math.floor(env.SHUTDOWN_TIMEOUT_MS * 0.8)));
+shutdown.register('queue', () => deps.queue.close());
+shutdown.register('aws', async () => deps.aws.destroy());
+shutdown.register('redis', () => redis.quit());
+shutdown.register('db', () => db.destroy());
+shutdown.listen();
+logger.info({ concurrency: env.REPO_SYNC_CONCURRENCY, prefix: env.QUEUE_PREFIX }, 'repo-sync worker started');

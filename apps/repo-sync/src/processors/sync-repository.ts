@@ -1,0 +1,356 @@
+import {
+  type Approval,
+  classifyAwsError,
+  type Evaluation,
+  evaluatePullRequestApprovalRules,
+  getBranch,
+  getPullRequest,
+  getPullRequestApprovalStates,
+  getPullRequestOverrideState,
+  listAssociatedApprovalRuleTemplatesForRepository,
+  listBranches,
+  listPullRequests,
+  type PullRequest,
+} from '@codecommit-evidence/aws-clients';
+import {
+  type EvidenceInput,
+  type EvidenceRow,
+  retireMissing,
+  selectCurrent,
+  type WriteStats,
+  writeEvidence,
+} from '@codecommit-evidence/evidence-store';
+import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
+import { type SyncContext, type SyncWorkerDeps, withSyncContext } from '@codecommit-evidence/sync-support';
+import type { Job } from 'bullmq';
+import { approvalRows, evaluationOf, pullRequestRow, type ReviewData } from '../evidence-rows.js';
+import { mapLimit } from '../map-limit.js';
+import { retireApprovalsNotIn, retireRepositoryEvidence } from '../retire.js';
+import { STEPS } from '../steps.js';
+
+export interface SyncRepositoryResult {
+  repository: string;
+  /** `gone`: the repository was deleted while the run was under way (recorded, not a failure). */
+  outcome: 'synced' | 'gone';
+  branches: number;
+  templates: number;
+  pullRequests: { listed: number; fetched: number; reviewFetched: number; unchangedClosed: number };
+  /** Actions denied in this job (recorded on the run as missing permissions). */
+  denied: string[];
+  writes: WriteStats;
+}
+
+/** How many pull requests of one repository are fetched at once; the account limiter still gates each call. */
+const PULL_REQUEST_CONCURRENCY = 4;
+
+/** Thrown inside the job when AWS says the repository no longer exists. */
+class RepositoryGone extends Error {}
+
+const SKIPPED = Symbol('skipped');
+type Skipped = typeof SKIPPED;
+
+/**
+ * One repository: branches (with the default branch's head commit), associated approval rule
+ * templates, and pull requests. Incremental: a pull request already stored as CLOSED is not fetched
+ * again; new ones and those OPEN at the last run are. Review data (approval states on the final
+ * revision, rule evaluation, override state) is fetched for merged pull requests only: the peer-review
+ * check judges merged ones, and an open one is fetched again every run until it closes, so its review
+ * is read once, on its final revision, when it merges. Every call is optional: a denied one is recorded
+ * as a missing permission of its step, the rest is still synced.
+ */
+export async function syncRepository(
+  payload: SyncRepositoryPayload,
+  deps: SyncWorkerDeps,
+  job?: Pick<Job, 'attemptsMade' | 'opts'>,
+): Promise<SyncRepositoryResult> {
+  const name = payload.repositoryName;
+  return withSyncContext(
+    deps,
+    {
+      connectionId: payload.connectionId,
+      runId: payload.runId,
+      step: STEPS.repository(name),
+      ...(job ? { job } : {}),
+    },
+    async (ctx) => {
+      const result: SyncRepositoryResult = {
+        repository: name,
+        outcome: 'synced',
+        branches: 0,
+        templates: 0,
+        pullRequests: { listed: 0, fetched: 0, reviewFetched: 0, unchangedClosed: 0 },
+        denied: [],
+        writes: { inserted: 0, superseded: 0, rewritten: 0, unchanged: 0 },
+      };
+      const repo = await selectCurrent(deps.db, 'repositories', payload.connectionId)
+        .where('repository_id', '=', payload.repositoryId)
+        .selectAll()
+        .executeTakeFirst();
+      if (!repo) {
+        // Retired since the fan-out (deleted mid-run, seen by an earlier attempt): nothing left to read.
+        return { ...result, outcome: 'gone' };
+      }
+      const denied = new Set<string>();
+      const allowed = new Set<string>();
+      const probing = new Map<string, Promise<unknown>>();
+      const attempt = async <T>(step: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
+        try {
+          const value = await fn();
+          allowed.add(action);
+          return value;
+        } catch (err) {
+          if (classifyAwsError(err).awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
+          const outcome = await ctx.handleAwsFailure(err, { optional: true, step, action, resource: name });
+          if (outcome === 'skipped') denied.add(action);
+          return SKIPPED;
+        }
+      };
+      /**
+       * Runs one optional AWS call. Until an action has once succeeded, its calls go one at a time, so a
+       * missing permission costs one denied call per job, not one per pull request in flight; after a
+       * denial, later calls of that action are not even tried.
+       */
+      const optional = async <T>(
+        step: string,
+        action: string,
+        fn: () => Promise<T>,
+      ): Promise<T | Skipped> => {
+        for (;;) {
+          if (denied.has(action)) return SKIPPED;
+          if (allowed.has(action)) return attempt(step, action, fn);
+          const probe = probing.get(action);
+          if (!probe) break;
+          await probe.catch(() => {});
+        }
+        const run = attempt(step, action, fn);
+        probing.set(action, run);
+        try {
+          return await run;
+        } finally {
+          probing.delete(action);
+        }
+      };
+      const add = (s: WriteStats) => {
+        result.writes.inserted += s.inserted;
+        result.writes.superseded += s.superseded;
+        result.writes.rewritten += s.rewritten;
+        result.writes.unchanged += s.unchanged;
+      };
+      try {
+        await syncBranches(ctx, deps, repo, optional, add, result);
+        await syncAssociations(ctx, deps, repo, optional, add, result);
+        await syncPullRequests(ctx, deps, repo, optional, add, result);
+      } catch (err) {
+        if (!(err instanceof RepositoryGone)) throw err;
+        ctx.log.info({ repository: name }, 'repository deleted during the run');
+        await ctx.recordProblem({
+          step: STEPS.repository(name),
+          kind: 'warning',
+          code: 'repository_deleted',
+          resource: name,
+          message: `Repository ${name} was deleted while the run was under way; its evidence is marked removed.`,
+        });
+        await retireRepositoryEvidence(deps.db, ctx.target, {
+          repositoryId: repo.repository_id,
+          repositoryName: name,
+        });
+        result.outcome = 'gone';
+      }
+      result.denied = [...denied];
+      return result;
+    },
+  );
+}
+
+type Optional = <T>(step: string, action: string, fn: () => Promise<T>) => Promise<T | Skipped>;
+type Repo = EvidenceRow<'repositories'>;
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function syncBranches(
+  ctx: SyncContext,
+  deps: SyncWorkerDeps,
+  repo: Repo,
+  optional: Optional,
+  add: (s: WriteStats) => void,
+  result: SyncRepositoryResult,
+): Promise<void> {
+  const name = repo.repository_name;
+  const step = STEPS.branches(name);
+  const names = await optional(step, 'codecommit:ListBranches', () =>
+    collect(listBranches(ctx.codecommit, name)),
+  );
+  if (names === SKIPPED) return;
+  let head: string | null = null;
+  if (repo.default_branch && names.includes(repo.default_branch)) {
+    const branch = await optional(step, 'codecommit:GetBranch', () =>
+      getBranch(ctx.codecommit, name, repo.default_branch!),
+    );
+    head = branch === SKIPPED ? null : (branch.commitId ?? null);
+  }
+  const rows: EvidenceInput<'branches'>[] = names.map((b) => ({
+    repository_id: repo.repository_id,
+    branch_name: b,
+    commit_id: b === repo.default_branch ? head : null,
+  }));
+  await deps.db.transaction().execute(async (trx) => {
+    add(await writeEvidence(trx, 'branches', ctx.target, rows));
+    await retireMissing(trx, 'branches', ctx.target, { repository_id: repo.repository_id }, rows);
+  });
+  result.branches = rows.length;
+}
+
+async function syncAssociations(
+  ctx: SyncContext,
+  deps: SyncWorkerDeps,
+  repo: Repo,
+  optional: Optional,
+  add: (s: WriteStats) => void,
+  result: SyncRepositoryResult,
+): Promise<void> {
+  const name = repo.repository_name;
+  const templates = await optional(
+    STEPS.templatesOf(name),
+    'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
+    () => collect(listAssociatedApprovalRuleTemplatesForRepository(ctx.codecommit, name)),
+  );
+  if (templates === SKIPPED) return;
+  const rows: EvidenceInput<'repository_template_associations'>[] = templates.map((t) => ({
+    repository_id: repo.repository_id,
+    template_name: t,
+  }));
+  await deps.db.transaction().execute(async (trx) => {
+    add(await writeEvidence(trx, 'repository_template_associations', ctx.target, rows));
+    await retireMissing(
+      trx,
+      'repository_template_associations',
+      ctx.target,
+      { repository_id: repo.repository_id },
+      rows,
+    );
+  });
+  result.templates = rows.length;
+}
+
+async function syncPullRequests(
+  ctx: SyncContext,
+  deps: SyncWorkerDeps,
+  repo: Repo,
+  optional: Optional,
+  add: (s: WriteStats) => void,
+  result: SyncRepositoryResult,
+): Promise<void> {
+  const name = repo.repository_name;
+  const step = STEPS.pullRequests(name);
+  const listed = await optional(step, 'codecommit:ListPullRequests', () =>
+    collect(listPullRequests(ctx.codecommit, name)),
+  );
+  if (listed === SKIPPED) return;
+  result.pullRequests.listed = listed.length;
+  const stored = new Map(
+    (
+      await selectCurrent(deps.db, 'pull_requests', ctx.connection.id)
+        .where('repository_name', '=', name)
+        .selectAll()
+        .execute()
+    ).map((r) => [r.pull_request_id, r]),
+  );
+
+  const fetchReview = async (pullRequestId: string, revisionId: string): Promise<ReviewData | null> => {
+    // Collected as a unit: a merged pull request whose evaluation is stored has its approvals too, and
+    // one without (denied, or cut short) is completed at a later run.
+    const approvals = await optional<Approval[]>(step, 'codecommit:GetPullRequestApprovalStates', () =>
+      getPullRequestApprovalStates(ctx.codecommit, pullRequestId, revisionId),
+    );
+    if (approvals === SKIPPED) return null;
+    const evaluation = await optional<Evaluation>(step, 'codecommit:EvaluatePullRequestApprovalRules', () =>
+      evaluatePullRequestApprovalRules(ctx.codecommit, pullRequestId, revisionId),
+    );
+    if (evaluation === SKIPPED) return null;
+    let override: ReviewData['override'] = { overridden: false, overrider: null };
+    if (evaluation.overridden) {
+      // Only an overridden evaluation needs the override state: it names who overrode.
+      const state = await optional(step, 'codecommit:GetPullRequestOverrideState', () =>
+        getPullRequestOverrideState(ctx.codecommit, pullRequestId, revisionId),
+      );
+      override =
+        state === SKIPPED ? null : { overridden: state.overridden, overrider: state.overrider ?? null };
+    }
+    result.pullRequests.reviewFetched++;
+    return { approvals, evaluation, override };
+  };
+
+  const prRows: EvidenceInput<'pull_requests'>[] = [];
+  const approvals: EvidenceInput<'pull_request_approvals'>[] = [];
+  const reviewed: string[] = [];
+
+  await mapLimit(listed, PULL_REQUEST_CONCURRENCY, async ({ pullRequestId }) => {
+    const before = stored.get(pullRequestId);
+    if (before && before.status === 'CLOSED') {
+      const reviewMissing =
+        before.is_merged &&
+        before.revision_id !== null &&
+        (before.evaluation === null || (before.evaluation.overridden && before.override_state === null));
+      if (!reviewMissing) {
+        result.pullRequests.unchangedClosed++;
+        return;
+      }
+      // Closed, but its review data could not be read last time (a permission was missing): read only that.
+      const review = await fetchReview(pullRequestId, before.revision_id!);
+      if (!review) return;
+      prRows.push({
+        ...contentOf(before),
+        evaluation: evaluationOf(review.evaluation),
+        override_state: review.override,
+      });
+      approvals.push(...approvalRows(pullRequestId, before.revision_id!, review.approvals));
+      reviewed.push(pullRequestId);
+      return;
+    }
+    const pr = await optional<PullRequest | 'gone'>(step, 'codecommit:GetPullRequest', async () => {
+      try {
+        return await getPullRequest(ctx.codecommit, pullRequestId);
+      } catch (err) {
+        if (classifyAwsError(err).awsCode === 'PullRequestDoesNotExistException') return 'gone';
+        throw err;
+      }
+    });
+    if (pr === SKIPPED || pr === 'gone') return;
+    result.pullRequests.fetched++;
+    const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
+    let review: ReviewData | null = null;
+    if (pr.pullRequestStatus === 'CLOSED' && merged && pr.revisionId) {
+      review = await fetchReview(pullRequestId, pr.revisionId);
+      if (review) {
+        approvals.push(...approvalRows(pullRequestId, pr.revisionId, review.approvals));
+        reviewed.push(pullRequestId);
+      }
+    }
+    prRows.push(pullRequestRow(pr, name, review));
+  });
+
+  // One transaction: approvals land with the pull request row that says they were read. A pull request
+  // stored CLOSED is never fetched again, so its review data must never be stored without it.
+  await deps.db.transaction().execute(async (trx) => {
+    add(await writeEvidence(trx, 'pull_request_approvals', ctx.target, approvals));
+    await retireApprovalsNotIn(trx, ctx.target, reviewed, approvals);
+    add(await writeEvidence(trx, 'pull_requests', ctx.target, prRows));
+  });
+}
+
+/** A stored row's content (what `writeEvidence` takes): everything but the version bookkeeping. */
+function contentOf(row: EvidenceRow<'pull_requests'>): EvidenceInput<'pull_requests'> {
+  const {
+    id: _id,
+    connection_id: _c,
+    valid_from_run: _f,
+    valid_to_run: _t,
+    content_hash: _h,
+    ...content
+  } = row;
+  return content;
+}

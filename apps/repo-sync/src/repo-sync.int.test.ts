@@ -1,0 +1,249 @@
+import {
+  getAwsCalls,
+  getSyncRun,
+  listSyncProblems,
+  selectCurrent,
+} from '@codecommit-evidence/evidence-store';
+import { type FakeAws, type Scenario, startFakeAws } from '@codecommit-evidence/fake-aws';
+import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createActiveConnection,
+  currentEvidence,
+  evidenceHashes,
+  type Harness,
+  rowsTouchedBy,
+  startHarness,
+} from './test-support/harness.js';
+import { expectedEvidence, REGION, ROLES, testScenario } from './test-support/scenario.js';
+
+/**
+ * One story against fake-aws (real SDK clients over HTTP), Postgres and Redis, with the worker running
+ * the real sync-run flow: full sync, no-change re-sync, changes, throttling, a missing permission.
+ */
+describe('repo-sync', () => {
+  const t = useTestDatabase();
+  const r = useTestRedis();
+  let fake: FakeAws;
+  let h: Harness;
+  let scenario: Scenario;
+  let main: string;
+
+  /** Fake-aws's per-operation CodeCommit calls since the last reset. */
+  const fakeCalls = () =>
+    Object.fromEntries(Object.entries(fake.stats().calls).filter(([k]) => k.startsWith('codecommit:')));
+  /** The run's recorded calls, as plain counts. */
+  const recordedCalls = async (runId: number) =>
+    Object.fromEntries(Object.entries(await getAwsCalls(t.current.db, runId)).map(([k, v]) => [k, v.calls]));
+
+  beforeAll(async () => {
+    scenario = testScenario();
+    fake = await startFakeAws({ scenario });
+    h = await startHarness({
+      db: t.current.db,
+      redisUrl: r.current.url,
+      prefix: r.current.prefix,
+      endpoint: fake.url,
+      platformCredentials: fake.platformCredentials,
+      limits: { codecommitRps: 100, iamRps: 10, accountConcurrency: 16, maxAttempts: 6 },
+    });
+    main = await createActiveConnection(t.current.db, ROLES[0]);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+
+  it('a full sync stores exactly the scenario, and evaluate-checks runs after every repository', async () => {
+    fake.resetStats();
+    const run = await h.sync(main);
+    expect(run.evaluatedAfterAllRepositories).toBe(true);
+    expect(run.failures).toEqual({});
+    const expected = expectedEvidence(scenario);
+    expect(await currentEvidence(t.current.db, main)).toEqual(expected);
+    expect(expected.overridden).toHaveLength(1);
+    expect(expected.approvals.length).toBeGreaterThan(0);
+
+    // Every call the fake answered is in the run's stats, per operation, and nothing else.
+    const calls = await recordedCalls(run.runId);
+    expect(calls).toEqual(fakeCalls());
+    const region = scenario.account.regions[REGION]!;
+    const repos = region.repositories.length;
+    expect(calls['codecommit:GetPullRequest']).toBe(region.pullRequests.length);
+    expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(expected.mergedPullRequests);
+    expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBe(expected.mergedPullRequests);
+    expect(calls['codecommit:GetPullRequestOverrideState']).toBe(1);
+    expect(calls['codecommit:ListBranches']).toBe(repos);
+    // The empty repository has no default branch to read.
+    expect(calls['codecommit:GetBranch']).toBe(repos - 1);
+    expect(calls['codecommit:GetApprovalRuleTemplate']).toBe(expected.templates.length);
+    expect(calls['codecommit:ListPullRequests']).toBe(2 * repos);
+
+    const stored = await selectCurrent(t.current.db, 'approval_rule_templates', main).selectAll().execute();
+    const everywhere = stored.find((x) => x.template_name === 'two-approvals-everywhere')!;
+    expect(everywhere.destination_references).toEqual([]);
+    expect(everywhere.required_approvals).toBe(2);
+    const status = await getSyncRun(t.current.db, run.runId);
+    expect(status?.status).toBe('succeeded');
+    expect(status?.steps['codecommit:repositories']?.status).toBe('succeeded');
+    expect(await listSyncProblems(t.current.db, run.runId)).toEqual([]);
+  });
+
+  it('a re-sync without changes fetches no closed pull request and writes no evidence row', async () => {
+    fake.resetStats();
+    const run = await h.sync(main);
+    const calls = await recordedCalls(run.runId);
+    expect(calls).toEqual(fakeCalls());
+    // Only the pull requests open at the last run are fetched again; no review data for them.
+    expect(calls['codecommit:GetPullRequest']).toBe(expectedEvidence(scenario).openPullRequests);
+    expect(calls['codecommit:GetPullRequestApprovalStates']).toBeUndefined();
+    expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBeUndefined();
+    expect(await rowsTouchedBy(t.current.db, main, run.runId)).toEqual({});
+  });
+
+  it('after the scenario changes, the next sync records exactly those changes', async () => {
+    const region = scenario.account.regions[REGION]!;
+    const repoNames = region.repositories.map((x) => x.repositoryName);
+    const associated = new Set(Object.values(region.associations).flat());
+    const unprotected = repoNames.find((n) => !associated.has(n) && n !== 'empty-repo')!;
+    const toDelete = repoNames.find((n) => n !== unprotected && n !== 'empty-repo' && n !== repoNames[0])!;
+    const open = region.pullRequests.find((p) => p.status === 'OPEN' && p.repositoryName !== toDelete)!;
+    const deleted = region.repositories.find((x) => x.repositoryName === toDelete)!;
+    const deletedPrs = region.pullRequests.filter((p) => p.repositoryName === toDelete);
+    fake.updateScenario((d) => {
+      const reg = d.account.regions[REGION]!;
+      // A new pull request (open), one merged, a repository deleted, a template associated.
+      const template = structuredClone(reg.pullRequests.find((p) => p.pullRequestId === open.pullRequestId)!);
+      reg.pullRequests.push({ ...template, pullRequestId: '9001', title: 'new one', approvals: [] });
+      const m = reg.pullRequests.find((p) => p.pullRequestId === open.pullRequestId)!;
+      Object.assign(m, {
+        status: 'CLOSED',
+        isMerged: true,
+        mergedBy: m.authorArn,
+        mergeCommitId: 'f'.repeat(40),
+        mergeOption: 'SQUASH_MERGE',
+        approvals: [
+          {
+            revisionId: m.revisions.at(-1)!,
+            userArn: 'arn:aws:iam::111122223333:user/reviewer',
+            state: 'APPROVE',
+          },
+        ],
+      });
+      reg.repositories = reg.repositories.filter((x) => x.repositoryName !== toDelete);
+      reg.pullRequests = reg.pullRequests.filter((p) => p.repositoryName !== toDelete);
+      for (const k of Object.keys(reg.associations))
+        reg.associations[k] = reg.associations[k]!.filter((n) => n !== toDelete);
+      reg.associations['two-approvals-everywhere']!.push(unprotected);
+    });
+    scenario = fake.scenario();
+    fake.resetStats();
+    const run = await h.sync(main);
+    expect(await currentEvidence(t.current.db, main)).toEqual(expectedEvidence(scenario));
+
+    const deletedApprovals = expectedEvidence({
+      ...scenario,
+      account: {
+        ...scenario.account,
+        regions: { [REGION]: { ...region, pullRequests: deletedPrs, repositories: [deleted] } },
+      },
+    } as Scenario).approvals.length;
+    const deletedAssociations = Object.values(region.associations).filter((names) =>
+      names.includes(toDelete),
+    ).length;
+    expect(await rowsTouchedBy(t.current.db, main, run.runId)).toEqual({
+      repositories: { opened: 0, closed: 1 },
+      branches: { opened: 0, closed: deleted.branches.length },
+      repository_template_associations: { opened: 1, closed: deletedAssociations },
+      // The new pull request, and a new version of the merged one (closing its open version).
+      pull_requests: { opened: 2, closed: 1 + deletedPrs.length },
+      pull_request_approvals: { opened: 1, closed: deletedApprovals },
+    });
+    const calls = await recordedCalls(run.runId);
+    expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(1);
+    expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBe(1);
+    // Removed, not erased: the deleted repository is still there as of the previous run.
+    const history = await t.current.db
+      .selectFrom('repositories')
+      .select(['valid_to_run'])
+      .where('connection_id', '=', main)
+      .where('repository_name', '=', toDelete)
+      .execute();
+    expect(history).toEqual([{ valid_to_run: run.runId }]);
+  });
+
+  it('with throttling at AWS, a full sync completes with the same evidence', async () => {
+    const other = await createActiveConnection(t.current.db, ROLES[1]);
+    fake.resetStats();
+    // The worker's own limiter allows 100/s; the fake answers ThrottlingException beyond 25/s.
+    fake.setOptions({ rates: { codecommit: 25 } });
+    try {
+      const run = await h.sync(other);
+      expect(run.failures).toEqual({});
+      expect(await evidenceHashes(t.current.db, other)).toEqual(await evidenceHashes(t.current.db, main));
+      const recorded = await getAwsCalls(t.current.db, run.runId);
+      const throttled = Object.values(recorded).reduce((n, c) => n + c.throttled, 0);
+      const fakeThrottled = Object.values(fake.stats().throttled).reduce((n, c) => n + c, 0);
+      expect(fakeThrottled).toBeGreaterThan(0);
+      expect(throttled).toBe(fakeThrottled);
+    } finally {
+      fake.setOptions({ rates: {} });
+    }
+  }, 90_000);
+
+  it('with a permission removed, the run records which and keeps the rest; restored, the gap is filled', async () => {
+    const third = await createActiveConnection(t.current.db, ROLES[2]);
+    const deny = (d: Scenario) => {
+      const role = d.account.roles.find((x) => x.roleName === ROLES[2].roleName)!;
+      role.inlinePolicies = [
+        {
+          name: 'no-approval-states',
+          document: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Deny', Action: 'codecommit:GetPullRequestApprovalStates', Resource: '*' }],
+          },
+        },
+      ];
+    };
+    fake.updateScenario(deny);
+    fake.resetStats();
+    const run = await h.sync(third);
+    const problems = await listSyncProblems(t.current.db, run.runId);
+    const region = fake.scenario().account.regions[REGION]!;
+    const reposWithMerged = new Set(
+      region.pullRequests.filter((p) => p.isMerged).map((p) => p.repositoryName),
+    );
+    expect(problems.map((p) => `${p.kind}|${p.step}|${p.action}`).sort()).toEqual(
+      [...reposWithMerged]
+        .map(
+          (n) => `missing_permission|codecommit:pull-requests:${n}|codecommit:GetPullRequestApprovalStates`,
+        )
+        .sort(),
+    );
+    // One denied call per repository job: after the first denial the job stops asking.
+    expect(fake.stats().denied['codecommit:GetPullRequestApprovalStates']).toBe(reposWithMerged.size);
+    const got = await currentEvidence(t.current.db, third);
+    const want = expectedEvidence(fake.scenario());
+    expect({ ...got, approvals: [], overridden: [] }).toEqual({ ...want, approvals: [], overridden: [] });
+    expect(got.approvals).toEqual([]);
+    const merged = await selectCurrent(t.current.db, 'pull_requests', third)
+      .where('is_merged', '=', true)
+      .select(['evaluation'])
+      .execute();
+    // Not collected: null, never an empty "no approvals".
+    expect(merged.every((m) => m.evaluation === null)).toBe(true);
+    expect((await getSyncRun(t.current.db, run.runId))?.status).toBe('succeeded');
+
+    fake.updateScenario((d) => {
+      d.account.roles.find((x) => x.roleName === ROLES[2].roleName)!.inlinePolicies = [];
+    });
+    fake.resetStats();
+    const again = await h.sync(third);
+    expect(await currentEvidence(t.current.db, third)).toEqual(want);
+    const calls = await recordedCalls(again.runId);
+    // The review data is read for the merged pull requests that lacked it, without GetPullRequest.
+    expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(want.mergedPullRequests);
+    expect(calls['codecommit:GetPullRequest']).toBe(want.openPullRequests);
+    expect(await listSyncProblems(t.current.db, again.runId)).toEqual([]);
+  });
+});

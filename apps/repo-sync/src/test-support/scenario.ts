@@ -1,0 +1,124 @@
+import { GENERATED_DEFAULTS, generateScenario, type Scenario } from '@codecommit-evidence/fake-aws';
+
+export const ACCOUNT = GENERATED_DEFAULTS.accountId;
+export const REGION = 'us-east-1';
+
+/** One assumable product role per test connection (External IDs are unique per connection). */
+export const ROLES = [
+  {
+    roleName: GENERATED_DEFAULTS.productRole.roleName,
+    externalId: GENERATED_DEFAULTS.productRole.externalId,
+  },
+  { roleName: 'CodeCommitEvidenceB', externalId: 'test-external-id-b' },
+  { roleName: 'CodeCommitEvidenceC', externalId: 'test-external-id-c' },
+] as const;
+export const roleArn = (roleName: string) => `arn:aws:iam::${ACCOUNT}:role/${roleName}`;
+
+/**
+ * A small generated account, plus what the generator does not produce: an overridden merged pull
+ * request, an empty repository (no default branch), a second template without destination references,
+ * and extra product roles for more connections.
+ */
+export function testScenario(options: { repos?: number; prsPerRepo?: number; seed?: number } = {}): Scenario {
+  const s = generateScenario({
+    repos: options.repos ?? 5,
+    prsPerRepo: options.prsPerRepo ?? 6,
+    users: 4,
+    seed: options.seed ?? 11,
+  });
+  const region = s.account.regions[REGION]!;
+  const product = s.account.roles.find((r) => r.roleName === ROLES[0].roleName)!;
+  ROLES.slice(1).forEach((r, i) => {
+    s.account.roles.push({
+      ...structuredClone(product),
+      roleName: r.roleName,
+      roleId: `AROATESTROLE0000000${i}`,
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${s.platform.accountId}:root` },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': r.externalId } },
+          },
+        ],
+      },
+    });
+  });
+  const merged = region.pullRequests.find((p) => p.isMerged)!;
+  merged.override = {
+    revisionId: merged.revisions.at(-1)!,
+    overrider: `arn:aws:iam::${ACCOUNT}:user/user-00001`,
+  };
+  region.repositories.push({
+    repositoryName: 'empty-repo',
+    repositoryId: '00000000-0000-4000-8000-000000000001',
+    description: 'nothing pushed yet',
+    defaultBranch: null,
+    creationDate: '2026-01-01T00:00:00Z',
+    lastModifiedDate: '2026-01-01T00:00:00Z',
+    branches: [],
+  });
+  region.approvalRuleTemplates.push({
+    name: 'two-approvals-everywhere',
+    id: '00000000-0000-4000-8000-0000000000aa',
+    description: 'every branch',
+    content: {
+      Version: '2018-11-08',
+      Statements: [
+        {
+          Type: 'Approvers',
+          NumberOfApprovalsNeeded: 2,
+          ApprovalPoolMembers: ['CodeCommitApprovers:111122223333:*'],
+        },
+      ],
+    },
+    creationDate: '2026-01-01T00:00:00Z',
+    lastModifiedDate: '2026-01-01T00:00:00Z',
+    lastModifiedUser: `arn:aws:iam::${ACCOUNT}:root`,
+  });
+  region.associations['two-approvals-everywhere'] = [region.repositories[0]!.repositoryName];
+  return s;
+}
+
+/** What a complete sync of `s` must store, computed from the scenario alone. */
+export function expectedEvidence(s: Scenario) {
+  const region = s.account.regions[REGION]!;
+  const repos = region.repositories;
+  const byName = new Map(repos.map((r) => [r.repositoryName, r]));
+  const associations = Object.entries(region.associations).flatMap(([template, names]) =>
+    names.filter((n) => byName.has(n)).map((n) => `${byName.get(n)!.repositoryId}|${template}`),
+  );
+  const usedTemplates = new Set(associations.map((a) => a.split('|')[1]!));
+  const mergedPrs = region.pullRequests.filter((p) => p.status === 'CLOSED' && p.isMerged);
+  const approvals = mergedPrs.flatMap((p) => {
+    const rev = p.revisions.at(-1)!;
+    const last = new Map<string, string>();
+    for (const a of p.approvals) if (a.revisionId === rev) last.set(a.userArn, a.state);
+    return [...last].filter(([, st]) => st === 'APPROVE').map(([u]) => `${p.pullRequestId}|${rev}|${u}`);
+  });
+  return {
+    repositories: repos.map((r) => `${r.repositoryId}|${r.repositoryName}|${r.defaultBranch ?? ''}`).sort(),
+    branches: repos
+      .flatMap((r) =>
+        r.branches.map((b) => `${r.repositoryId}|${b.name}|${b.name === r.defaultBranch ? b.commitId : ''}`),
+      )
+      .sort(),
+    associations: associations.sort(),
+    templates: region.approvalRuleTemplates
+      .filter((t) => usedTemplates.has(t.name))
+      .map((t) => `${t.id}|${t.name}`)
+      .sort(),
+    pullRequests: region.pullRequests
+      .map((p) => `${p.pullRequestId}|${p.repositoryName}|${p.status}|${p.isMerged}|${p.revisions.at(-1)}`)
+      .sort(),
+    approvals: approvals.sort(),
+    overridden: mergedPrs
+      .filter((p) => p.override?.revisionId === p.revisions.at(-1))
+      .map((p) => `${p.pullRequestId}|${p.override!.overrider}`)
+      .sort(),
+    openPullRequests: region.pullRequests.filter((p) => p.status === 'OPEN').length,
+    mergedPullRequests: mergedPrs.length,
+  };
+}
