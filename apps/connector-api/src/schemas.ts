@@ -13,7 +13,6 @@ export const text = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'must not contain control characters' });
 
 export const SyncIntervalMinutes = z

@@ -56,7 +56,7 @@ export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin
       },
     ) as FastifyBaseLogger,
     bodyLimit: DEFAULT_BODY_LIMIT,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Proto-poisoned JSON (`__proto__`, `constructor.prototype`) is refused with a 400.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -139,8 +139,9 @@ function installErrorHandling(app: App): void {
       const where = (err as { validationContext?: string }).validationContext ?? 'body';
       const issues = err.validation.map((v) => {
         const field = [where, ...v.instancePath.split('/').filter(Boolean)].join('.');
-        const zodIssue = (v.params as { issue?: { code?: string; keys?: string[] } } | undefined)?.issue;
-        const keys = zodIssue?.code === 'unrecognized_keys' ? zodIssue.keys : undefined;
+        // The zod issue's own fields (minus path/code/message) are in `params`; `keyword` is its code.
+        const keys =
+          v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] } | undefined)?.keys : undefined;
         return keys
           ? { field: `${field}.${keys[0]}`, message: `unknown field (${keys.join(', ')})` }
           : { field, message: v.message ?? 'invalid' };

@@ -113,6 +113,7 @@ export function useHarness(options: { routes?: readonly RoutePlugin[]; fakeLaten
 
 export interface ApiResponse {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response JSON by path
   body: any;
   headers: Record<string, unknown>;
 }
@@ -156,6 +157,7 @@ export async function newConnection(
 ) {
   const res = await api(app, 'POST', '/v1/connections', { token: apiKey, body });
   if (res.status !== 201) throw new Error(`connection: ${res.status} ${JSON.stringify(res.body)}`);
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the setup kit by path
   return res.body as { connection: { id: string; externalId: string }; setupKit: any };
 }
 

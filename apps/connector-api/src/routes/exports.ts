@@ -1,0 +1,272 @@
+/**
+ * Exports for auditors, as downloads (`Content-Disposition: attachment`): the results and findings of
+ * a check run, and the access review of a sync run (every principal with CodeCommit access, its level,
+ * its person, MFA, last use), each as CSV (RFC 4180) or JSON.
+ */
+
+import { CHECKS } from '@codecommit-evidence/domain';
+import { type Connection, listCheckResults, listFindings } from '@codecommit-evidence/evidence-store';
+import { type AccessReviewEntry, loadAccessReview } from '@codecommit-evidence/evidence-views';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { tenantId } from '../auth.js';
+import type { RoutePlugin } from '../context.js';
+import { type CsvValue, toCsv } from '../evidence-views/csv.js';
+import { asOfView, checkRunView, findingView, iso } from '../evidence-views/presenters.js';
+import {
+  CheckRunSelector,
+  onlyOneSelector,
+  resolveCheckRun,
+  resolveSyncRun,
+  SyncRunSelector,
+} from '../evidence-views/selection.js';
+import { IdParams } from '../schemas.js';
+import { loadConnection } from './connections.js';
+
+const CheckResultsQuery = z.strictObject(CheckRunSelector).superRefine(onlyOneSelector);
+const AccessReviewQuery = z.strictObject({
+  ...SyncRunSelector,
+  scope: z
+    .enum(['with_access', 'all'])
+    .default('with_access')
+    .describe('with_access (default): principals whose access is yes or unknown; all: every principal'),
+});
+
+const FINDINGS_PAGE = 5000;
+
+const CHECK_RESULT_COLUMNS = [
+  'check_run_id',
+  'sync_run_id',
+  'evaluated_at',
+  'judged_at',
+  'roster_as_of',
+  'partial',
+  'check_id',
+  'check_title',
+  'controls',
+  'check_status',
+  'resource_type',
+  'resource_id',
+  'resource_name',
+  'finding_status',
+  'reason',
+  'evidence',
+] as const;
+
+const ACCESS_REVIEW_COLUMNS = [
+  'principal_type',
+  'arn',
+  'name',
+  'has_access',
+  'policy_access',
+  'access_level',
+  'repository_count',
+  'repositories',
+  'granted_by',
+  'person_email',
+  'person_name',
+  'person_status',
+  'offboarded_at',
+  'link_method',
+  'console_password',
+  'mfa_active',
+  'password_last_used',
+  'access_key_1_active',
+  'access_key_1_last_used',
+  'access_key_2_active',
+  'access_key_2_last_used',
+  'last_used',
+  'usable_credentials',
+  'credentials_not_collected',
+] as const;
+
+function download(reply: FastifyReply, filename: string, format: 'csv' | 'json', body: string) {
+  return reply
+    .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .header('cache-control', 'no-store')
+    .send(body);
+}
+
+/** Filenames carry only characters safe in a header: the ids are uuids and numbers. */
+function filename(kind: string, connection: Connection, id: number, format: 'csv' | 'json'): string {
+  return `${kind}-${connection.id}-${id}.${format}`;
+}
+
+const accessKey = (e: AccessReviewEntry, n: '1' | '2') => e.accessKeys?.find((k) => k.id === n);
+
+function accessReviewRow(e: AccessReviewEntry): Record<(typeof ACCESS_REVIEW_COLUMNS)[number], CsvValue> {
+  return {
+    principal_type: e.principalType,
+    arn: e.arn,
+    name: e.name,
+    has_access: e.hasAccess,
+    policy_access: String(e.policyAccess),
+    access_level: e.level,
+    repository_count: e.repositoryCount,
+    repositories: e.repositories.map((r) => `${r.name}:${r.level}`).join('; '),
+    granted_by: e.grantedBy.join('; '),
+    person_email: e.person?.email ?? e.linkedEmail,
+    person_name: e.person?.name,
+    person_status:
+      e.person?.status ??
+      (e.linkedEmail ? 'not_in_roster' : e.principalType === 'iam_user' ? 'not_linked' : null),
+    offboarded_at: e.person?.offboardedAt,
+    link_method: e.linkMethod,
+    console_password: e.consolePassword,
+    mfa_active: e.mfaActive,
+    password_last_used: e.passwordLastUsed,
+    access_key_1_active: accessKey(e, '1')?.active,
+    access_key_1_last_used: accessKey(e, '1')?.lastUsed,
+    access_key_2_active: accessKey(e, '2')?.active,
+    access_key_2_last_used: accessKey(e, '2')?.lastUsed,
+    last_used: e.lastUsed,
+    usable_credentials: e.usableCredentials.join('; '),
+    credentials_not_collected: e.credentialsNotCollected.join('; '),
+  };
+}
+
+export const exportRoutes: RoutePlugin = {
+  name: 'exports',
+  scope: 'tenant',
+  register(app, ctx) {
+    const tags = ['exports'];
+
+    for (const format of ['csv', 'json'] as const) {
+      app.get(
+        `/v1/connections/:id/exports/check-results.${format}`,
+        {
+          schema: {
+            tags,
+            summary: `Results and findings of a check run as ${format.toUpperCase()} (latest, or ?checkRunId=, ?runId=, ?at=)`,
+            params: IdParams,
+            querystring: CheckResultsQuery,
+          },
+        },
+        async (req, reply) => {
+          const connection = await loadConnection(ctx, tenantId(req), req.params.id);
+          const run = await resolveCheckRun(ctx.db, connection.id, req.query);
+          const results = await listCheckResults(ctx.db, run.id);
+          const findings = [];
+          for (let afterId = 0; ; ) {
+            const chunk = await listFindings(ctx.db, run.id, { afterId, limit: FINDINGS_PAGE });
+            findings.push(...chunk);
+            if (chunk.length < FINDINGS_PAGE) break;
+            afterId = chunk[chunk.length - 1]?.id ?? afterId;
+          }
+          const view = checkRunView(run);
+          const name = filename('check-results', connection, run.id, format);
+          if (format === 'json') {
+            const body = {
+              connection: {
+                id: connection.id,
+                name: connection.name,
+                awsAccountId: connection.aws_account_id,
+                region: connection.region,
+              },
+              checkRun: view,
+              checks: CHECKS.map((def) => {
+                const result = results.find((r) => r.check_id === def.id);
+                return {
+                  id: def.id,
+                  title: def.title,
+                  controls: def.controls,
+                  status: result?.status ?? null,
+                  counts: result?.counts ?? null,
+                  howToFix: def.howToFix,
+                  findings: findings.filter((f) => f.check_id === def.id).map(findingView),
+                };
+              }),
+            };
+            return download(reply, name, format, JSON.stringify(body, null, 2));
+          }
+          const rows = CHECKS.flatMap((def) => {
+            const result = results.find((r) => r.check_id === def.id);
+            const base = {
+              check_run_id: run.id,
+              sync_run_id: run.sync_run_id,
+              evaluated_at: view.evaluatedAt,
+              judged_at: view.judgedAt,
+              roster_as_of: view.rosterAsOf,
+              partial: run.partial,
+              check_id: def.id,
+              check_title: def.title,
+              controls: [
+                ...def.controls.soc2.map((c) => `SOC 2 ${c}`),
+                ...def.controls.iso27001.map((c) => `ISO 27001 ${c}`),
+              ].join('; '),
+              check_status: result?.status ?? null,
+            };
+            const own = findings.filter((f) => f.check_id === def.id);
+            // A check without findings still gets its line, so every check of the run is in the file.
+            if (own.length === 0)
+              return [
+                {
+                  ...base,
+                  resource_type: null,
+                  resource_id: null,
+                  resource_name: null,
+                  finding_status: null,
+                  reason: null,
+                  evidence: null,
+                },
+              ];
+            return own.map((f) => ({
+              ...base,
+              resource_type: f.resource_type,
+              resource_id: f.resource_id,
+              resource_name: f.resource_name,
+              finding_status: f.status,
+              reason: f.reason,
+              evidence: JSON.stringify(f.evidence),
+            }));
+          });
+          return download(reply, name, format, toCsv(CHECK_RESULT_COLUMNS, rows));
+        },
+      );
+
+      app.get(
+        `/v1/connections/:id/exports/access-review.${format}`,
+        {
+          schema: {
+            tags,
+            summary: `Access review as ${format.toUpperCase()}: every principal with CodeCommit access, its level, its person and how linked, MFA, last use (latest finished sync run, or ?runId=)`,
+            params: IdParams,
+            querystring: AccessReviewQuery,
+          },
+        },
+        async (req, reply) => {
+          const connection = await loadConnection(ctx, tenantId(req), req.params.id);
+          const run = await resolveSyncRun(ctx.db, connection.id, req.query.runId);
+          const generatedAt = ctx.now();
+          const review = await loadAccessReview(ctx.db, {
+            connectionId: connection.id,
+            runId: run.id,
+            rosterAsOf: generatedAt,
+          });
+          const entries =
+            req.query.scope === 'all' ? review.entries : review.entries.filter((e) => e.hasAccess !== 'no');
+          const name = filename('access-review', connection, run.id, format);
+          if (format === 'json') {
+            const body = {
+              connection: {
+                id: connection.id,
+                name: connection.name,
+                awsAccountId: connection.aws_account_id,
+                region: connection.region,
+              },
+              syncRun: asOfView(run),
+              generatedAt: iso(generatedAt),
+              rosterAsOf: iso(review.rosterAsOf),
+              scope: req.query.scope,
+              gaps: review.completeness,
+              principals: entries,
+            };
+            return download(reply, name, format, JSON.stringify(body, null, 2));
+          }
+          return download(reply, name, format, toCsv(ACCESS_REVIEW_COLUMNS, entries.map(accessReviewRow)));
+        },
+      );
+    }
+  },
+};
