@@ -119,8 +119,9 @@ export function createAccountRateLimiter(options: AccountRateLimiterOptions): Ac
         keyPrefix: `${options.keyPrefix}:rate:${service}`,
         points,
         duration: 1,
-        // Spreads a window's requests over the window instead of sending them in one burst: AWS
-        // meters with token buckets, which a burst at a window boundary could overdraw.
+        // Spreads a window's requests over the window (the k-th waits k/points s, an awaited timer
+        // inside the library) instead of sending them in one burst: AWS meters with token buckets,
+        // which a burst at a window boundary could overdraw.
         execEvenly: true,
         // Without it ioredis queues commands while disconnected and the insurance never kicks in.
         rejectIfRedisNotReady: true,
