@@ -185,6 +185,38 @@ describe('ARN operators', () => {
   });
 });
 
+describe('IP address operators', () => {
+  it.each([
+    ['IpAddress', '10.0.0.0/8', '10.1.2.3', true],
+    ['IpAddress', '10.0.0.0/8', '11.1.2.3', false],
+    ['IpAddress', '203.0.113.7', '203.0.113.7', true],
+    ['IpAddress', '203.0.113.0/31', '203.0.113.1', true],
+    ['IpAddress', '203.0.113.0/31', '203.0.113.2', false],
+    ['IpAddress', '0.0.0.0/0', '198.51.100.1', true],
+    ['IpAddress', '2001:DB8:1234:5678::/64', '2001:db8:1234:5678:abcd::1', true],
+    ['IpAddress', '2001:db8::/32', '2001:db9::1', false],
+    ['IpAddress', '::ffff:192.0.2.0/120', '::ffff:192.0.2.77', true],
+    ['IpAddress', '2001:db8::/32', '10.1.2.3', false],
+    ['NotIpAddress', '10.0.0.0/8', '192.168.1.1', true],
+    ['NotIpAddress', '10.0.0.0/8', '10.9.9.9', false],
+    ['NotIpAddress', '2001:db8::/32', '10.1.2.3', true],
+    ['IpAddress', '10.0.0.0/33', '10.1.2.3', false],
+    ['NotIpAddress', 'not-an-ip', '10.1.2.3', false],
+    ['IpAddress', '10.0.0.0/8', '10.1.2.300', false],
+  ] as const)('%s %s with %s → %s', (operator, range, address, expected) => {
+    expect(condition(operator, 'aws:SourceIp', range, { 'aws:SourceIp': address })).toBe(expected);
+  });
+
+  it('NotIpAddress holds on a missing key; any of several ranges matches', () => {
+    expect(condition('NotIpAddress', 'aws:SourceIp', '10.0.0.0/8', {})).toBe(true);
+    expect(
+      condition('IpAddress', 'aws:SourceIp', ['192.168.0.0/16', '10.0.0.0/8'], {
+        'aws:SourceIp': '10.0.0.1',
+      }),
+    ).toBe(true);
+  });
+});
+
 describe('Bool', () => {
   it('compares true/false case-insensitively; JSON booleans count as their text', () => {
     expect(condition('Bool', 'aws:SecureTransport', 'true', { 'aws:SecureTransport': true })).toBe(true);
@@ -327,8 +359,8 @@ describe('multi-valued keys and set operators', () => {
 
 describe('operators this evaluator does not know, and keys it cannot know', () => {
   it('an unknown operator is undecided, never a silent match or mismatch', () => {
-    expect(condition('IpAddress', 'aws:SourceIp', '10.0.0.0/8', { 'aws:SourceIp': '10.1.2.3' })).toEqual({
-      unknown: 'unsupported condition operator IpAddress',
+    expect(condition('BinaryEquals', 'aws:x', 'QmluYXJ5', { 'aws:x': 'QmluYXJ5' })).toEqual({
+      unknown: 'unsupported condition operator BinaryEquals',
     });
     expect(condition('StringEqualsFancy', 'aws:username', 'a', {})).toHaveProperty('unknown');
     expect(condition('ForSomeValues:StringEquals', 'aws:username', 'a', {})).toHaveProperty('unknown');

@@ -1,9 +1,10 @@
 /**
- * The Condition element: string, ARN, boolean, numeric and date operators, `…IfExists`, `Null`, and the
- * `ForAnyValue:`/`ForAllValues:` set operators.
+ * The Condition element: string, ARN, boolean, numeric, date and IP address operators, `…IfExists`,
+ * `Null`, and the `ForAnyValue:`/`ForAllValues:` set operators. (Not `BinaryEquals`: it is undecided.)
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  */
+import { ipInRange, parseIpAddress, parseIpRange } from './ip-addresses.js';
 import { isUnknown, type Outcome } from './matching.js';
 import type { RequestValues } from './request-context.js';
 import {
@@ -136,6 +137,19 @@ function dateOperator(compare: (request: number, policy: number) => boolean, neg
   };
 }
 
+function ipOperator(negated: boolean): BaseOperator {
+  return {
+    negated,
+    test(requestValue, policyValue) {
+      const address = parseIpAddress(requestValue);
+      const range = parseIpRange(policyValue);
+      // Not an address or range: neither IpAddress nor NotIpAddress holds.
+      if (!address || !range) return 'missing';
+      return ipInRange(address, range);
+    },
+  };
+}
+
 const BOOLEAN = /^(?:true|false)$/i;
 
 const boolOperator: BaseOperator = {
@@ -162,6 +176,8 @@ const BASE_OPERATORS: Record<string, BaseOperator> = {
   arnnotequals: arnOperator(true),
   arnnotlike: arnOperator(true),
   bool: boolOperator,
+  ipaddress: ipOperator(false),
+  notipaddress: ipOperator(true),
   numericequals: numericOperator((r, p) => r === p, false),
   numericnotequals: numericOperator((r, p) => r === p, true),
   numericlessthan: numericOperator((r, p) => r < p, false),

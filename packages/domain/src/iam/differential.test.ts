@@ -120,7 +120,7 @@ function randomResourcePatterns(random: Random, max: number): string | string[] 
   return patterns.length === 1 ? patterns[0]! : patterns;
 }
 
-type KeyKind = 'string' | 'multi' | 'bool' | 'numeric' | 'date' | 'epoch' | 'arn';
+type KeyKind = 'string' | 'multi' | 'bool' | 'numeric' | 'date' | 'epoch' | 'arn' | 'ip';
 
 /** Context keys the generator uses: the key's kind and the values a request may carry. */
 const KEYS: { key: string; spellings: string[]; kind: KeyKind; values: (string | string[])[] }[] = [
@@ -174,6 +174,12 @@ const KEYS: { key: string; spellings: string[]; kind: KeyKind; values: (string |
     values: ['2026-01-01T00:00:00Z', '2026-06-15T12:30:00Z', '2025-12-31T23:59:59Z', '1767225600'],
   },
   { key: 'aws:EpochTime', spellings: ['aws:EpochTime'], kind: 'epoch', values: ['1767225600', '1700000000'] },
+  {
+    key: 'aws:SourceIp',
+    spellings: ['aws:SourceIp', 'aws:sourceip'],
+    kind: 'ip',
+    values: ['10.1.2.3', '192.168.1.7', '2001:db8::5', '198.51.100.1'],
+  },
   {
     key: 'aws:PrincipalArn',
     spellings: ['aws:PrincipalArn', 'aws:principalarn'],
@@ -244,6 +250,14 @@ const DATE_OPERATORS = [
   'DateGreaterThanEquals',
 ];
 const ARN_OPERATORS = ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike'];
+const IP_VALUES = [
+  '10.0.0.0/8',
+  '192.168.0.0/16',
+  '192.168.1.7',
+  '2001:db8::/32',
+  '203.0.113.0/24',
+  '2001:db8::5',
+];
 
 function someOf<T>(random: Random, items: readonly T[], max: number): T | T[] {
   const count = random.int(1, max);
@@ -284,6 +298,10 @@ function randomCondition(random: Random): Record<string, Record<string, unknown>
         case 'epoch':
           operator = random.pick(DATE_OPERATORS);
           values = someOf(random, EPOCH_VALUES, 2);
+          break;
+        case 'ip':
+          operator = random.pick(['IpAddress', 'NotIpAddress']);
+          values = someOf(random, IP_VALUES, 2);
           break;
         case 'arn':
           operator = random.pick(ARN_OPERATORS);
@@ -541,6 +559,39 @@ const KNOWN_DIFFERENCES: {
           return segments.join(':');
         });
         if (padded) statement.NotResource = padded;
+        return statement;
+      }),
+  },
+  {
+    id: 'single-ip-of-other-family',
+    reason:
+      'For a single address without a prefix (`192.168.1.7`) and a request address of the other family, ' +
+      'iam-simulate makes NotIpAddress fail; this evaluator reads the address as a /32 (or /128) range, ' +
+      'which an address of the other family is outside of, as iam-simulate itself does for a CIDR range.',
+    applies: (testCase) =>
+      statementsForAction(testCase).some((statement) =>
+        conditionEntries(statement).some(({ operator, key, values }) => {
+          if ((operator.split(':').pop() ?? '').toLowerCase().replace(/ifexists$/, '') !== 'notipaddress')
+            return false;
+          const family = (address: string) => (address.includes(':') ? 6 : 4);
+          const requestValues = asList(requestValue(testCase, key));
+          return asList(values as string | string[]).some(
+            (policyValue) =>
+              !policyValue.includes('/') && requestValues.some((r) => family(r) !== family(policyValue)),
+          );
+        }),
+      ),
+    rewrite: (testCase) =>
+      rewriteStatements(testCase, (statement) => {
+        for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
+          if (!/ipaddress/i.test(operator)) continue;
+          for (const [key, values] of Object.entries(entries)) {
+            entries[key] =
+              mapValues(values as string | string[], (value) =>
+                value.includes('/') ? value : `${value}/${value.includes(':') ? 128 : 32}`,
+              ) ?? values;
+          }
+        }
         return statement;
       }),
   },

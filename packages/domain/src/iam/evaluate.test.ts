@@ -127,13 +127,13 @@ describe('evaluatePolicies', () => {
       Effect: 'Allow',
       Action: 'codecommit:*',
       Resource: '*',
-      Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      Condition: { BinaryEquals: { 'aws:x': 'QmluYXJ5' } },
     };
     const fancyDeny: PolicyStatement = {
       ...fancyAllow,
       Sid: 'NotFromOffice',
       Effect: 'Deny',
-      Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      Condition: { BinaryEquals: { 'aws:y': 'QmluYXJ5' } },
     };
 
     it('an undecided Allow alone gives unknown, with the statement and why', () => {
@@ -142,7 +142,7 @@ describe('evaluatePolicies', () => {
       expect(result.undecided).toEqual([
         {
           ref: expect.objectContaining({ sid: 'FromOffice', index: 0 }),
-          reason: 'unsupported condition operator IpAddress',
+          reason: 'unsupported condition operator BinaryEquals',
         },
       ]);
     });
@@ -306,7 +306,7 @@ describe('evaluatePrincipal', () => {
           Effect: 'Allow',
           Action: '*',
           Resource: '*',
-          Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+          Condition: { BinaryEquals: { 'aws:x': 'QmluYXJ5' } },
         },
       ]);
       expect(evaluatePrincipal({ ...alice, permissionsBoundary: fancy }, push).decision).toBe('unknown');
@@ -346,11 +346,11 @@ describe('explainDecision', () => {
         Effect: 'Allow',
         Action: '*',
         Resource: '*',
-        Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+        Condition: { BinaryEquals: { 'aws:x': 'QmluYXJ5' } },
       },
     ]);
     expect(explainDecision({ ...alice, policies: [fancy] }, push).summary).toMatch(
-      /cannot be decided: .*statement 0 \(Sid "Office"\): unsupported condition operator IpAddress/,
+      /cannot be decided: .*statement 0 \(Sid "Office"\): unsupported condition operator BinaryEquals/,
     );
   });
 });
