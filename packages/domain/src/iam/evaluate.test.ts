@@ -231,6 +231,28 @@ describe('evaluatePrincipal', () => {
     expect(effective.knownAbsentKeys).toEqual(['aws:username', 'aws:PrincipalTag/*']);
   });
 
+  it('resolves ${aws:userid} only when the principal’s id is known', () => {
+    const own = managed('own', [
+      {
+        Effect: 'Allow',
+        Action: 'codecommit:*',
+        Resource: `arn:aws:codecommit:*:${ACCOUNT}:home-\${aws:userid}`,
+      },
+    ]);
+    const request = {
+      action: 'codecommit:GitPush',
+      resource: `arn:aws:codecommit:us-east-1:${ACCOUNT}:home-AIDAEXAMPLE`,
+    };
+    expect(evaluatePrincipal({ ...alice, policies: [own], userId: 'AIDAEXAMPLE' }, request).decision).toBe(
+      'allow',
+    );
+    expect(evaluatePrincipal({ ...alice, policies: [own] }, request).decision).toBe('implicit_deny');
+    // In an analysis, an id that is not known might be the right one.
+    expect(
+      evaluatePrincipal({ ...alice, policies: [own] }, { ...request, missingKeys: 'unknown' }).decision,
+    ).toBe('unknown');
+  });
+
   it('lets the caller override a default, whatever the key case', () => {
     const context = principalRequestContext(alice, { ...push, context: { 'AWS:USERNAME': 'mallory' } })
       .context!;
