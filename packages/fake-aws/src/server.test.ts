@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ListRepositoriesCommand } from '@aws-sdk/client-codecommit';
+import { CodeCommitClient, ListRepositoriesCommand } from '@aws-sdk/client-codecommit';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from './scenario/schema.js';
 import type { FakeAws } from './server.js';
@@ -64,6 +64,21 @@ describe('knobs', () => {
     expect((await clients(fake, credentials).sts.send(new GetCallerIdentityCommand({}))).Account).toBe(
       '111122223333',
     );
+  });
+
+  it('5xx faults are retried by the SDK to success', async () => {
+    fake.setOptions({ faultRate: 0.3 });
+    fake.resetStats();
+    const { codecommit } = clients(fake, credentials, 10);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => codecommit.send(new ListRepositoriesCommand({}))),
+    );
+    expect(results.every((r) => r.repositories?.length === 4)).toBe(true);
+    const stats = fake.stats();
+    expect(stats.calls['codecommit:ListRepositories']).toBe(
+      8 + (stats.faulted['codecommit:ListRepositories'] ?? 0),
+    );
+    fake.setOptions({ faultRate: 0 });
   });
 
   it('adds latency', async () => {
@@ -184,5 +199,41 @@ describe('control plane', () => {
     expect(bad.status).toBe(400);
     expect((await fetch(`${fake.url}/_fake/nope`)).status).toBe(404);
     fake.setOptions({ latencyMs: 0, rates: {} });
+  });
+});
+
+describe('identities', () => {
+  it('AWS_ENDPOINT_URL routes every client to the fake, as the product configures it', async () => {
+    const fake = await startDemo();
+    const previous = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = fake.url;
+    try {
+      const sts = new STSClient({ region: 'us-east-1', credentials: fake.platformCredentials });
+      expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('444455556666');
+      const cc = new CodeCommitClient({ region: 'us-east-1', credentials: await productSession(fake) });
+      expect((await cc.send(new ListRepositoriesCommand({}))).repositories).toHaveLength(4);
+    } finally {
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = previous;
+      await fake.close();
+    }
+  });
+
+  it('anyKeyIsPlatform accepts any non-session key as the platform identity', async () => {
+    const fake = await startDemo({ anyKeyIsPlatform: true });
+    try {
+      const { sts } = clients(fake, { accessKeyId: 'AKIAWHATEVERKEY00001', secretAccessKey: 'x' });
+      expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('444455556666');
+      const session = clients(fake, {
+        accessKeyId: 'ASIAUNKNOWNSESSION01',
+        secretAccessKey: 'x',
+        sessionToken: 't',
+      });
+      expect((await caught(() => session.sts.send(new GetCallerIdentityCommand({})))).name).toBe(
+        'InvalidClientTokenId',
+      );
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -57,6 +57,12 @@ export interface FakeAwsOptions extends Partial<FakeAwsTunables> {
   host?: string;
   /** Move every date by (now - scenario.referenceDate), so a story's "last week" stays last week. */
   shiftDates?: boolean;
+  /**
+   * Treat any access key that is not the admin's or a role session's as the platform identity (for a
+   * demo whose workers run with whatever credentials their environment has). Default false: unknown
+   * keys get InvalidClientTokenId / UnrecognizedClientException, as in AWS.
+   */
+  anyKeyIsPlatform?: boolean;
   /** Clock in epoch milliseconds (tests use it to expire sessions or age reports). */
   clock?: () => number;
   logger?: FakeAwsLogger;
@@ -129,12 +135,14 @@ export class FakeAwsCore {
   readonly clock: () => number;
   readonly logger: FakeAwsLogger | undefined;
   private readonly shiftDates: boolean;
+  private readonly anyKeyIsPlatform: boolean;
   private platformArn = '';
 
   constructor(options: FakeAwsOptions) {
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger;
     this.shiftDates = options.shiftDates ?? false;
+    this.anyKeyIsPlatform = options.anyKeyIsPlatform ?? false;
     this.tunables = {
       latencyMs: options.latencyMs ?? 0,
       rates: { ...options.rates },
@@ -197,14 +205,13 @@ export class FakeAwsCore {
   /** Resolves the caller from its access key id. */
   identify(accessKeyId: string, now: number, json: boolean): Identity {
     const s = this.state.world.scenario;
-    if (accessKeyId === s.platform.credentials.accessKeyId) {
-      return {
-        kind: 'platform',
-        arn: this.platformArn,
-        accountId: s.platform.accountId,
-        userId: 'AIDAPLATFORMIDENTITY01',
-      };
-    }
+    const platform: Identity = {
+      kind: 'platform',
+      arn: this.platformArn,
+      accountId: s.platform.accountId,
+      userId: 'AIDAPLATFORMIDENTITY01',
+    };
+    if (accessKeyId === s.platform.credentials.accessKeyId) return platform;
     if (accessKeyId === s.account.adminCredentials.accessKeyId) {
       const arn = s.account.adminCredentials.principalArn ?? `arn:aws:iam::${s.account.accountId}:root`;
       return {
@@ -227,6 +234,7 @@ export class FakeAwsCore {
       }
       return sessionIdentity(session);
     }
+    if (this.anyKeyIsPlatform && !accessKeyId.startsWith('ASIA')) return platform;
     throw json
       ? new AwsError(
           'UnrecognizedClientException',
