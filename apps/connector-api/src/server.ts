@@ -8,7 +8,12 @@
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -20,8 +25,11 @@ import { apiKeyHook } from './auth.js';
 import type { App, AppContext, RoutePlugin, ServerDeps } from './context.js';
 import { ApiError, isApiError } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { checkRoutes } from './routes/checks.js';
 import { connectRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connections.js';
+import { evidenceRoutes } from './routes/evidence.js';
+import { exportRoutes } from './routes/exports.js';
 import { healthRoutes } from './routes/health.js';
 import { peopleRoutes } from './routes/people.js';
 import { syncRoutes } from './routes/syncs.js';
@@ -34,6 +42,9 @@ export const ROUTES: readonly RoutePlugin[] = [
   connectRoutes,
   syncRoutes,
   peopleRoutes,
+  checkRoutes,
+  evidenceRoutes,
+  exportRoutes,
 ];
 
 /** Every route but the bulk roster uploads (which set their own) takes at most this much JSON. */
@@ -60,6 +71,19 @@ export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin
     // Proto-poisoned JSON (`__proto__`, `constructor.prototype`) is refused with a 400.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Errors raised before routing (a path with invalid percent-encoding) skip the error handler: a path
+    // that cannot be decoded names no resource, so it answers like one that does not exist.
+    frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      const e = new ApiError(
+        404,
+        'not_found',
+        'No such resource (the URL is not valid percent-encoded UTF-8).',
+        {
+          reason: (error as FastifyError).code ?? 'bad_url',
+        },
+      );
+      reply.code(e.statusCode).send(e.toBody());
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -5,7 +5,12 @@
  */
 
 import { CHECKS } from '@codecommit-evidence/domain';
-import { type Connection, listCheckResults, listFindings } from '@codecommit-evidence/evidence-store';
+import {
+  type Connection,
+  type FindingRow,
+  listCheckResults,
+  listFindings,
+} from '@codecommit-evidence/evidence-store';
 import { type AccessReviewEntry, loadAccessReview } from '@codecommit-evidence/evidence-views';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -147,7 +152,7 @@ export const exportRoutes: RoutePlugin = {
           const connection = await loadConnection(ctx, tenantId(req), req.params.id);
           const run = await resolveCheckRun(ctx.db, connection.id, req.query);
           const results = await listCheckResults(ctx.db, run.id);
-          const findings = [];
+          const findings: FindingRow[] = [];
           for (let afterId = 0; ; ) {
             const chunk = await listFindings(ctx.db, run.id, { afterId, limit: FINDINGS_PAGE });
             findings.push(...chunk);
@@ -180,7 +185,7 @@ export const exportRoutes: RoutePlugin = {
             };
             return download(reply, name, format, JSON.stringify(body, null, 2));
           }
-          const rows = CHECKS.flatMap((def) => {
+          const rows = CHECKS.flatMap((def): Record<(typeof CHECK_RESULT_COLUMNS)[number], CsvValue>[] => {
             const result = results.find((r) => r.check_id === def.id);
             const base = {
               check_run_id: run.id,
