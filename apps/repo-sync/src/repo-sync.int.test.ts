@@ -1,4 +1,6 @@
 import {
+  createOrGetActiveSyncRun,
+  finishSyncRun,
   getAwsCalls,
   getSyncRun,
   listSyncProblems,
@@ -7,6 +9,7 @@ import {
 import { type FakeAws, type Scenario, startFakeAws } from '@codecommit-evidence/fake-aws';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncRepository } from './processors/sync-repository.js';
 import {
   createActiveConnection,
   currentEvidence,
@@ -170,6 +173,44 @@ describe('repo-sync', () => {
       .where('repository_name', '=', toDelete)
       .execute();
     expect(history).toEqual([{ valid_to_run: run.runId }]);
+  });
+
+  it('a repository deleted while its job runs is recorded and marked removed, not a failure', async () => {
+    const { run } = await createOrGetActiveSyncRun(t.current.db, main, 'api');
+    const region = scenario.account.regions[REGION]!;
+    const victim = region.repositories.find((x) =>
+      region.pullRequests.some((p) => p.repositoryName === x.repositoryName),
+    )!;
+    // Listed by sync-repositories, then deleted before its own job reads it.
+    fake.updateScenario((d) => {
+      const reg = d.account.regions[REGION]!;
+      reg.repositories = reg.repositories.filter((x) => x.repositoryName !== victim.repositoryName);
+      reg.pullRequests = reg.pullRequests.filter((p) => p.repositoryName !== victim.repositoryName);
+      for (const k of Object.keys(reg.associations))
+        reg.associations[k] = reg.associations[k]!.filter((n) => n !== victim.repositoryName);
+    });
+    scenario = fake.scenario();
+    const result = await syncRepository(
+      {
+        connectionId: main,
+        runId: run.id,
+        repositoryId: victim.repositoryId,
+        repositoryName: victim.repositoryName,
+      },
+      h.deps,
+    );
+    expect(result.outcome).toBe('gone');
+    const problems = await listSyncProblems(t.current.db, run.id);
+    expect(problems.map((p) => [p.kind, p.code, p.resource])).toEqual([
+      ['warning', 'repository_deleted', victim.repositoryName],
+    ]);
+    await finishSyncRun(t.current.db, run.id, 'succeeded');
+    expect(await currentEvidence(t.current.db, main)).toEqual(expectedEvidence(scenario));
+    const touched = await rowsTouchedBy(t.current.db, main, run.id);
+    expect(touched.repositories).toEqual({ opened: 0, closed: 1 });
+    expect(touched.pull_requests?.closed).toBe(
+      region.pullRequests.filter((p) => p.repositoryName === victim.repositoryName).length,
+    );
   });
 
   it('with throttling at AWS, a full sync completes with the same evidence', async () => {
