@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { realpathSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateScenario } from './scenario/generate.js';
@@ -47,6 +48,14 @@ Options:
   -h, --help               show this help`;
 
 class UsageError extends Error {}
+
+/**
+ * Paths are relative to where the user typed the command: `pnpm fake-aws …` runs the script in the
+ * package directory but records the original directory in INIT_CWD.
+ */
+function userPath(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
 
 function integer(name: string, raw: string | undefined, min: number, required = true): number | undefined {
   if (raw === undefined) {
@@ -121,7 +130,7 @@ async function serve(args: string[]): Promise<void> {
   if (!(faultRate >= 0 && faultRate <= 1))
     throw new UsageError(`--fault-rate must be between 0 and 1, got "${faultRaw}"`);
   const fake = await startFakeAws({
-    scenario,
+    scenario: userPath(scenario),
     port,
     host: (values.host as string | undefined) ?? '127.0.0.1',
     latencyMs: integer('latency-ms', values['latency-ms'] as string | undefined, 0, false) ?? 0,
@@ -138,7 +147,6 @@ async function serve(args: string[]): Promise<void> {
     logger: { info: (m) => console.log(m), error: (m) => console.error(m) },
   });
   const s = fake.scenario();
-  console.log(`fake-aws listening on ${fake.url}`);
   console.log(`  customer account ${s.account.accountId}, platform account ${s.platform.accountId}`);
   console.log(
     `  platform credentials: ${fake.platformCredentials.accessKeyId} / ${fake.platformCredentials.secretAccessKey}`,
@@ -186,7 +194,7 @@ function generate(args: string[]): void {
   });
   const json = JSON.stringify(scenario);
   if (values.out) {
-    writeFileSync(values.out as string, json);
+    writeFileSync(userPath(values.out as string), json);
     console.error(`wrote ${values.out} (${(json.length / 1e6).toFixed(1)} MB)`);
   } else {
     process.stdout.write(`${json}\n`);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CodeCommitClient, ListRepositoriesCommand } from '@aws-sdk/client-codecommit';
+import { CodeCommitClient, GetPullRequestCommand, ListRepositoriesCommand } from '@aws-sdk/client-codecommit';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,6 +232,22 @@ describe('identities', () => {
       expect((await caught(() => session.sts.send(new GetCallerIdentityCommand({})))).name).toBe(
         'InvalidClientTokenId',
       );
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('shiftDates', () => {
+  it('moves the story so that referenceDate is now', async () => {
+    const now = Date.parse('2027-03-01T12:00:00Z');
+    const fake = await startDemo({ shiftDates: true, clock: () => now });
+    try {
+      const { codecommit } = clients(fake, await productSession(fake));
+      const pr = await codecommit.send(new GetPullRequestCommand({ pullRequestId: '2' }));
+      // PR 2 was created 43 days before the story's reference date.
+      expect(pr.pullRequest?.creationDate).toEqual(new Date(now - 43 * 86_400_000));
+      expect(fake.scenario().referenceDate).toBe(new Date(now).toISOString());
     } finally {
       await fake.close();
     }

@@ -304,6 +304,28 @@ describe('credential report', () => {
   });
 });
 
+describe('credential report age', () => {
+  it('is reused while younger than 4 hours, then expires', async () => {
+    let now = Date.parse('2026-11-20T00:00:00Z');
+    const fake = await startDemo({ clock: () => now, credentialReportDelayMs: 1000 });
+    try {
+      const { iam } = clients(fake, fake.adminCredentials);
+      expect((await iam.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED');
+      now += 1000;
+      expect((await iam.send(new GetCredentialReportCommand({}))).GeneratedTime).toEqual(new Date(now));
+      now += 3 * 3600_000;
+      expect((await iam.send(new GenerateCredentialReportCommand({}))).State).toBe('COMPLETE');
+      now += 3600_000;
+      expect((await caught(() => iam.send(new GetCredentialReportCommand({})))).name).toBe(
+        'CredentialReportExpiredException',
+      );
+      expect((await iam.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED');
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('IAM writes by the customer administrator', () => {
   let fake: FakeAws;
   beforeAll(async () => {
@@ -359,6 +381,11 @@ describe('IAM writes by the customer administrator', () => {
         }),
       }),
     );
+    const inline = await iam.send(new GetRolePolicyCommand({ RoleName: 'Kit', PolicyName: 'iam-read' }));
+    expect(decode(inline.PolicyDocument).Statement[0].Action).toBe('iam:List*');
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'Kit' }))).PolicyNames).toEqual([
+      'iam-read',
+    ]);
     const arn = created.Role!.Arn!;
     const { sts } = clients(fake, fake.platformCredentials);
     expect(
