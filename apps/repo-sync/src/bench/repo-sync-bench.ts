@@ -1,0 +1,297 @@
+/**
+ * The repo-sync benchmark (`pnpm bench:repo-sync`): a generated account synced through fake-aws by the
+ * worker running as its own process, under a request-rate limit. Prints calls per operation against
+ * the floor the account needs, elapsed time against the rate-limit floor, the re-sync's calls, and the
+ * worker's peak memory. Never part of `pnpm test`.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  activateConnection,
+  createConnection,
+  createDb,
+  createOrGetActiveSyncRun,
+  createTenant,
+  finishSyncRun,
+  getAwsCalls,
+  migrateToLatest,
+} from '@codecommit-evidence/evidence-store';
+import {
+  GENERATED_DEFAULTS,
+  generateScenario,
+  type Scenario,
+  startFakeAws,
+} from '@codecommit-evidence/fake-aws';
+import {
+  closeQueues,
+  createQueues,
+  createRedisConnection,
+  enqueue,
+  jobIds,
+} from '@codecommit-evidence/queues';
+import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
+
+const appDir = fileURLToPath(new URL('../..', import.meta.url));
+const PAGE = { repositories: 1000, branches: 100, templates: 100, pullRequests: 100 } as const;
+
+/** The calls the account needs at least, counted from the scenario (the issue's definition). */
+export function floorOf(s: Scenario, region = GENERATED_DEFAULTS.region): Record<string, number> {
+  const reg = s.account.regions[region]!;
+  const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
+  const assocByRepo = new Map<string, number>();
+  for (const names of Object.values(reg.associations))
+    for (const n of names) assocByRepo.set(n, (assocByRepo.get(n) ?? 0) + 1);
+  const byRepo = new Map<string, { open: number; closed: number }>();
+  for (const p of reg.pullRequests) {
+    const c = byRepo.get(p.repositoryName) ?? { open: 0, closed: 0 };
+    if (p.status === 'OPEN') c.open++;
+    else c.closed++;
+    byRepo.set(p.repositoryName, c);
+  }
+  const repos = reg.repositories;
+  const merged = reg.pullRequests.filter((p) => p.status === 'CLOSED' && p.isMerged).length;
+  const templates = new Set(
+    Object.entries(reg.associations)
+      .filter(([, n]) => n.length > 0)
+      .map(([t]) => t),
+  );
+  const sum = (f: (r: (typeof repos)[number]) => number) => repos.reduce((n, r) => n + f(r), 0);
+  return {
+    'codecommit:ListRepositories': pages(repos.length, PAGE.repositories),
+    'codecommit:BatchGetRepositories': Math.ceil(repos.length / 25),
+    'codecommit:ListBranches': sum((r) => pages(r.branches.length, PAGE.branches)),
+    'codecommit:ListAssociatedApprovalRuleTemplatesForRepository': sum((r) =>
+      pages(assocByRepo.get(r.repositoryName) ?? 0, PAGE.templates),
+    ),
+    'codecommit:GetApprovalRuleTemplate': templates.size,
+    // Listed per status, OPEN and CLOSED, as the worker does (see the report for the alternative).
+    'codecommit:ListPullRequests': sum((r) => {
+      const c = byRepo.get(r.repositoryName) ?? { open: 0, closed: 0 };
+      return pages(c.open, PAGE.pullRequests) + pages(c.closed, PAGE.pullRequests);
+    }),
+    'codecommit:GetPullRequest': reg.pullRequests.length,
+    'codecommit:GetPullRequestApprovalStates': merged,
+    'codecommit:EvaluatePullRequestApprovalRules': merged,
+  };
+}
+
+async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+function peakRssMb(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runRepoSyncBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      repos: { type: 'string', default: '1000' },
+      prs: { type: 'string', default: '50' },
+      users: { type: 'string', default: '50' },
+      /** The worker's own CodeCommit limit (CODECOMMIT_RPS): the rate the floor is timed against. */
+      rps: { type: 'string', default: '600' },
+      /** fake-aws answers ThrottlingException above this. */
+      'aws-rps': { type: 'string', default: '750' },
+      concurrency: { type: 'string', default: '8' },
+      'account-concurrency': { type: 'string', default: '32' },
+      'latency-ms': { type: 'string', default: '0' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const n = (k: keyof typeof values) => Number(values[k]);
+  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const dbName = `cce_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const prefix = `{cce-bench-${randomBytes(4).toString('hex')}}`;
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+
+  log(`generating ${n('repos')} repositories x ${n('prs')} pull requests…`);
+  const scenario = generateScenario({ repos: n('repos'), prsPerRepo: n('prs'), users: n('users'), seed: 1 });
+  const floor = floorOf(scenario);
+  const floorTotal = Object.values(floor).reduce((a, b) => a + b, 0);
+  const fake = await startFakeAws({
+    scenario,
+    latencyMs: n('latency-ms'),
+    rates: { codecommit: n('aws-rps'), sts: 50 },
+  });
+
+  const admin = createDb(adminUrl, { max: 1 });
+  await sql`create database ${sql.id(dbName)}`.execute(admin);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const db = createDb(url.toString(), { max: 4 });
+  const producer = createRedisConnection(redisUrl, 'producer');
+  const queues = createQueues(producer, prefix);
+  let worker: ReturnType<typeof spawn> | undefined;
+  try {
+    await migrateToLatest(db);
+    const { tenant } = await createTenant(db, 'bench');
+    const c = await createConnection(db, { tenantId: tenant.id, name: 'bench' });
+    await db
+      .updateTable('connections')
+      .set({ external_id: GENERATED_DEFAULTS.productRole.externalId })
+      .where('id', '=', c.id)
+      .execute();
+    await activateConnection(db, c.id, {
+      roleArn: `arn:aws:iam::${GENERATED_DEFAULTS.accountId}:role/${GENERATED_DEFAULTS.productRole.roleName}`,
+      accountId: GENERATED_DEFAULTS.accountId,
+      region: GENERATED_DEFAULTS.region,
+      permissions: {},
+      warnings: [],
+    });
+
+    worker = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
+      cwd: appDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: url.toString(),
+        REDIS_URL: redisUrl,
+        QUEUE_PREFIX: prefix,
+        AWS_ENDPOINT_URL: fake.url,
+        AWS_REGION: GENERATED_DEFAULTS.region,
+        AWS_ACCESS_KEY_ID: fake.platformCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: fake.platformCredentials.secretAccessKey,
+        LOG_LEVEL: 'warn',
+        REPO_SYNC_CONCURRENCY: String(n('concurrency')),
+        CODECOMMIT_RPS: String(n('rps')),
+        AWS_ACCOUNT_CONCURRENCY: String(n('account-concurrency')),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const pid = worker.pid!;
+
+    const runOnce = async (label: string) => {
+      const { run } = await createOrGetActiveSyncRun(db, c.id, 'api');
+      fake.resetStats();
+      const started = Date.now();
+      const jobId = jobIds.syncRepositories(run.id);
+      await enqueue(queues, 'sync-repositories', { connectionId: c.id, runId: run.id }, { jobId });
+      for (;;) {
+        const state = await (await queues['repo-sync'].getJob(jobId))?.getState();
+        if (state === 'completed') break;
+        if (state === 'failed') throw new Error(`${label}: sync-repositories failed`);
+        if (worker?.exitCode !== null) throw new Error(`${label}: the worker exited (${worker?.exitCode})`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const elapsedMs = Date.now() - started;
+      await finishSyncRun(db, run.id, 'succeeded');
+      const calls = await getAwsCalls(db, run.id);
+      log(`${label}: ${(elapsedMs / 1000).toFixed(1)} s`);
+      return { runId: run.id, elapsedMs, calls, fake: fake.stats() };
+    };
+
+    log('full sync…');
+    const full = await runOnce('full sync');
+    log('re-sync without changes…');
+    const again = await runOnce('re-sync');
+    const peakMb = peakRssMb(pid);
+
+    const ops = [...new Set([...Object.keys(floor), ...Object.keys(full.calls)])].sort();
+    const total = (c: Record<string, { calls: number }>) => Object.values(c).reduce((a, b) => a + b.calls, 0);
+    const throttled = (c: Record<string, { throttled: number }>) =>
+      Object.values(c).reduce((a, b) => a + b.throttled, 0);
+    const fullTotal = total(full.calls);
+    const rps = n('rps');
+    const report = {
+      account: {
+        repositories: n('repos'),
+        pullRequestsPerRepository: n('prs'),
+        pullRequests: n('repos') * n('prs'),
+      },
+      limits: {
+        workerCodecommitRps: rps,
+        fakeAwsCodecommitRps: n('aws-rps'),
+        concurrency: n('concurrency'),
+        accountConcurrency: n('account-concurrency'),
+      },
+      fullSync: {
+        perOperation: Object.fromEntries(
+          ops.map((op) => [
+            op,
+            {
+              calls: full.calls[op]?.calls ?? 0,
+              floor: floor[op] ?? 0,
+              throttled: full.calls[op]?.throttled ?? 0,
+            },
+          ]),
+        ),
+        calls: fullTotal,
+        floor: floorTotal,
+        excess: fullTotal - floorTotal,
+        throttledAttempts: throttled(full.calls),
+        fakeAwsSawCalls: Object.values(full.fake.calls)
+          .filter((_, i) => Object.keys(full.fake.calls)[i]!.startsWith('codecommit:'))
+          .reduce((a, b) => a + b, 0),
+        elapsedSeconds: full.elapsedMs / 1000,
+        rateFloorSeconds: floorTotal / rps,
+        callsFloorSecondsAtMeasuredCalls: fullTotal / rps,
+        computedAtAwsDefault8Rps: { floorHours: floorTotal / 8 / 3600, callsHours: fullTotal / 8 / 3600 },
+      },
+      resync: {
+        perOperation: Object.fromEntries(Object.entries(again.calls).map(([op, v]) => [op, v.calls])),
+        calls: total(again.calls),
+        elapsedSeconds: again.elapsedMs / 1000,
+      },
+      workerPeakRssMb: peakMb ?? null,
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      const rows = ops.map((op) => {
+        const v = report.fullSync.perOperation[op]!;
+        return `${op.padEnd(62)} ${String(v.calls).padStart(8)} ${String(v.floor).padStart(8)} ${String(v.calls - v.floor).padStart(7)} ${String(v.throttled).padStart(6)} ${String(report.resync.perOperation[op] ?? 0).padStart(8)}`;
+      });
+      const f = report.fullSync;
+      process.stdout.write(
+        [
+          `repo-sync bench: ${report.account.repositories} repositories, ${report.account.pullRequests} pull requests; worker limit ${rps} CodeCommit rps (fake-aws throttles above ${n('aws-rps')}), worker concurrency ${n('concurrency')}`,
+          '',
+          `${'operation'.padEnd(62)} ${'calls'.padStart(8)} ${'floor'.padStart(8)} ${'excess'.padStart(7)} ${'thrott'.padStart(6)} ${'re-sync'.padStart(8)}`,
+          ...rows,
+          `${'total'.padEnd(62)} ${String(f.calls).padStart(8)} ${String(f.floor).padStart(8)} ${String(f.excess).padStart(7)} ${String(f.throttledAttempts).padStart(6)} ${String(report.resync.calls).padStart(8)}`,
+          '',
+          `full sync: ${f.elapsedSeconds.toFixed(1)} s measured; rate-limit floor ${f.rateFloorSeconds.toFixed(1)} s (${f.floor} floor calls / ${rps} rps); ${f.callsFloorSecondsAtMeasuredCalls.toFixed(1)} s for the calls made`,
+          `computed, not measured: at AWS-like 8 rps the floor takes ${f.computedAtAwsDefault8Rps.floorHours.toFixed(2)} h, the calls made ${f.computedAtAwsDefault8Rps.callsHours.toFixed(2)} h`,
+          `re-sync without changes: ${report.resync.calls} calls, ${report.resync.elapsedSeconds.toFixed(1)} s`,
+          `worker peak RSS (VmHWM): ${peakMb ?? '?'} MB`,
+          '',
+        ].join('\n'),
+      );
+    }
+  } finally {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((r) => worker!.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    await closeQueues(queues);
+    await deleteKeysWithPrefix(producer, prefix).catch(() => 0);
+    producer.disconnect();
+    await db.destroy();
+    await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin).catch(() => {});
+    await admin.destroy();
+    await fake.close();
+  }
+}
