@@ -10,16 +10,22 @@ import {
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetRoleCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   type IAMClient,
+  ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListGroupPoliciesCommand,
+  ListGroupsCommand,
   ListGroupsForUserCommand,
+  ListPoliciesCommand,
   ListRolePoliciesCommand,
   ListRolesCommand,
+  ListRoleTagsCommand,
   ListServiceSpecificCredentialsCommand,
   ListSSHPublicKeysCommand,
   ListUserPoliciesCommand,
@@ -175,6 +181,41 @@ describe('IAM reads with the product role', () => {
     expect((await caught(() => iam.send(new ListUserTagsCommand({ UserName: 'zed' })))).message).toBe(
       'The user with name zed cannot be found.',
     );
+  });
+
+  it('answers the extra reads: GetUser, GetRole, ListRoleTags, ListAccessKeys, ListGroups, ListPolicies', async () => {
+    const user = await iam.send(new GetUserCommand({ UserName: 'ci-bot' }));
+    expect(user.User).toMatchObject({
+      Path: '/service/',
+      Arn: `arn:aws:iam::${ACCOUNT}:user/service/ci-bot`,
+    });
+    expect(user.User?.Tags).toHaveLength(2);
+    const role = await iam.send(new GetRoleCommand({ RoleName: 'Developer' }));
+    expect(role.Role).toMatchObject({
+      RoleName: 'Developer',
+      MaxSessionDuration: 43200,
+      Description: 'Engineers (via SSO)',
+    });
+    expect((await iam.send(new ListRoleTagsCommand({ RoleName: 'Developer' }))).Tags).toEqual([]);
+    const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'dave' }));
+    expect(keys.AccessKeyMetadata).toEqual([
+      expect.objectContaining({ UserName: 'dave', Status: 'Inactive' }),
+    ]);
+    expect((await iam.send(new ListGroupsCommand({}))).Groups?.map((g) => g.GroupName)).toEqual([
+      'Admins',
+      'Developers',
+      'Auditors',
+      'Finance',
+    ]);
+    const local = await iam.send(new ListPoliciesCommand({ Scope: 'Local' }));
+    expect(local.Policies?.map((p) => p.PolicyName)).toEqual(['ProtectMainBranch']);
+    const attached = await iam.send(new ListPoliciesCommand({ Scope: 'AWS', OnlyAttached: true }));
+    expect(attached.Policies?.map((p) => p.PolicyName).sort()).toEqual([
+      'AWSCodeCommitPowerUser',
+      'AWSCodeCommitReadOnly',
+      'AdministratorAccess',
+      'IAMReadOnlyAccess',
+    ]);
   });
 
   it('GetPolicy and GetPolicyVersion for customer and AWS managed policies', async () => {

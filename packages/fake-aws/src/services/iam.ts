@@ -310,6 +310,65 @@ export const iamOperations: Record<string, QueryOperation> = {
       return { Tags: r.items, IsTruncated: r.IsTruncated, Marker: r.Marker };
     },
   },
+  GetUser: {
+    action: 'iam:GetUser',
+    resource: userResource,
+    run: (ctx, p) => {
+      const u = userOrSelf(ctx, p);
+      return {
+        User: {
+          Path: u.path,
+          UserName: u.userName,
+          UserId: u.userId,
+          Arn: userArn(ctx, u),
+          CreateDate: date(u.createDate),
+          PasswordLastUsed: u.password?.lastUsed ? date(u.password.lastUsed) : undefined,
+          PermissionsBoundary: u.permissionsBoundary
+            ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: u.permissionsBoundary }
+            : undefined,
+          Tags: u.tags.length > 0 ? u.tags : undefined,
+        },
+      };
+    },
+  },
+  ListAccessKeys: {
+    action: 'iam:ListAccessKeys',
+    resource: userResource,
+    run: (ctx, p) => {
+      const user = userOrSelf(ctx, p);
+      const r = page(p, user.accessKeys, `ListAccessKeys:${user.userName}`);
+      return {
+        AccessKeyMetadata: r.items.map((k) => ({
+          UserName: user.userName,
+          AccessKeyId: k.accessKeyId,
+          Status: k.status,
+          CreateDate: date(k.createDate),
+        })),
+        IsTruncated: r.IsTruncated,
+        Marker: r.Marker,
+      };
+    },
+  },
+  ListGroups: {
+    action: 'iam:ListGroups',
+    resource: (ctx) => `arn:aws:iam::${ctx.world.accountId}:group/`,
+    run: (ctx, p) => {
+      const prefix = p.get('PathPrefix') ?? '/';
+      const groups = ctx.world.scenario.account.groups.filter((g) => g.path.startsWith(prefix));
+      const r = page(p, groups, `ListGroups:${prefix}`);
+      return {
+        Groups: r.items.map((g) => ({
+          Path: g.path,
+          GroupName: g.groupName,
+          GroupId: g.groupId,
+          Arn: groupArn(ctx, g),
+          CreateDate: date(g.createDate),
+        })),
+        IsTruncated: r.IsTruncated,
+        Marker: r.Marker,
+      };
+    },
+  },
   ListGroupsForUser: {
     action: 'iam:ListGroupsForUser',
     resource: userResource,
@@ -429,6 +488,20 @@ export const iamOperations: Record<string, QueryOperation> = {
       };
     },
   },
+  GetRole: {
+    action: 'iam:GetRole',
+    resource: roleResource,
+    run: (ctx, p) => ({ Role: { ...roleShape(ctx, getRole(ctx, p)), RoleLastUsed: {} } }),
+  },
+  ListRoleTags: {
+    action: 'iam:ListRoleTags',
+    resource: roleResource,
+    run: (ctx, p) => {
+      const role = getRole(ctx, p);
+      const r = page(p, role.tags, `ListRoleTags:${role.roleName}`);
+      return { Tags: r.items, IsTruncated: r.IsTruncated, Marker: r.Marker };
+    },
+  },
   ListRolePolicies: {
     action: 'iam:ListRolePolicies',
     resource: roleResource,
@@ -465,6 +538,37 @@ export const iamOperations: Record<string, QueryOperation> = {
       const role = getRole(ctx, p);
       const r = page(p, attached(ctx, role.attachedPolicies, p), `ListAttachedRolePolicies:${role.roleName}`);
       return { AttachedPolicies: r.items, IsTruncated: r.IsTruncated, Marker: r.Marker };
+    },
+  },
+  ListPolicies: {
+    action: 'iam:ListPolicies',
+    run: (ctx, p) => {
+      const scope = p.get('Scope') ?? 'All';
+      const onlyAttached = p.get('OnlyAttached') === 'true';
+      const prefix = p.get('PathPrefix') ?? '/';
+      const world = ctx.world;
+      const policies = [...world.policies.values()].filter((policy) => {
+        const isAws = policy.arn.startsWith('arn:aws:iam::aws:');
+        if (scope === 'AWS' ? !isAws : scope === 'Local' ? isAws : false) return false;
+        return policy.path.startsWith(prefix) && (!onlyAttached || world.attachmentCount(policy.arn) > 0);
+      });
+      const r = page(p, policies, `ListPolicies:${scope}:${onlyAttached}:${prefix}`);
+      return {
+        Policies: r.items.map((policy) => ({
+          PolicyName: policy.policyName,
+          PolicyId: policy.policyId,
+          Arn: policy.arn,
+          Path: policy.path,
+          DefaultVersionId: policy.defaultVersionId,
+          AttachmentCount: world.attachmentCount(policy.arn),
+          PermissionsBoundaryUsageCount: 0,
+          IsAttachable: true,
+          CreateDate: date(policy.createDate),
+          UpdateDate: date(policy.updateDate),
+        })),
+        IsTruncated: r.IsTruncated,
+        Marker: r.Marker,
+      };
     },
   },
   GetPolicy: {
