@@ -209,8 +209,8 @@ const pullRequestSchema = z.strictObject({
   status: z.enum(['OPEN', 'CLOSED']),
   creationDate: isoDate,
   lastActivityDate: isoDate,
-  sourceReference: z.string().startsWith('refs/'),
-  destinationReference: z.string().startsWith('refs/'),
+  sourceReference: z.string().regex(/^refs\//, 'must start with refs/'),
+  destinationReference: z.string().regex(/^refs\//, 'must start with refs/'),
   sourceCommit: z.string().regex(/^[0-9a-f]{40}$/),
   destinationCommit: z.string().regex(/^[0-9a-f]{40}$/),
   mergeBase: z
