@@ -270,7 +270,7 @@ describe('the demo story, synced through the workers and evaluated', () => {
     };
     const bypassers = (repo: string) =>
       Object.fromEntries(
-        (protection.find((f) => f.resource_name === repo)?.evidence as Bypass).principalsThatMayBypass.map(
+        (protection.find((f) => f.resource_name === repo)!.evidence as Bypass).principalsThatMayBypass.map(
           (p) => [`${p.type} ${p.name}`, p.actions.map((a) => a.action.replace('codecommit:', '')).sort()],
         ),
       );
@@ -306,7 +306,7 @@ describe('the demo story, synced through the workers and evaluated', () => {
 
     const { rows: review } = await findingsByName(t.current.db, checkRunId, 'codecommit-peer-review');
     const offending = (
-      review.find((f) => f.resource_name === 'web-app')?.evidence as {
+      review.find((f) => f.resource_name === 'web-app')!.evidence as {
         offendingPullRequests?: { id: string }[];
       }
     ).offendingPullRequests;
