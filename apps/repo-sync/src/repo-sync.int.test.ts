@@ -216,8 +216,9 @@ describe('repo-sync', () => {
   it('with throttling at AWS, a full sync completes with the same evidence', async () => {
     const other = await createActiveConnection(t.current.db, ROLES[1]);
     fake.resetStats();
-    // The worker's own limiter allows 100/s; the fake answers ThrottlingException beyond 25/s.
-    fake.setOptions({ rates: { codecommit: 25 } });
+    // The worker's own limiter allows 100/s and 16 in flight; the fake answers ThrottlingException
+    // beyond 10/s (a burst of one second's worth), so bursts are throttled however slow this machine is.
+    fake.setOptions({ rates: { codecommit: 10 } });
     try {
       const run = await h.sync(other);
       expect(run.failures).toEqual({});
@@ -286,5 +287,40 @@ describe('repo-sync', () => {
     expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(want.mergedPullRequests);
     expect(calls['codecommit:GetPullRequest']).toBe(want.openPullRequests);
     expect(await listSyncProblems(t.current.db, again.runId)).toEqual([]);
+  });
+  it('a denied core call (ListRepositories) fails the job for good, recorded, and the run is still evaluated', async () => {
+    const third = (
+      await t.current.db
+        .selectFrom('connections')
+        .select('id')
+        .where('name', '=', ROLES[2].roleName)
+        .executeTakeFirstOrThrow()
+    ).id;
+    fake.updateScenario((d) => {
+      d.account.roles.find((x) => x.roleName === ROLES[2].roleName)!.inlinePolicies = [
+        {
+          name: 'no-listing',
+          document: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Deny', Action: 'codecommit:ListRepositories', Resource: '*' }],
+          },
+        },
+      ];
+    });
+    fake.resetStats();
+    const run = await h.sync(third);
+    expect(Object.values(run.failures).join()).toMatch(
+      /access_denied: codecommit:ListRepositories was denied/,
+    );
+    // Not retried: it would fail the same way until the role changes.
+    expect(fake.stats().denied['codecommit:ListRepositories']).toBe(1);
+    const problems = await listSyncProblems(t.current.db, run.runId);
+    expect(problems.map((p) => `${p.kind}|${p.step}|${p.code}|${p.action}`)).toEqual([
+      'missing_permission|codecommit:repositories|access_denied|codecommit:ListRepositories',
+      'error|codecommit:repositories|access_denied|codecommit:ListRepositories',
+    ]);
+    expect((await getSyncRun(t.current.db, run.runId))?.steps['codecommit:repositories']?.status).toBe(
+      'failed',
+    );
   });
 });
