@@ -47,7 +47,7 @@ const HOSTILE_STRINGS = [
   '../../etc/passwd',
   '%2e%2e%2f',
   '<script>alert(1)</script>',
-  '${jndi:ldap://x}',
+  `\${jndi:ldap://x}`,
   '{{7*7}}',
   '__proto__',
   'constructor',

@@ -138,6 +138,9 @@ const NOT_IN_CODECOMMIT_READONLY = IAM_ACTIONS.filter((a) => a !== 'iam:ListUser
 function checksNeedingIam(): CheckId[] {
   const checks = new Set<CheckId>();
   for (const p of PERMISSIONS) {
+    // GetAccountAuthorizationDetails' core role (listing users) is filled by iam:ListUsers, which
+    // AWSCodeCommitReadOnly has; what is lost are the per-entity reads.
+    if (p.anyOf !== undefined) continue;
     if ((NOT_IN_CODECOMMIT_READONLY as string[]).includes(p.action))
       for (const c of p.disables) checks.add(c);
   }
