@@ -199,8 +199,8 @@ describe('sync-iam against fake-aws', () => {
     expect(fake.stats().calls['iam:GenerateCredentialReport']).toBe(1);
     // The identities were fetched once, before the first re-schedule.
     expect(fake.stats().calls['iam:GetAccountAuthorizationDetails']).toBe(
-      // 12 users, 3 groups, 4 roles, 6 managed policies (2 local, 4 AWS ones in use), pages of 5.
-      Math.ceil((12 + 3 + 4 + 6) / 5),
+      // 12 users, 3 groups, 6 roles, 6 managed policies (2 local, 4 AWS ones in use), pages of 5.
+      Math.ceil((12 + 3 + 6 + 6) / 5),
     );
 
     const report = await rows('iam_credential_report_rows', c.connectionId);
@@ -318,5 +318,51 @@ describe('sync-iam against fake-aws', () => {
     expect(run?.steps['iam:authorization-details']?.status).toBe('succeeded');
     expect(run?.steps['iam:ssh-keys']?.status).toBe('failed');
     expect(run?.steps['iam:credential-report']?.status).toBe('failed');
+  });
+
+  it('keeps the previous evidence when a core listing is denied, and still syncs the report', async () => {
+    fake.setScenario(iamScenario());
+    const c = await connectionWithRun(t.current.db, ROLES.full);
+    await runToCompletion(c, deps());
+    // The customer tightens the role: the fallback path can no longer list the users' groups.
+    await t.current.db
+      .updateTable('connections')
+      .set({ role_arn: `arn:aws:iam::${ACCOUNT}:role/${ROLES.noGroupListing}` })
+      .where('id', '=', c.connectionId)
+      .execute();
+    const run2 = await nextRun(t.current.db, c.connectionId, c.runId);
+    const { result } = await runToCompletion({ ...c, runId: run2 }, deps());
+    expect(result.credentialReport.status).toBe('stored');
+    const problems = await listSyncProblems(t.current.db, run2);
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        kind: 'missing_permission',
+        step: 'iam:users',
+        action: 'iam:ListGroupsForUser',
+      }),
+    );
+    const run = await getSyncRun(t.current.db, run2);
+    expect(run?.steps['iam:users']?.status).toBe('failed');
+    expect(run?.steps['iam:ssh-keys']?.status).toBe('skipped');
+    // An incomplete listing retires nothing: run 1's users are still the current evidence.
+    const open = await selectCurrent(t.current.db, 'iam_users', c.connectionId).selectAll().execute();
+    expect(open).toHaveLength(12);
+    expect(open.every((u) => u.valid_from_run === c.runId)).toBe(true);
+  });
+
+  it('fails for good, with the reason on the run, when the role may read nothing in IAM', async () => {
+    fake.setScenario(iamScenario());
+    const c = await connectionWithRun(t.current.db, ROLES.noIam);
+    await expect(runToCompletion(c, deps())).rejects.toMatchObject({
+      name: 'SyncError',
+      code: 'access_denied',
+    });
+    const actions = (await listSyncProblems(t.current.db, c.runId))
+      .filter((p) => p.kind === 'missing_permission')
+      .map((p) => p.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['iam:ListUsers', 'iam:ListRoles', 'iam:GetCredentialReport']),
+    );
+    expect(await rows('iam_users', c.connectionId)).toHaveLength(0);
   });
 });

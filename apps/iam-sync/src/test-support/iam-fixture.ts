@@ -33,6 +33,9 @@ export const ROLES = {
   full: 'CodeCommitEvidence',
   noAuthorizationDetails: 'EvidenceNoAuthorizationDetails',
   limited: 'EvidenceLimited',
+  /** Neither GetAccountAuthorizationDetails nor ListGroupsForUser: the fallback cannot list users fully. */
+  noGroupListing: 'EvidenceNoGroupListing',
+  noIam: 'EvidenceNoIam',
 } as const;
 export const DEV_POLICY_ARN = `arn:aws:iam::${ACCOUNT}:policy/DevPush`;
 export const UNUSED_POLICY_ARN = `arn:aws:iam::${ACCOUNT}:policy/Unused`;
@@ -81,6 +84,8 @@ export function iamScenario(users = 12): Scenario {
       'iam:GetCredentialReport',
       'iam:GenerateCredentialReport',
     ]),
+    platformRole(ROLES.noGroupListing, ['iam:GetAccountAuthorizationDetails', 'iam:ListGroupsForUser']),
+    platformRole(ROLES.noIam, ['iam:*']),
   );
   a.policies.push(
     {
