@@ -368,8 +368,10 @@ export class FakeAwsCore {
         region: credential!.region,
         now,
       };
-      const resource = operation.resource?.(ctx, input) ?? '*';
-      this.authorize(ctx, `codecommit:${operationName}`, resource, true);
+      const resources = operation.resource?.(ctx, input) ?? '*';
+      for (const resource of Array.isArray(resources) ? resources : [resources]) {
+        this.authorize(ctx, `codecommit:${operationName}`, resource, true);
+      }
       const result = operation.run(ctx, input);
       return respond(200, result instanceof RawJson ? result.json : JSON.stringify(result ?? {}));
     } catch (error) {

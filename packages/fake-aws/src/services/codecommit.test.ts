@@ -398,6 +398,14 @@ describe('CodeCommit permissions', () => {
     expect(
       (await codecommit.send(new ListBranchesCommand({ repositoryName: 'web-app' }))).branches,
     ).toHaveLength(4);
+    const batch = await codecommit.send(
+      new BatchGetRepositoriesCommand({ repositoryNames: ['web-app', 'web-ghost'] }),
+    );
+    expect(batch.repositoriesNotFound).toEqual(['web-ghost']);
+    const mixed = await caught(() =>
+      codecommit.send(new BatchGetRepositoriesCommand({ repositoryNames: ['web-app', 'infra-tools'] })),
+    );
+    expect(mixed.name).toBe('AccessDeniedException');
     expect(
       (await caught(() => codecommit.send(new ListBranchesCommand({ repositoryName: 'infra-tools' })))).name,
     ).toBe('AccessDeniedException');

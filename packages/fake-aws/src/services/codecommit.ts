@@ -314,8 +314,10 @@ export const codecommitOperations: Record<string, JsonOperation> = {
   },
   BatchGetRepositories: {
     resource: (ctx, input) => {
-      const names = Array.isArray(input.repositoryNames) ? input.repositoryNames : [];
-      return names.length === 1 ? repoArn(ctx, String(names[0])) : repoArn(ctx, '*');
+      const names = Array.isArray(input.repositoryNames)
+        ? input.repositoryNames.slice(0, BATCH_GET_REPOSITORIES_MAX)
+        : [];
+      return names.length > 0 ? names.map((name) => repoArn(ctx, String(name))) : '*';
     },
     run: (ctx, input) => {
       const names = input.repositoryNames;

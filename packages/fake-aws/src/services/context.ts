@@ -36,7 +36,8 @@ export type JsonInput = Record<string, unknown>;
 
 /** One operation of a JSON 1.1 service (CodeCommit). */
 export interface JsonOperation {
-  resource?: (ctx: CallContext, input: JsonInput) => string;
+  /** The resource ARN(s) the action is authorized against; every one must be allowed. */
+  resource?: (ctx: CallContext, input: JsonInput) => string | string[];
   run: (ctx: CallContext, input: JsonInput) => unknown;
 }
 
