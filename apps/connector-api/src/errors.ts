@@ -14,6 +14,7 @@ export type ApiErrorCode =
   | 'unsupported_media_type'
   | 'internal_error'
   | 'not_ready'
+  | 'service_unavailable'
   // connection lifecycle
   | 'connection_not_active'
   | 'connect_in_progress'

@@ -412,6 +412,14 @@ describe('errors, docs, health', () => {
       expect(res.body.error.code).toBe('not_ready');
       expect(res.body.error.message).toBe('Redis is not reachable.');
       expect(res.body.error.details.postgres).toBe('ok');
+      // A request that needs Redis answers 503, not 500: the client did nothing wrong.
+      const id = (await newConnection(app, a.apiKey, { name: 'redis-down' })).connection.id;
+      const connect = await api(app, 'POST', `/v1/connections/${id}/connect`, {
+        token: a.apiKey,
+        body: { roleArn: 'arn:aws:iam::111122223333:role/X', region: 'us-east-1' },
+      });
+      expect(connect.status).toBe(503);
+      expect(connect.body.error.code).toBe('service_unavailable');
     } finally {
       await app.close();
       deadRedis.disconnect();

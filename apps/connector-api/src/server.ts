@@ -211,11 +211,40 @@ function installErrorHandling(app: App): void {
         new ApiError(status, 'invalid_request', err.message.slice(0, 500), { fastifyCode: fe.code ?? null }),
       );
     }
+    if (isDependencyOutage(err)) {
+      req.log.warn({ err }, 'dependency unavailable');
+      return send(
+        new ApiError(
+          503,
+          'service_unavailable',
+          'A backing service (Postgres or Redis) is unavailable; try again shortly.',
+        ),
+      );
+    }
     req.log.error({ err }, 'unexpected error');
     return send(
       new ApiError(500, 'internal_error', 'Internal error; it has been logged.', { requestId: req.id }),
     );
   });
+}
+
+/** Postgres or Redis down or unreachable: the request was fine, the platform is not (503, not 500). */
+function isDependencyOutage(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '53300'].includes(
+      code,
+    )
+  ) {
+    return true;
+  }
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect/i.test(
+      err.message,
+    )
+  );
 }
 
 function installMetrics(app: App, ctx: AppContext): void {

@@ -69,6 +69,9 @@ export async function connectConnection(
         // Code and message only: the ARN of a refused role is not kept (external_id_not_enforced).
         await updateConnection(ctx.db, connectionId, {
           last_error: json({ code: err.code, message: err.message, at: ctx.now().toISOString() }),
+        }).catch((recordError: unknown) => {
+          // The connect answer matters more than the bookkeeping (e.g. the connection was deleted meanwhile).
+          ctx.logger.warn({ err: recordError, connectionId }, 'could not record the connect error');
         });
       }
     } else ctx.metrics.connects.inc({ outcome: 'internal_error' });
