@@ -122,10 +122,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-interface Prepared {
-  scenario: Scenario;
-}
-
 /** The in-process core: everything but the socket, so benchmarks can time the handlers alone. */
 export class FakeAwsCore {
   readonly state: ServerState;
@@ -149,9 +145,8 @@ export class FakeAwsCore {
       faultRate: options.faultRate ?? 0,
       credentialReportDelayMs: options.credentialReportDelayMs ?? 2000,
     };
-    const { scenario } = this.prepare(options.scenario);
     this.state = {
-      world: new World(scenario),
+      world: new World(this.prepare(options.scenario)),
       sessions: new Map(),
       credentialReport: { startedAt: undefined, content: undefined, generatedAt: undefined },
       credentialReportDelayMs: this.tunables.credentialReportDelayMs,
@@ -159,13 +154,10 @@ export class FakeAwsCore {
     this.onScenario();
   }
 
-  private prepare(input: Scenario | ScenarioInput | string): Prepared {
-    if (typeof input === 'string') {
-      const loaded = loadScenarioFile(input);
-      return { scenario: this.shift(loaded) };
-    }
+  private prepare(input: Scenario | ScenarioInput | string): Scenario {
+    if (typeof input === 'string') return this.shift(loadScenarioFile(input));
     // zod builds new objects and arrays, so the caller's object is never shared with the world.
-    return { scenario: this.shift(parseScenario(input)) };
+    return this.shift(parseScenario(input));
   }
 
   private shift(scenario: Scenario): Scenario {
@@ -186,7 +178,7 @@ export class FakeAwsCore {
   }
 
   setScenario(input: Scenario | ScenarioInput): void {
-    this.state.world = new World(this.prepare(input).scenario);
+    this.state.world = new World(this.prepare(input));
     this.onScenario();
   }
 
@@ -253,19 +245,25 @@ export class FakeAwsCore {
       decision = PLATFORM_ALLOWED.has(action.toLowerCase()) ? 'allow' : 'implicit-deny';
     else {
       const role = ctx.world.roles.get(id.roleName);
-      decision = role
-        ? evaluatePolicies(ctx.world.rolePolicyDocuments(role), {
-            action,
-            resource,
-            keys: {
-              'aws:PrincipalArn': id.roleArn,
-              'aws:PrincipalAccount': id.accountId,
-              'aws:RequestedRegion': ctx.region,
-              'aws:userid': id.userId,
-              'aws:PrincipalType': 'AssumedRole',
-            },
-          })
-        : 'implicit-deny';
+      const request = {
+        action,
+        resource,
+        keys: {
+          'aws:PrincipalArn': id.roleArn,
+          'aws:PrincipalAccount': id.accountId,
+          'aws:RequestedRegion': ctx.region,
+          'aws:userid': id.userId,
+          'aws:PrincipalType': 'AssumedRole',
+        },
+      };
+      decision = role ? evaluatePolicies(ctx.world.rolePolicyDocuments(role), request) : 'implicit-deny';
+      // A permissions boundary caps what the identity policies allow.
+      const boundary = role?.permissionsBoundary
+        ? ctx.world.defaultDocument(role.permissionsBoundary)
+        : undefined;
+      if (decision === 'allow' && role?.permissionsBoundary) {
+        decision = boundary ? evaluatePolicies([boundary], request) : 'implicit-deny';
+      }
     }
     if (decision === 'allow') return;
     const why =
@@ -278,10 +276,7 @@ export class FakeAwsCore {
       : new AwsError('AccessDenied', message, 403);
   }
 
-  /**
-   * Handles one AWS request. Returns status, headers and body; `delayMs` is the latency the caller
-   * should add before sending.
-   */
+  /** Handles one AWS request (no latency: the HTTP layer adds it) and returns the response to send. */
   handleAws(
     headers: IncomingMessage['headers'],
     body: string,

@@ -504,3 +504,30 @@ describe('permissions of the role session', () => {
     expect(fake.stats().denied).toEqual({ 'iam:ListRoles': 1, 'iam:GetPolicy': 1 });
   });
 });
+
+describe('permissions boundary', () => {
+  it('caps what the role policies allow', async () => {
+    const fake = await startDemo();
+    try {
+      const { iam } = clients(fake, fake.adminCredentials);
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'Bounded',
+          AssumeRolePolicyDocument: JSON.stringify(trustPlatform('e-9')),
+          PermissionsBoundary: 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly',
+        }),
+      );
+      await iam.send(
+        new AttachRolePolicyCommand({
+          RoleName: 'Bounded',
+          PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+        }),
+      );
+      const session = clients(fake, await assume(fake, `arn:aws:iam::${ACCOUNT}:role/Bounded`, 'e-9'));
+      expect((await session.iam.send(new ListUsersCommand({}))).Users).toHaveLength(9);
+      expect((await caught(() => session.iam.send(new ListRolesCommand({})))).name).toBe('AccessDenied');
+    } finally {
+      await fake.close();
+    }
+  });
+});
