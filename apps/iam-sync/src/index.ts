@@ -1,4 +1,4 @@
-import { createDb, type Database } from '@codecommit-evidence/evidence-store';
+import { assertDatabaseReachable, createDb } from '@codecommit-evidence/evidence-store';
 import {
   assertRedisReachable,
   closeWorkerGracefully,
@@ -6,7 +6,6 @@ import {
 } from '@codecommit-evidence/queues';
 import { createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
 import { createSyncWorkerDeps } from '@codecommit-evidence/sync-support';
-import { type Kysely, sql } from 'kysely';
 import { IamSyncEnv, settingsFromEnv } from './config.js';
 import { createIamSyncWorker } from './worker.js';
 
@@ -70,17 +69,3 @@ shutdown.register('aws', async () => deps.aws.destroy());
 shutdown.register('database', () => db.destroy());
 shutdown.listen();
 logger.info({ concurrency: env.IAM_SYNC_CONCURRENCY, prefix: env.QUEUE_PREFIX }, 'iam-sync worker started');
-
-/**
- * TODO(evidence-store): its `assertDatabaseReachable` is not exported from the package index; this is
- * the same check, naming DATABASE_URL (never its value).
- */
-async function assertDatabaseReachable(database: Kysely<Database>): Promise<void> {
-  try {
-    await sql`select 1`.execute(database);
-  } catch (err) {
-    throw new Error(
-      `DATABASE_URL: cannot reach Postgres: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-}

@@ -1,7 +1,7 @@
 /** Evidence store: the Postgres schema, its migrations and typed queries per aggregate. */
 export * from './check-runs.js';
 export * from './connections.js';
-export { type CreateDbOptions, createDb, json } from './db.js';
+export { assertDatabaseReachable, type CreateDbOptions, createDb, json } from './db.js';
 export { DatabaseEnv } from './env.js';
 export { type MigrationOutcome, migrateToLatest } from './migrate.js';
 export * from './people.js';
