@@ -441,6 +441,11 @@ export class FakeAwsCore {
   }
 }
 
+/** A deep copy; scenarios are plain JSON, and a JSON round trip is twice as fast as structuredClone. */
+function copyScenario(scenario: Scenario): Scenario {
+  return JSON.parse(JSON.stringify(scenario)) as Scenario;
+}
+
 function sendJson(res: ServerResponse, status: number, payload: unknown) {
   const body = payload === undefined ? '' : JSON.stringify(payload);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -475,7 +480,7 @@ async function controlPlane(core: FakeAwsCore, req: IncomingMessage, res: Server
     if (path === '/_fake/scenario' && method === 'PATCH') {
       const ops = parseBody();
       if (!Array.isArray(ops)) throw new Error('expected a JSON Patch array of {op, path, value}');
-      const draft = structuredClone(core.state.world.scenario);
+      const draft = copyScenario(core.state.world.scenario);
       applyJsonPatch(draft, ops as JsonPatchOperation[]);
       core.setScenario(draft);
       return sendJson(res, 200, { ok: true });
@@ -565,7 +570,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     },
     setScenario: (s) => core.setScenario(s),
     updateScenario: (fn) => {
-      const draft = structuredClone(scenario());
+      const draft = copyScenario(scenario());
       fn(draft);
       core.setScenario(draft);
     },
