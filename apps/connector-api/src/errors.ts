@@ -3,35 +3,34 @@
  * code. Route handlers throw `ApiError`; the global error handler in `server.ts` renders it.
  */
 
-export type ApiErrorCode =
-  // generic
-  | 'invalid_request'
-  | 'malformed_json'
-  | 'unauthorized'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'internal_error'
-  | 'not_ready'
-  | 'service_unavailable'
-  // connection lifecycle
-  | 'connection_not_active'
-  | 'connect_in_progress'
-  // connect flow: input
-  | 'invalid_role_arn'
-  | 'invalid_region'
-  | 'codecommit_not_in_region'
-  | 'region_partition_mismatch'
-  // connect flow: AWS says no
-  | 'role_not_found_or_not_trusted'
-  | 'external_id_mismatch'
-  | 'external_id_not_enforced'
-  | 'region_not_enabled'
-  | 'missing_permissions'
-  // connect flow: neither yes nor no
-  | 'aws_unavailable'
-  | 'platform_credentials_invalid';
+/** Every code a client can see (README.md documents each; a test keeps them in step). */
+export const API_ERROR_CODES = [
+  'invalid_request',
+  'malformed_json',
+  'unauthorized',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'internal_error',
+  'not_ready',
+  'service_unavailable',
+  'connection_not_active',
+  'connect_in_progress',
+  'invalid_role_arn',
+  'invalid_region',
+  'codecommit_not_in_region',
+  'region_partition_mismatch',
+  'role_not_found_or_not_trusted',
+  'external_id_mismatch',
+  'external_id_not_enforced',
+  'region_not_enabled',
+  'missing_permissions',
+  'aws_unavailable',
+  'platform_credentials_invalid',
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; details: Record<string, unknown> };

@@ -62,18 +62,12 @@ export interface PermissionSpec {
   anyOf?: 'iam-user-inventory';
   /** Not needed at all when this action is granted. */
   coveredBy?: PermissionAction;
-  /** Checks whose findings become `unknown` without it (all four for a core permission). */
+  /** Checks whose findings become `unknown` without it. */
   disables: CheckId[];
   /** What the sync uses it for. */
   purpose: string;
 }
 
-const ALL_CHECKS: CheckId[] = [
-  'codecommit-offboarded-user-access',
-  'codecommit-user-mfa',
-  'codecommit-branch-protection-admins',
-  'codecommit-peer-review',
-];
 const REPO_CHECKS: CheckId[] = ['codecommit-branch-protection-admins', 'codecommit-peer-review'];
 const ACCESS_CHECKS: CheckId[] = [
   'codecommit-offboarded-user-access',
@@ -149,16 +143,13 @@ export const PERMISSIONS: readonly PermissionSpec[] = Object.freeze([
     REPO_CHECKS,
     'which templates apply to each repository',
   ),
-  spec(GAAD, 'core', ALL_CHECKS, 'users, groups, roles and policies with their documents in a few pages', {
+  spec(GAAD, 'core', ACCESS_CHECKS, 'users, groups, roles and policies with their documents in a few pages', {
     anyOf: 'iam-user-inventory',
   }),
-  spec(
-    'iam:ListUsers',
-    'core',
-    ALL_CHECKS,
-    'IAM users (when GetAccountAuthorizationDetails is not allowed)',
-    { anyOf: 'iam-user-inventory', coveredBy: GAAD },
-  ),
+  spec('iam:ListUsers', 'core', ACCESS_CHECKS, 'IAM users, one page at a time', {
+    anyOf: 'iam-user-inventory',
+    coveredBy: GAAD,
+  }),
   spec(
     'iam:ListUserTags',
     'optional',
