@@ -338,4 +338,43 @@ describe('connect', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.connection.warnings).toEqual([]);
   });
+
+  it('one connect at a time per connection: a concurrent call gets connect_in_progress', async () => {
+    const { id, roleArn } = await connectionWithRole('EvidenceConcurrent');
+    h.current.fake.setOptions({ latencyMs: 30 });
+    try {
+      const [first, second] = await Promise.all([
+        connect(id, { roleArn, region: REPO_REGION }),
+        connect(id, { roleArn, region: REPO_REGION }),
+      ]);
+      expect([first.status, second.status].sort()).toEqual([200, 409]);
+      const refused = first.status === 409 ? first : second;
+      expect(refused.body.error.code).toBe('connect_in_progress');
+    } finally {
+      h.current.fake.setOptions({ latencyMs: 0 });
+    }
+    // The lock is released: a later connect goes through.
+    expect((await connect(id, { roleArn, region: REPO_REGION })).status).toBe(200);
+  });
+
+  it('a failed reconnect leaves an active connection as it was, and records why', async () => {
+    const { id, roleArn } = await connectionWithRole('EvidenceReconnect');
+    expect((await connect(id, { roleArn, region: REPO_REGION })).status).toBe(200);
+    const bad = await connect(id, {
+      roleArn: `arn:aws:iam::${CUSTOMER_ACCOUNT_ID}:role/Gone`,
+      region: REPO_REGION,
+    });
+    expect(bad.body.error.code).toBe('role_not_found_or_not_trusted');
+    const shown = await api(h.current.app, 'GET', `/v1/connections/${id}`, { token: apiKey });
+    expect(shown.body.connection).toMatchObject({ status: 'active', roleArn, region: REPO_REGION });
+    expect(shown.body.connection.lastConnectError.code).toBe('role_not_found_or_not_trusted');
+    expect(await h.current.queues.checks.getJobScheduler(jobIds.scheduler(id))).toBeDefined();
+  });
+
+  it('a deleted connection cannot be connected', async () => {
+    const { id, roleArn } = await connectionWithRole('EvidenceDeleted');
+    expect((await api(h.current.app, 'DELETE', `/v1/connections/${id}`, { token: apiKey })).status).toBe(204);
+    const res = await connect(id, { roleArn, region: REPO_REGION });
+    expect(res.status).toBe(404);
+  });
 });
