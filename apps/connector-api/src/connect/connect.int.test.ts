@@ -377,4 +377,18 @@ describe('connect', () => {
     const res = await connect(id, { roleArn, region: REPO_REGION });
     expect(res.status).toBe(404);
   });
+
+  it('AWS failing (5xx after the SDK retries) answers 503 aws_unavailable and changes nothing', async () => {
+    const { id, roleArn } = await connectionWithRole('EvidenceAwsDown');
+    h.current.fake.setOptions({ faultRate: 1 });
+    try {
+      const res = await connect(id, { roleArn, region: REPO_REGION });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('aws_unavailable');
+    } finally {
+      h.current.fake.setOptions({ faultRate: 0 });
+    }
+    const shown = await api(h.current.app, 'GET', `/v1/connections/${id}`, { token: apiKey });
+    expect(shown.body.connection).toMatchObject({ status: 'pending', roleArn: null });
+  });
 });

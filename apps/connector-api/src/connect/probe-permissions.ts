@@ -6,9 +6,9 @@
  * GenerateCredentialReport really starts a report (there is no dry run; the first sync needs that
  * report anyway, and AWS reuses one younger than 4 hours).
  *
- * The verdict comes from aws-clients' classifier: access_denied = denied; throttled, unavailable or
- * credential trouble = unverified (no conclusion); anything else, success, not-found and validation
- * errors included, = granted.
+ * The verdict comes from aws-clients' classifier: access_denied = denied; throttled, unavailable,
+ * credential trouble or a validation error = unverified (no conclusion); anything else (success,
+ * not-found, ReportNotPresent, …, all answered after authorization) = granted.
  */
 
 import {
@@ -154,8 +154,14 @@ export async function probePermissions(clients: ProbeClients, concurrency = 6): 
       outcomes.set(action, 'granted');
     } catch (err) {
       const c = classifyAwsError(err, { operation: action, region: clients.region });
+      // AWS validates some input before it authorizes, so a validation error proves nothing either way.
+      const validation =
+        /^(ValidationError|ValidationException|SerializationException|InvalidParameter\w*)$/.test(
+          c.awsCode ?? '',
+        );
       if (c.code === 'access_denied') outcomes.set(action, 'denied');
       else if (
+        validation ||
         c.retryable ||
         c.code === 'invalid_credentials' ||
         c.code === 'invalid_region' ||
