@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSION_ACTIONS } from '../permissions.js';
 import { MANAGED_CODECOMMIT_POLICY, MANAGED_IAM_POLICY } from '../setup-kit.js';
 import {
+  ADMIN_TOKEN,
   api,
   CUSTOMER_ACCOUNT_ID,
   createRole,
@@ -98,6 +99,10 @@ describe('connect', () => {
 
     // No temporary credential or External ID in the logs; no credential in the database.
     const logs = h.current.logs.join('');
+    // Requests are logged (so the absence checks below can fail), without headers or secrets.
+    expect(logs).toContain(`/v1/connections/${id}/connect`);
+    expect(logs).not.toContain('authorization');
+    expect(logs).not.toContain(ADMIN_TOKEN);
     expect(logs).not.toContain(externalId);
     expect(logs).not.toContain(apiKey);
     expect(logs).not.toMatch(/ASIA[A-Z0-9]{12,}/);
