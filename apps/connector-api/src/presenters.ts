@@ -30,7 +30,9 @@ export function syncRunDetail(
     ...syncRunSummary(run),
     steps: run.steps,
     error: run.error,
-    awsCalls: { total: totalCalls, byOperation: awsCalls },
+    /** Per `service:Operation`, as the workers counted them. */
+    awsCalls,
+    awsCallsTotal: totalCalls,
     problems: problems.map((p) => ({
       step: p.step,
       kind: p.kind,

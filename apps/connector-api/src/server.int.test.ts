@@ -256,7 +256,11 @@ describe('connection lifecycle', () => {
       id: runId,
       status: 'partial',
       trigger: 'connect',
-      awsCalls: { total: 5, byOperation: { 'iam:ListUsers': { calls: 3, throttled: 1 } } },
+      awsCalls: {
+        'codecommit:ListRepositories': { calls: 2, throttled: 0 },
+        'iam:ListUsers': { calls: 3, throttled: 1 },
+      },
+      awsCallsTotal: 5,
       missingPermissions: ['iam:GetCredentialReport'],
     });
     expect(run.body.syncRun.problems[0]).toMatchObject({
