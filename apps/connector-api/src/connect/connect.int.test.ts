@@ -2,6 +2,7 @@ import { getSyncRun } from '@codecommit-evidence/evidence-store';
 import { jobIds } from '@codecommit-evidence/queues';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSION_ACTIONS } from '../permissions.js';
+import { buildServer } from '../server.js';
 import { MANAGED_CODECOMMIT_POLICY, MANAGED_IAM_POLICY } from '../setup-kit.js';
 import {
   ADMIN_TOKEN,
@@ -395,5 +396,26 @@ describe('connect', () => {
     }
     const shown = await api(h.current.app, 'GET', `/v1/connections/${id}`, { token: apiKey });
     expect(shown.body.connection).toMatchObject({ status: 'pending', roleArn: null });
+  });
+
+  it("AWS refusing the platform's own credentials is platform_credentials_invalid (503), not the customer's fault", async () => {
+    const { id, roleArn } = await connectionWithRole('EvidenceBadPlatform');
+    const app = await buildServer({
+      ...h.current.deps,
+      aws: {
+        ...h.current.deps.aws,
+        platformCredentials: { accessKeyId: 'AKIAUNKNOWNPLATFORM1', secretAccessKey: 'x' },
+      },
+    });
+    try {
+      const res = await api(app, 'POST', `/v1/connections/${id}/connect`, {
+        token: apiKey,
+        body: { roleArn, region: REPO_REGION },
+      });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('platform_credentials_invalid');
+    } finally {
+      await app.close();
+    }
   });
 });
