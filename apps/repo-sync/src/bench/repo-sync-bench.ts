@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -79,6 +80,17 @@ export function floorOf(s: Scenario, region = GENERATED_DEFAULTS.region): Record
   };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
@@ -114,10 +126,12 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
       rps: { type: 'string', default: '600' },
       /** fake-aws answers ThrottlingException above this. */
       'aws-rps': { type: 'string', default: '750' },
-      concurrency: { type: 'string', default: '8' },
-      'account-concurrency': { type: 'string', default: '32' },
+      concurrency: { type: 'string', default: '16' },
+      'account-concurrency': { type: 'string', default: '64' },
       'latency-ms': { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
+      /** Write a V8 CPU profile of the worker into this directory. */
+      'cpu-prof-dir': { type: 'string' },
     },
   });
   const n = (k: keyof typeof values) => Number(values[k]);
@@ -162,29 +176,36 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
       warnings: [],
     });
 
-    worker = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
-      cwd: appDir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: url.toString(),
-        REDIS_URL: redisUrl,
-        QUEUE_PREFIX: prefix,
-        AWS_ENDPOINT_URL: fake.url,
-        AWS_REGION: GENERATED_DEFAULTS.region,
-        AWS_ACCESS_KEY_ID: fake.platformCredentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: fake.platformCredentials.secretAccessKey,
-        LOG_LEVEL: 'warn',
-        REPO_SYNC_CONCURRENCY: String(n('concurrency')),
-        CODECOMMIT_RPS: String(n('rps')),
-        AWS_ACCOUNT_CONCURRENCY: String(n('account-concurrency')),
+    const profile = values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : [];
+    worker = spawn(
+      process.execPath,
+      [...profile, '--conditions=development', '--import', 'tsx', 'src/index.ts'],
+      {
+        cwd: appDir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_URL: url.toString(),
+          REDIS_URL: redisUrl,
+          QUEUE_PREFIX: prefix,
+          AWS_ENDPOINT_URL: fake.url,
+          AWS_REGION: GENERATED_DEFAULTS.region,
+          AWS_ACCESS_KEY_ID: fake.platformCredentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: fake.platformCredentials.secretAccessKey,
+          LOG_LEVEL: 'warn',
+          REPO_SYNC_CONCURRENCY: String(n('concurrency')),
+          CODECOMMIT_RPS: String(n('rps')),
+          AWS_ACCOUNT_CONCURRENCY: String(n('account-concurrency')),
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    );
     const pid = worker.pid!;
 
     const runOnce = async (label: string) => {
       const { run } = await createOrGetActiveSyncRun(db, c.id, 'api');
       fake.resetStats();
+      const cpuBefore = cpuSeconds(pid) ?? 0;
+      const ownBefore = process.cpuUsage();
       const started = Date.now();
       const jobId = jobIds.syncRepositories(run.id);
       await enqueue(queues, 'sync-repositories', { connectionId: c.id, runId: run.id }, { jobId });
@@ -196,10 +217,29 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
         await new Promise((r) => setTimeout(r, 250));
       }
       const elapsedMs = Date.now() - started;
+      const workerCpuSeconds = (cpuSeconds(pid) ?? Number.NaN) - cpuBefore;
+      const own = process.cpuUsage(ownBefore);
+      const benchCpuSeconds = (own.user + own.system) / 1e6;
       await finishSyncRun(db, run.id, 'succeeded');
       const calls = await getAwsCalls(db, run.id);
+      let rowsWritten = 0;
+      for (const table of [
+        'repositories',
+        'branches',
+        'repository_template_associations',
+        'approval_rule_templates',
+        'pull_requests',
+        'pull_request_approvals',
+      ] as const) {
+        const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}
+          where valid_from_run = ${run.id} or valid_to_run = ${run.id}`.execute(db);
+        rowsWritten += r.rows[0]?.n ?? 0;
+      }
+      const fakeSaw = Object.entries(fake.stats().calls)
+        .filter(([op]) => op.startsWith('codecommit:'))
+        .reduce((a, [, v]) => a + v, 0);
       log(`${label}: ${(elapsedMs / 1000).toFixed(1)} s`);
-      return { runId: run.id, elapsedMs, calls, fake: fake.stats() };
+      return { runId: run.id, elapsedMs, calls, fakeSaw, rowsWritten, workerCpuSeconds, benchCpuSeconds };
     };
 
     log('full sync…');
@@ -241,10 +281,11 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
         floor: floorTotal,
         excess: fullTotal - floorTotal,
         throttledAttempts: throttled(full.calls),
-        fakeAwsSawCalls: Object.values(full.fake.calls)
-          .filter((_, i) => Object.keys(full.fake.calls)[i]!.startsWith('codecommit:'))
-          .reduce((a, b) => a + b, 0),
+        fakeAwsSawCalls: full.fakeSaw,
+        evidenceRowsWritten: full.rowsWritten,
         elapsedSeconds: full.elapsedMs / 1000,
+        workerCpuSeconds: full.workerCpuSeconds,
+        fakeAwsAndBenchCpuSeconds: full.benchCpuSeconds,
         rateFloorSeconds: floorTotal / rps,
         callsFloorSecondsAtMeasuredCalls: fullTotal / rps,
         computedAtAwsDefault8Rps: { floorHours: floorTotal / 8 / 3600, callsHours: fullTotal / 8 / 3600 },
@@ -252,6 +293,8 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
       resync: {
         perOperation: Object.fromEntries(Object.entries(again.calls).map(([op, v]) => [op, v.calls])),
         calls: total(again.calls),
+        fakeAwsSawCalls: again.fakeSaw,
+        evidenceRowsWritten: again.rowsWritten,
         elapsedSeconds: again.elapsedMs / 1000,
       },
       workerPeakRssMb: peakMb ?? null,
@@ -273,8 +316,10 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
           `${'total'.padEnd(62)} ${String(f.calls).padStart(8)} ${String(f.floor).padStart(8)} ${String(f.excess).padStart(7)} ${String(f.throttledAttempts).padStart(6)} ${String(report.resync.calls).padStart(8)}`,
           '',
           `full sync: ${f.elapsedSeconds.toFixed(1)} s measured; rate-limit floor ${f.rateFloorSeconds.toFixed(1)} s (${f.floor} floor calls / ${rps} rps); ${f.callsFloorSecondsAtMeasuredCalls.toFixed(1)} s for the calls made`,
+          `CPU during the full sync: worker ${f.workerCpuSeconds.toFixed(0)} s, fake-aws + bench ${f.fakeAwsAndBenchCpuSeconds.toFixed(0)} s (machine: ${cpus().length} cores, load average at the end ${loadavg()[0]!.toFixed(1)})`,
           `computed, not measured: at AWS-like 8 rps the floor takes ${f.computedAtAwsDefault8Rps.floorHours.toFixed(2)} h, the calls made ${f.computedAtAwsDefault8Rps.callsHours.toFixed(2)} h`,
-          `re-sync without changes: ${report.resync.calls} calls, ${report.resync.elapsedSeconds.toFixed(1)} s`,
+          `calls recorded in the runs vs seen by fake-aws: full ${f.calls} / ${f.fakeAwsSawCalls}, re-sync ${report.resync.calls} / ${report.resync.fakeAwsSawCalls}`,
+          `re-sync without changes: ${report.resync.calls} calls, ${report.resync.elapsedSeconds.toFixed(1)} s, ${report.resync.evidenceRowsWritten} evidence rows opened or closed (full sync: ${f.evidenceRowsWritten})`,
           `worker peak RSS (VmHWM): ${peakMb ?? '?'} MB`,
           '',
         ].join('\n'),

@@ -136,12 +136,18 @@ export async function syncRepository(
         result.writes.rewritten += s.rewritten;
         result.writes.unchanged += s.unchanged;
       };
-      try {
-        await syncBranches(ctx, deps, repo, optional, add, result);
-        await syncAssociations(ctx, deps, repo, optional, add, result);
-        await syncPullRequests(ctx, deps, repo, optional, add, result);
-      } catch (err) {
-        if (!(err instanceof RepositoryGone)) throw err;
+      // The three parts are independent (their own calls, their own tables): run them side by side, and
+      // only look at failures once all have settled, so nothing is still writing when a gone repository
+      // is retired.
+      const settled = await Promise.allSettled([
+        syncBranches(ctx, deps, repo, optional, add, result),
+        syncAssociations(ctx, deps, repo, optional, add, result),
+        syncPullRequests(ctx, deps, repo, optional, add, result),
+      ]);
+      const errors = settled.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
+      const other = errors.find((e) => !(e instanceof RepositoryGone));
+      if (other !== undefined) throw other;
+      if (errors.length > 0) {
         ctx.log.info({ repository: name }, 'repository deleted during the run');
         await ctx.recordProblem({
           step: STEPS.repository(name),
