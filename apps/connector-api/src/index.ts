@@ -1,6 +1,6 @@
 /** connector-api entry point: wiring only (config, connections, server, shutdown). */
 
-import { createDb } from '@codecommit-evidence/evidence-store';
+import { assertDatabaseReachable, createDb } from '@codecommit-evidence/evidence-store';
 import {
   assertRedisReachable,
   closeQueues,
@@ -10,7 +10,6 @@ import {
 } from '@codecommit-evidence/queues';
 import { ConfigError, createLogger, createShutdown } from '@codecommit-evidence/runtime';
 import { loadConfig } from './config.js';
-import { assertDatabaseReachable } from './database-ready.js';
 import { waitForRedisReady } from './redis-ready.js';
 import { buildServer } from './server.js';
 
