@@ -86,6 +86,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const adminToken = randomBytes(24).toString('base64url');
   const queuePrefix = `{cce-demo-${randomBytes(4).toString('hex')}}`;
   const procs = new Map<ProcessName, ChildProcess>();
+  /** Processes being stopped on purpose: their exit is no news. */
+  const stopRequested = new Set<ChildProcess>();
   let stopping = false;
 
   const common: Record<string, string> = {
@@ -165,6 +167,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const proc = procs.get(name);
       if (!proc || proc.exitCode !== null || proc.signalCode !== null)
         return proc?.exitCode ?? proc?.signalCode ?? null;
+      stopRequested.add(proc);
       return new Promise((resolve) => {
         const kill = setTimeout(() => proc.kill('SIGKILL'), 30_000);
         proc.once('exit', (code, sig) => {
