@@ -396,6 +396,27 @@ describe('read API and exports over a hand-written evidence store', () => {
     });
   });
 
+  it('documents every read and export route in the OpenAPI document', async () => {
+    const doc = await h.current.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(doc.statusCode).toBe(200);
+    const paths = Object.keys(JSON.parse(doc.body).paths);
+    for (const p of [
+      '/v1/connections/{id}/checks',
+      '/v1/connections/{id}/checks/{checkId}',
+      '/v1/connections/{id}/checks/{checkId}/findings',
+      '/v1/connections/{id}/check-runs',
+      '/v1/connections/{id}/repositories',
+      '/v1/connections/{id}/repositories/{name}/branches',
+      '/v1/connections/{id}/pull-requests',
+      '/v1/connections/{id}/iam-users',
+      '/v1/connections/{id}/exports/check-results.csv',
+      '/v1/connections/{id}/exports/check-results.json',
+      '/v1/connections/{id}/exports/access-review.csv',
+      '/v1/connections/{id}/exports/access-review.json',
+    ])
+      expect(paths, p).toContain(p);
+  });
+
   it('keeps tenants apart: another tenant gets 404 on every read and export, no key gets 401', async () => {
     const paths = [
       '/checks',
