@@ -74,6 +74,8 @@ describe('repo-sync worker process', () => {
     AWS_SECRET_ACCESS_KEY: fake.platformCredentials.secretAccessKey,
     LOG_LEVEL: 'warn',
     REPO_SYNC_CONCURRENCY: '4',
+    // The killed process's gate slots come back after twice the lock duration.
+    REPO_SYNC_JOBS_PER_CONNECTION: '4',
     // Short locks: a killed worker's jobs are taken over within seconds instead of 30 s.
     REPO_SYNC_LOCK_DURATION_MS: '2000',
     CODECOMMIT_RPS: '200',

@@ -60,6 +60,7 @@ const worker = createRepoSyncWorker(deps, {
   prefix: env.QUEUE_PREFIX,
   concurrency: env.REPO_SYNC_CONCURRENCY,
   lockDurationMs: env.REPO_SYNC_LOCK_DURATION_MS,
+  jobsPerConnection: env.REPO_SYNC_JOBS_PER_CONNECTION,
 });
 
 const shutdown = createShutdown({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });

@@ -7,6 +7,7 @@ import {
   selectCurrent,
 } from '@codecommit-evidence/evidence-store';
 import { type FakeAws, type Scenario, startFakeAws } from '@codecommit-evidence/fake-aws';
+import { jobIds } from '@codecommit-evidence/queues';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncRepository } from './processors/sync-repository.js';
@@ -323,4 +324,48 @@ describe('repo-sync', () => {
       'failed',
     );
   });
+  it('with one repository job per connection at a time, the others are put back and the run still completes', async () => {
+    // A worker whose gate admits one repository job per connection: the rest are delayed, not failed.
+    await h.close();
+    h = await startHarness({
+      db: t.current.db,
+      redisUrl: r.current.url,
+      prefix: r.current.prefix,
+      endpoint: fake.url,
+      platformCredentials: fake.platformCredentials,
+      limits: { codecommitRps: 100, iamRps: 10, accountConcurrency: 16, maxAttempts: 6 },
+      jobsPerConnection: 1,
+    });
+    const second = (
+      await t.current.db
+        .selectFrom('connections')
+        .select('id')
+        .where('name', '=', ROLES[1].roleName)
+        .executeTakeFirstOrThrow()
+    ).id;
+    fake.updateScenario((d) => {
+      const reg = d.account.regions[REGION]!;
+      // Every open pull request merges: each repository job has work, and the result is checkable.
+      for (const p of reg.pullRequests.filter((x) => x.status === 'OPEN')) {
+        Object.assign(p, {
+          status: 'CLOSED',
+          isMerged: true,
+          mergedBy: p.authorArn,
+          mergeCommitId: 'e'.repeat(40),
+        });
+      }
+    });
+    const run = await h.sync(second);
+    expect(run.failures).toEqual({});
+    expect(await currentEvidence(t.current.db, second)).toEqual(expectedEvidence(fake.scenario()));
+    const repos = await selectCurrent(t.current.db, 'repositories', second).select('repository_id').execute();
+    const deferrals = await Promise.all(
+      repos.map(async (x) => {
+        const job = await h.queues['repo-sync'].getJob(jobIds.syncRepository(run.runId, x.repository_id));
+        return (job?.progress as { deferrals?: number } | undefined)?.deferrals ?? 0;
+      }),
+    );
+    // Four worker slots, one admitted at a time: the others were put back at least once.
+    expect(deferrals.filter((n) => n > 0).length).toBeGreaterThan(0);
+  }, 90_000);
 });

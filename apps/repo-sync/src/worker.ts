@@ -1,7 +1,8 @@
 import { createWorker } from '@codecommit-evidence/queues';
 import type { SyncWorkerDeps } from '@codecommit-evidence/sync-support';
-import type { Queue, Worker, WorkerOptions } from 'bullmq';
+import { DelayedError, type Queue, type Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createConnectionGate, deferralDelayMs } from './connection-gate.js';
 import { syncRepositories } from './processors/sync-repositories.js';
 import { syncRepository } from './processors/sync-repository.js';
 
@@ -16,19 +17,50 @@ export interface RepoSyncWorkerOptions {
   prefix: string;
   /** Jobs processed at once by this process (REPO_SYNC_CONCURRENCY). */
   concurrency: number;
-  /** Lock duration; a crashed worker's jobs are taken over after it (and a stalled check). */
+  /** Lock duration; a crashed worker's jobs are taken over after it (and a stalled check). Default 30 s. */
   lockDurationMs?: number;
+  /**
+   * `sync-repository` jobs of one connection running at once across all replicas
+   * (REPO_SYNC_JOBS_PER_CONNECTION); the others are delayed so other tenants get the slots. Unset: no gate.
+   */
+  jobsPerConnection?: number;
   workerOptions?: Partial<WorkerOptions>;
 }
 
 /** The `repo-sync` queue's worker: `sync-repositories` and `sync-repository`. */
 export function createRepoSyncWorker(deps: RepoSyncDeps, options: RepoSyncWorkerOptions): Worker {
   const lock = options.lockDurationMs;
+  const gate =
+    options.jobsPerConnection === undefined
+      ? undefined
+      : createConnectionGate({
+          redis: options.connection,
+          keyPrefix: options.prefix,
+          limit: options.jobsPerConnection,
+          // A crashed replica's slots come back on the same horizon as its jobs (lock expiry).
+          leaseMs: Math.max(4_000, 2 * (lock ?? 30_000)),
+        });
   return createWorker({
     queue: 'repo-sync',
     handlers: {
       'sync-repositories': (payload, { job, token }) => syncRepositories(payload, deps, { job, token }),
-      'sync-repository': (payload, { job }) => syncRepository(payload, deps, job),
+      'sync-repository': async (payload, { job, token }) => {
+        if (!gate) return syncRepository(payload, deps, job);
+        const release = await gate.tryEnter(payload.connectionId);
+        if (!release) {
+          // Put back, not failed: BullMQ does not count a DelayedError as an attempt. The deferral count
+          // lives in `progress` (the payload schema is strict).
+          const deferrals = (job.progress as { deferrals?: number } | null)?.deferrals ?? 0;
+          await job.updateProgress({ deferrals: deferrals + 1 });
+          await job.moveToDelayed(Date.now() + deferralDelayMs(deferrals), token);
+          throw new DelayedError();
+        }
+        try {
+          return await syncRepository(payload, deps, job);
+        } finally {
+          await release();
+        }
+      },
     },
     connection: options.connection,
     prefix: options.prefix,

@@ -193,6 +193,8 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
           AWS_SECRET_ACCESS_KEY: fake.platformCredentials.secretAccessKey,
           LOG_LEVEL: 'warn',
           REPO_SYNC_CONCURRENCY: String(n('concurrency')),
+          // One tenant alone: let its repository jobs use every slot.
+          REPO_SYNC_JOBS_PER_CONNECTION: String(n('concurrency')),
           CODECOMMIT_RPS: String(n('rps')),
           AWS_ACCOUNT_CONCURRENCY: String(n('account-concurrency')),
         },

@@ -138,6 +138,7 @@ export async function startHarness(input: {
   platformCredentials: { accessKeyId: string; secretAccessKey: string };
   limits: SyncAwsLimits;
   concurrency?: number;
+  jobsPerConnection?: number;
 }): Promise<Harness> {
   const workerConn = createRedisConnection(input.redisUrl, 'worker');
   const producer = createRedisConnection(input.redisUrl, 'producer');
@@ -161,6 +162,7 @@ export async function startHarness(input: {
       connection: workerConn,
       prefix: input.prefix,
       concurrency: input.concurrency ?? 4,
+      ...(input.jobsPerConnection ? { jobsPerConnection: input.jobsPerConnection } : {}),
     }),
     createWorker({
       queue: 'iam-sync',
