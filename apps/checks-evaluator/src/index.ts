@@ -1,4 +1,4 @@
-import { createDb, type Database } from '@codecommit-evidence/evidence-store';
+import { assertDatabaseReachable, createDb } from '@codecommit-evidence/evidence-store';
 import {
   assertRedisReachable,
   closeWorkerGracefully,
@@ -6,7 +6,6 @@ import {
   createRedisConnection,
 } from '@codecommit-evidence/queues';
 import { createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
-import { type Kysely, sql } from 'kysely';
 import { ChecksEvaluatorEnv } from './config.js';
 import { createChecksWorker } from './worker.js';
 
@@ -62,17 +61,3 @@ logger.info(
   { concurrency: env.CHECKS_CONCURRENCY, prefix: env.QUEUE_PREFIX },
   'checks-evaluator worker started',
 );
-
-/**
- * TODO(evidence-store): its `assertDatabaseReachable` is not exported from the package index; this is
- * the same check, naming DATABASE_URL (never its value).
- */
-async function assertDatabaseReachable(database: Kysely<Database>): Promise<void> {
-  try {
-    await sql`select 1`.execute(database);
-  } catch (err) {
-    throw new Error(
-      `DATABASE_URL: cannot reach Postgres: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-}

@@ -6,11 +6,11 @@ import type {
   LinkMethod,
   PolicySource,
 } from '@codecommit-evidence/domain';
-import type { Database } from '@codecommit-evidence/evidence-store';
+import { type Database, listIdentityLinks, listPeople } from '@codecommit-evidence/evidence-store';
 import type { Kysely } from 'kysely';
-import { type LoadCheckEvidenceInput, loadCheckEvidence } from './check-evidence.js';
+import { loadCheckEvidence } from './check-evidence.js';
 import type { RunCompleteness } from './completeness.js';
-import { linkUserToPerson } from './people.js';
+import { identityLinkEvidence, linkUserToPerson, personEvidence } from './people.js';
 
 /** One principal of an access review: what it may do in CodeCommit and who it belongs to. */
 export interface AccessReviewEntry {
@@ -184,18 +184,113 @@ export interface AccessReview {
 }
 
 /**
- * The access review of one sync run: every principal, judged as the checks judge them. Use
- * `entries.filter(e => e.hasAccess !== 'no')` for "every principal with CodeCommit access".
+ * The roster-independent part of a run's access review: what each principal may do. It depends only on
+ * the run's evidence, which does not change once the run has finished, so it can be cached per run;
+ * the people are joined per request (the roster changes at any time).
+ */
+export interface RunAccess {
+  syncRunId: number;
+  tenantId: string;
+  completeness: RunCompleteness;
+  entries: AccessReviewEntry[];
+  users: Pick<IamUserEvidence, 'arn' | 'userName' | 'tags'>[];
+}
+
+export async function loadRunAccess(
+  db: Kysely<Database>,
+  input: { connectionId: string; runId: number },
+): Promise<RunAccess> {
+  // The epoch's roster is empty: the entries carry no person until `joinRoster`.
+  const loaded = await loadCheckEvidence(db, { ...input, rosterAsOf: new Date(0) });
+  return {
+    syncRunId: loaded.syncRun.id,
+    tenantId: loaded.connection.tenant_id,
+    completeness: loaded.completeness,
+    entries: buildAccessReview(loaded.evidence),
+    users: loaded.evidence.users.map(({ arn, userName, tags }) => ({ arn, userName, tags })),
+  };
+}
+
+/** The entries of a run's access with each user's person, as the roster and links say. */
+export function joinRoster(
+  access: RunAccess,
+  roster: Pick<CheckEvidence, 'people' | 'identityLinks'>,
+): AccessReviewEntry[] {
+  const users = new Map(access.users.map((u) => [u.arn, u]));
+  return access.entries.map((entry) => {
+    const user = entry.principalType === 'iam_user' ? users.get(entry.arn) : undefined;
+    if (!user) return entry;
+    const link = linkUserToPerson(user, roster);
+    return {
+      ...entry,
+      person: link.person
+        ? {
+            email: link.person.email,
+            name: link.person.name,
+            status: link.person.status,
+            offboardedAt: link.person.offboardedAt
+              ? link.person.offboardedAt.toISOString().slice(0, 10)
+              : null,
+          }
+        : null,
+      linkMethod: link.method,
+      linkedEmail: link.email,
+    };
+  });
+}
+
+/** A small LRU of runs' access, for readers that page through one run's review (the API). */
+export interface RunAccessCache {
+  get(db: Kysely<Database>, input: { connectionId: string; runId: number }): Promise<RunAccess>;
+}
+
+export function createRunAccessCache(maxRuns = 8): RunAccessCache {
+  const entries = new Map<string, Promise<RunAccess>>();
+  return {
+    get(db, input) {
+      const key = `${input.connectionId}:${input.runId}`;
+      const hit = entries.get(key);
+      if (hit) {
+        entries.delete(key);
+        entries.set(key, hit);
+        return hit;
+      }
+      const loading = loadRunAccess(db, input);
+      entries.set(key, loading);
+      // A failed load is not kept: the next reader tries again.
+      loading.catch(() => entries.delete(key));
+      while (entries.size > maxRuns) {
+        const oldest = entries.keys().next().value;
+        if (oldest === undefined) break;
+        entries.delete(oldest);
+      }
+      return loading;
+    },
+  };
+}
+
+/**
+ * The access review of one sync run: every principal, judged as the checks judge them, with the people
+ * as of `rosterAsOf`. Use `entries.filter(e => e.hasAccess !== 'no')` for "every principal with
+ * CodeCommit access".
  */
 export async function loadAccessReview(
   db: Kysely<Database>,
-  input: LoadCheckEvidenceInput,
+  input: { connectionId: string; runId: number; rosterAsOf: Date },
+  cache?: RunAccessCache,
 ): Promise<AccessReview> {
-  const loaded = await loadCheckEvidence(db, input);
+  const access = cache ? await cache.get(db, input) : await loadRunAccess(db, input);
+  const [people, links] = await Promise.all([
+    listPeople(db, access.tenantId, input.rosterAsOf),
+    listIdentityLinks(db, access.tenantId, input.rosterAsOf),
+  ]);
   return {
-    syncRunId: loaded.syncRun.id,
+    syncRunId: access.syncRunId,
     rosterAsOf: input.rosterAsOf,
-    completeness: loaded.completeness,
-    entries: buildAccessReview(loaded.evidence),
+    completeness: access.completeness,
+    entries: joinRoster(access, {
+      people: people.map(personEvidence),
+      identityLinks: links.map(identityLinkEvidence),
+    }),
   };
 }
