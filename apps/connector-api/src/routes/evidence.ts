@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { notFound } from '../errors.js';
+import { runAccessCache } from '../evidence-views/access-cache.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { asOfView, iso } from '../evidence-views/presenters.js';
 import { resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
@@ -236,11 +237,11 @@ export const evidenceRoutes: RoutePlugin = {
       async (req) => {
         const { connection, run } = await asOf(tenantId(req), req.params.id, req.query.runId);
         // Effective access needs every policy of the run, so the review is computed whole and paged here.
-        const review = await loadAccessReview(db, {
-          connectionId: connection.id,
-          runId: run.id,
-          rosterAsOf: ctx.now(),
-        });
+        const review = await loadAccessReview(
+          db,
+          { connectionId: connection.id, runId: run.id, rosterAsOf: ctx.now() },
+          runAccessCache(ctx),
+        );
         const after = decodeCursor(req.query.cursor, ['string'] as const);
         // Keyset order is code-unit order, the same the cursor comparison uses.
         const users = review.entries

@@ -16,6 +16,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
+import { runAccessCache } from '../evidence-views/access-cache.js';
 import { type CsvValue, toCsv } from '../evidence-views/csv.js';
 import { asOfView, checkRunView, findingView, iso } from '../evidence-views/presenters.js';
 import {
@@ -244,11 +245,11 @@ export const exportRoutes: RoutePlugin = {
           const connection = await loadConnection(ctx, tenantId(req), req.params.id);
           const run = await resolveSyncRun(ctx.db, connection.id, req.query.runId);
           const generatedAt = ctx.now();
-          const review = await loadAccessReview(ctx.db, {
-            connectionId: connection.id,
-            runId: run.id,
-            rosterAsOf: generatedAt,
-          });
+          const review = await loadAccessReview(
+            ctx.db,
+            { connectionId: connection.id, runId: run.id, rosterAsOf: generatedAt },
+            runAccessCache(ctx),
+          );
           const entries =
             req.query.scope === 'all' ? review.entries : review.entries.filter((e) => e.hasAccess !== 'no');
           const name = filename('access-review', connection, run.id, format);

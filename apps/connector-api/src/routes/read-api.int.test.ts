@@ -1,5 +1,10 @@
 import { evaluateAllChecks } from '@codecommit-evidence/domain';
-import { type Database, finishSyncRun, insertCheckRun } from '@codecommit-evidence/evidence-store';
+import {
+  type Database,
+  finishSyncRun,
+  insertCheckRun,
+  upsertPeople,
+} from '@codecommit-evidence/evidence-store';
 import { loadCheckEvidence } from '@codecommit-evidence/evidence-views';
 import {
   createActiveConnection,
@@ -270,6 +275,20 @@ describe('read API and exports over a hand-written evidence store', () => {
       expect(paged.body.iamUsers.map((u: { name: string }) => u.name)).toEqual(['alice', 'bob']);
       const rest = await get(`${base()}/iam-users?limit=2&cursor=${paged.body.nextCursor}`);
       expect(rest.body.iamUsers.map((u: { name: string }) => u.name)).toEqual(['carol']);
+    });
+
+    it('joins the roster per request while the run’s access is computed once', async () => {
+      const alice = async () =>
+        (await get(`${base()}/iam-users`)).body.iamUsers.find((u: { name: string }) => u.name === 'alice');
+      expect((await alice()).person.status).toBe('active');
+      await upsertPeople(h.current.db, a.tenantId, [
+        { email: 'alice@example.com', name: 'Alice', status: 'offboarded', offboardedAt: '2026-11-01' },
+      ]);
+      expect((await alice()).person).toMatchObject({ status: 'offboarded', offboardedAt: '2026-11-01' });
+      await upsertPeople(h.current.db, a.tenantId, [
+        { email: 'alice@example.com', name: 'Alice', status: 'active', offboardedAt: null },
+      ]);
+      expect((await alice()).person.status).toBe('active');
     });
 
     it('answers 404 for an unknown or unfinished sync run', async () => {
