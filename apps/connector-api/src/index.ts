@@ -10,7 +10,6 @@ import {
 } from '@codecommit-evidence/queues';
 import { ConfigError, createLogger, createShutdown } from '@codecommit-evidence/runtime';
 import { loadConfig } from './config.js';
-import { waitForRedisReady } from './redis-ready.js';
 import { buildServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -31,7 +30,6 @@ async function main(): Promise<void> {
   redis.on('error', () => {});
   try {
     await assertDatabaseReachable(db);
-    await waitForRedisReady(redis);
     await assertRedisReachable(redis);
   } catch (err) {
     logger.fatal({ err }, 'start-up check failed');

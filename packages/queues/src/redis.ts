@@ -5,11 +5,7 @@ import { Redis, type RedisOptions } from 'ioredis';
  * commands must wait out a Redis restart instead of failing); producers in an HTTP request path
  * fail fast instead, so a request does not hang while Redis is down.
  */
-export function createRedisConnection(
-  url: string,
-  role: 'worker' | 'producer',
-  extra: RedisOptions = {},
-): Redis {
+export function createRedisConnection(url: string, role: 'worker' | 'producer', extra: RedisOptions = {}): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: role === 'worker' ? null : 3,
     enableOfflineQueue: role === 'worker',
@@ -18,18 +14,35 @@ export function createRedisConnection(
   });
 }
 
-/** Resolves once Redis answers PING, or rejects with a message naming REDIS_URL. */
+/**
+ * The start-up check: resolves once the connection is ready and answers PING; rejects, naming
+ * REDIS_URL, on the first connection error. At start an unreachable Redis is a misconfiguration to
+ * report now, not a blip to retry through (a worker connection would otherwise retry forever, and a
+ * producer connection refuses commands until it is ready).
+ */
 export async function assertRedisReachable(redis: Redis, timeoutMs = 10_000): Promise<void> {
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(
-      () => reject(new Error(`REDIS_URL: Redis did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    ).unref(),
-  );
+  if (redis.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`REDIS_URL: Redis did not become ready within ${timeoutMs} ms`)), timeoutMs);
+      const onReady = () => done();
+      const onEnd = () => done(new Error('REDIS_URL: cannot reach Redis (connection closed)'));
+      const onError = (err: Error) => done(new Error(`REDIS_URL: cannot reach Redis: ${err.message}`));
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        redis.off('ready', onReady);
+        redis.off('end', onEnd);
+        redis.off('error', onError);
+        if (err) reject(err);
+        else resolve();
+      };
+      redis.once('ready', onReady);
+      redis.once('end', onEnd);
+      redis.once('error', onError);
+    });
+  }
   try {
-    await Promise.race([redis.ping(), timeout]);
+    await redis.ping();
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(reason.startsWith('REDIS_URL') ? reason : `REDIS_URL: cannot reach Redis: ${reason}`);
+    throw new Error(`REDIS_URL: cannot reach Redis: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

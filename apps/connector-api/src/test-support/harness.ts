@@ -20,6 +20,7 @@ import {
 import type { Database } from '@codecommit-evidence/evidence-store';
 import { type FakeAws, generateScenario, startFakeAws } from '@codecommit-evidence/fake-aws';
 import {
+  assertRedisReachable,
   closeQueues,
   createFlowProducer,
   createQueues,
@@ -34,7 +35,6 @@ import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import type { App, RoutePlugin, ServerDeps } from '../context.js';
-import { waitForRedisReady } from '../redis-ready.js';
 import { buildServer } from '../server.js';
 import type { PolicyDocument } from '../setup-kit.js';
 
@@ -70,7 +70,7 @@ export function useHarness(options: { routes?: readonly RoutePlugin[]; fakeLaten
     });
     const redis = createRedisConnection(testRedis.current.url, 'producer');
     redis.on('error', () => {});
-    await waitForRedisReady(redis);
+    await assertRedisReachable(redis);
     const prefix = testRedis.current.prefix;
     const queues = createQueues(redis, prefix);
     const flowProducer = createFlowProducer(redis, prefix);
