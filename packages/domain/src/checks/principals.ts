@@ -255,9 +255,9 @@ interface RosterIndex {
 }
 
 // Built once per evidence object (evidence is never mutated), so linking every user stays linear.
-const rosterIndexes = new WeakMap<CheckEvidence, RosterIndex>();
+const rosterIndexes = new WeakMap<RosterEvidence, RosterIndex>();
 
-function rosterIndex(evidence: CheckEvidence): RosterIndex {
+function rosterIndex(evidence: RosterEvidence): RosterIndex {
   const cached = rosterIndexes.get(evidence);
   if (cached) return cached;
   const byEmail = new Map(evidence.people.map((p) => [norm(p.email), p]));
@@ -274,7 +274,13 @@ function rosterIndex(evidence: CheckEvidence): RosterIndex {
  * An IAM user's person: an explicit link first, else an `email` tag (key and address case-insensitive),
  * else a user name equal to the email (case-insensitive).
  */
-export function linkUserToPerson(user: IamUserEvidence, evidence: CheckEvidence): PersonLink {
+/** What linking needs of the evidence: the roster and the explicit links. */
+export type RosterEvidence = Pick<CheckEvidence, 'people' | 'identityLinks'>;
+
+export function linkUserToPerson(
+  user: Pick<IamUserEvidence, 'arn' | 'userName' | 'tags'>,
+  evidence: RosterEvidence,
+): PersonLink {
   const { byEmail, linksByArn } = rosterIndex(evidence);
   const explicit = linksByArn.get(user.arn) ?? [];
   if (explicit.length > 0) {
