@@ -15,11 +15,16 @@ export const AwsEnv = z.object({
   AWS_ENDPOINT_URL: z.url().optional(),
   /** Attempts per AWS call, the first included (SDK standard retry mode; the SDK reads the same variable). */
   AWS_MAX_ATTEMPTS: positiveInt(20).default(5),
-  /** Requests per second per customer account and Region, kept below AWS's throttles. */
-  RATE_LIMIT_CODECOMMIT_RPS: positiveInt(1000).default(8),
-  RATE_LIMIT_IAM_RPS: positiveInt(1000).default(5),
+  /**
+   * The SDK's default Region (it reads AWS_REGION itself). Role sessions use the connection's own
+   * regional STS endpoint, so this only matters for clients built without a connection.
+   */
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Requests per second per customer account and Region, all replicas together, below AWS's throttles. */
+  CODECOMMIT_RPS: positiveInt(10_000).default(8),
+  IAM_RPS: positiveInt(10_000).default(5),
   /** AWS requests in flight per customer account, across all worker replicas. */
-  RATE_LIMIT_MAX_CONCURRENT_PER_ACCOUNT: positiveInt(100).default(4),
+  AWS_ACCOUNT_CONCURRENCY: positiveInt(1_000).default(4),
 });
 export type AwsEnv = z.infer<typeof AwsEnv>;
 
@@ -44,7 +49,7 @@ export function rateLimitOptionsFromEnv(
   env: AwsEnv,
 ): Pick<AccountRateLimiterOptions, 'requestsPerSecond' | 'maxConcurrentPerAccount'> {
   return {
-    requestsPerSecond: { codecommit: env.RATE_LIMIT_CODECOMMIT_RPS, iam: env.RATE_LIMIT_IAM_RPS },
-    maxConcurrentPerAccount: env.RATE_LIMIT_MAX_CONCURRENT_PER_ACCOUNT,
+    requestsPerSecond: { codecommit: env.CODECOMMIT_RPS, iam: env.IAM_RPS },
+    maxConcurrentPerAccount: env.AWS_ACCOUNT_CONCURRENCY,
   };
 }

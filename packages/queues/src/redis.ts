@@ -5,7 +5,11 @@ import { Redis, type RedisOptions } from 'ioredis';
  * commands must wait out a Redis restart instead of failing); producers in an HTTP request path
  * fail fast instead, so a request does not hang while Redis is down.
  */
-export function createRedisConnection(url: string, role: 'worker' | 'producer', extra: RedisOptions = {}): Redis {
+export function createRedisConnection(
+  url: string,
+  role: 'worker' | 'producer',
+  extra: RedisOptions = {},
+): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: role === 'worker' ? null : 3,
     enableOfflineQueue: role === 'worker',
@@ -23,7 +27,10 @@ export function createRedisConnection(url: string, role: 'worker' | 'producer', 
 export async function assertRedisReachable(redis: Redis, timeoutMs = 10_000): Promise<void> {
   if (redis.status !== 'ready') {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`REDIS_URL: Redis did not become ready within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => done(new Error(`REDIS_URL: Redis did not become ready within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onReady = () => done();
       const onEnd = () => done(new Error('REDIS_URL: cannot reach Redis (connection closed)'));
       const onError = (err: Error) => done(new Error(`REDIS_URL: cannot reach Redis: ${err.message}`));
