@@ -1,7 +1,7 @@
+import { AwsEnv } from '@codecommit-evidence/aws-clients';
 import { DatabaseEnv } from '@codecommit-evidence/evidence-store';
 import { RedisEnv } from '@codecommit-evidence/queues';
 import { LogEnv, ShutdownEnv } from '@codecommit-evidence/runtime';
-import { SyncAwsEnv } from '@codecommit-evidence/sync-support';
 import { z } from 'zod';
 import type { IamSyncSettings } from './processors/sync-iam.js';
 
@@ -14,7 +14,7 @@ export const IamSyncEnv = z.object({
   ...RedisEnv.shape,
   ...LogEnv.shape,
   ...ShutdownEnv.shape,
-  ...SyncAwsEnv.shape,
+  ...AwsEnv.shape,
   /** `sync-iam` jobs processed at once by this process. */
   IAM_SYNC_CONCURRENCY: int(1, 64, 4),
   /** Per-user AWS calls in flight per job on the fallback path (the account limiter still applies). */

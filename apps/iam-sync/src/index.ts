@@ -5,7 +5,7 @@ import {
   createRedisConnection,
 } from '@codecommit-evidence/queues';
 import { createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
-import { createSyncWorkerDeps } from '@codecommit-evidence/sync-support';
+import { createSyncWorkerDeps, syncAwsOptionsFromEnv } from '@codecommit-evidence/sync-support';
 import { IamSyncEnv, settingsFromEnv } from './config.js';
 import { createIamSyncWorker } from './worker.js';
 
@@ -42,13 +42,7 @@ const deps = createSyncWorkerDeps({
   redis,
   logger,
   keyPrefix: env.QUEUE_PREFIX,
-  limits: {
-    codecommitRps: env.CODECOMMIT_RPS,
-    iamRps: env.IAM_RPS,
-    accountConcurrency: env.AWS_ACCOUNT_CONCURRENCY,
-    maxAttempts: env.AWS_MAX_ATTEMPTS,
-  },
-  ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+  ...syncAwsOptionsFromEnv(env),
 });
 const worker = createIamSyncWorker({
   deps: { sync: deps, settings: settingsFromEnv(env) },

@@ -2,7 +2,7 @@
  * repo-sync: the BullMQ worker that turns a customer's CodeCommit Region into evidence. Wiring only:
  * configuration, connections, the worker, and orderly shutdown.
  */
-import { createDb } from '@codecommit-evidence/evidence-store';
+import { assertDatabaseReachable, createDb } from '@codecommit-evidence/evidence-store';
 import {
   assertRedisReachable,
   closeWorkerGracefully,
@@ -10,10 +10,9 @@ import {
   QUEUES,
 } from '@codecommit-evidence/queues';
 import { ConfigError, createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
-import { createSyncWorkerDeps } from '@codecommit-evidence/sync-support';
+import { createSyncWorkerDeps, syncAwsOptionsFromEnv } from '@codecommit-evidence/sync-support';
 import { Queue } from 'bullmq';
 import { RepoSyncEnv } from './config.js';
-import { assertDatabaseReachable } from './database-reachable.js';
 import { createRepoSyncWorker } from './worker.js';
 
 let env: RepoSyncEnv;
@@ -45,13 +44,7 @@ const deps = {
     redis,
     logger,
     keyPrefix: env.QUEUE_PREFIX,
-    limits: {
-      codecommitRps: env.CODECOMMIT_RPS,
-      iamRps: env.IAM_RPS,
-      accountConcurrency: env.AWS_ACCOUNT_CONCURRENCY,
-      maxAttempts: env.AWS_MAX_ATTEMPTS,
-    },
-    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+    ...syncAwsOptionsFromEnv(env),
   }),
   queue: new Queue(QUEUES.repoSync, { connection: redis, prefix: env.QUEUE_PREFIX }),
 };

@@ -19,5 +19,5 @@ export {
   type SyncAwsLimits,
   type SyncWorkerDeps,
 } from './deps.js';
-export { SyncAwsEnv } from './env.js';
+export { syncAwsOptionsFromEnv } from './env.js';
 export { isSyncError, SyncError, type SyncErrorCode } from './errors.js';
