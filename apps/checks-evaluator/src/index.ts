@@ -5,19 +5,17 @@ import {
   createFlowProducer,
   createRedisConnection,
 } from '@codecommit-evidence/queues';
-import { createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
+import {
+  checkDependenciesOrExit,
+  createLogger,
+  createShutdown,
+  loadConfigOrExit,
+} from '@codecommit-evidence/runtime';
 import { ChecksEvaluatorEnv } from './config.js';
 import { createChecksWorker } from './worker.js';
 
 // Wiring only: config, connections, the worker, orderly shutdown.
-const env = (() => {
-  try {
-    return parseEnv(ChecksEvaluatorEnv);
-  } catch (err) {
-    process.stderr.write(`checks-evaluator: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(78);
-  }
-})();
+const env = loadConfigOrExit('checks-evaluator', ChecksEvaluatorEnv);
 const logger = createLogger({ name: 'checks-evaluator', level: env.LOG_LEVEL });
 const db = createDb(env.DATABASE_URL, {
   applicationName: 'checks-evaluator',
@@ -27,15 +25,14 @@ const redis = createRedisConnection(env.REDIS_URL, 'worker');
 // Errors surface through assertRedisReachable and the worker; an unhandled 'error' event would crash.
 redis.on('error', () => {});
 
-try {
-  await assertDatabaseReachable(db);
-  await assertRedisReachable(redis);
-} catch (err) {
-  logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'cannot start');
-  redis.disconnect();
-  await db.destroy().catch(() => {});
-  process.exit(1);
-}
+await checkDependenciesOrExit(
+  logger,
+  [() => assertDatabaseReachable(db), () => assertRedisReachable(redis)],
+  async () => {
+    redis.disconnect();
+    await db.destroy();
+  },
+);
 
 const flowProducer = createFlowProducer(redis, env.QUEUE_PREFIX);
 const worker = createChecksWorker({

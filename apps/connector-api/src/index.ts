@@ -8,35 +8,30 @@ import {
   createQueues,
   createRedisConnection,
 } from '@codecommit-evidence/queues';
-import { ConfigError, createLogger, createShutdown } from '@codecommit-evidence/runtime';
-import { loadConfig } from './config.js';
+import {
+  checkDependenciesOrExit,
+  createLogger,
+  createShutdown,
+  loadConfigOrExit,
+} from '@codecommit-evidence/runtime';
+import { ConnectorApiEnv } from './config.js';
 import { buildServer } from './server.js';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`connector-api: ${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('connector-api', ConnectorApiEnv);
   const logger = createLogger({ name: 'connector-api', level: config.LOG_LEVEL });
   const db = createDb(config.DATABASE_URL, { applicationName: 'connector-api' });
   const redis = createRedisConnection(config.REDIS_URL, 'producer');
   // ioredis retries forever in the background; an unreachable Redis is reported by the checks below.
   redis.on('error', () => {});
-  try {
-    await assertDatabaseReachable(db);
-    await assertRedisReachable(redis);
-  } catch (err) {
-    logger.fatal({ err }, 'start-up check failed');
-    redis.disconnect();
-    await db.destroy();
-    process.exit(1);
-  }
+  await checkDependenciesOrExit(
+    logger,
+    [() => assertDatabaseReachable(db), () => assertRedisReachable(redis)],
+    async () => {
+      redis.disconnect();
+      await db.destroy();
+    },
+  );
 
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   const flowProducer = createFlowProducer(redis, config.QUEUE_PREFIX);

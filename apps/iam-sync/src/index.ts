@@ -4,20 +4,18 @@ import {
   closeWorkerGracefully,
   createRedisConnection,
 } from '@codecommit-evidence/queues';
-import { createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
+import {
+  checkDependenciesOrExit,
+  createLogger,
+  createShutdown,
+  loadConfigOrExit,
+} from '@codecommit-evidence/runtime';
 import { createSyncWorkerDeps, syncAwsOptionsFromEnv } from '@codecommit-evidence/sync-support';
 import { IamSyncEnv, settingsFromEnv } from './config.js';
 import { createIamSyncWorker } from './worker.js';
 
 // Wiring only: config, connections, the worker, orderly shutdown.
-const env = (() => {
-  try {
-    return parseEnv(IamSyncEnv);
-  } catch (err) {
-    process.stderr.write(`iam-sync: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(78);
-  }
-})();
+const env = loadConfigOrExit('iam-sync', IamSyncEnv);
 const logger = createLogger({ name: 'iam-sync', level: env.LOG_LEVEL });
 const db = createDb(env.DATABASE_URL, {
   applicationName: 'iam-sync',
@@ -27,15 +25,14 @@ const redis = createRedisConnection(env.REDIS_URL, 'worker');
 // A Redis that never answers must not keep retrying forever in the background before we give up.
 redis.on('error', () => {});
 
-try {
-  await assertDatabaseReachable(db);
-  await assertRedisReachable(redis);
-} catch (err) {
-  logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'cannot start');
-  redis.disconnect();
-  await db.destroy().catch(() => {});
-  process.exit(1);
-}
+await checkDependenciesOrExit(
+  logger,
+  [() => assertDatabaseReachable(db), () => assertRedisReachable(redis)],
+  async () => {
+    redis.disconnect();
+    await db.destroy();
+  },
+);
 
 const deps = createSyncWorkerDeps({
   db,

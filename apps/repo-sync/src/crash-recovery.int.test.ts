@@ -141,7 +141,8 @@ describe('repo-sync worker process', () => {
 
   it('refuses to start on bad configuration or an unreachable database, naming the variable', async () => {
     const bad = startWorkerProcess({ ...env(), REPO_SYNC_CONCURRENCY: '0', DATABASE_URL: 'mysql://x' });
-    expect((await bad.exited).code).toBe(1);
+    // EX_CONFIG: a configuration error, not worth restarting for.
+    expect((await bad.exited).code).toBe(78);
     expect(bad.output()).toMatch(/REPO_SYNC_CONCURRENCY/);
     expect(bad.output()).toMatch(/DATABASE_URL/);
     const down = startWorkerProcess({ ...env(), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });

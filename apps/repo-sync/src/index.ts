@@ -9,34 +9,32 @@ import {
   createRedisConnection,
   QUEUES,
 } from '@codecommit-evidence/queues';
-import { ConfigError, createLogger, createShutdown, parseEnv } from '@codecommit-evidence/runtime';
+import {
+  checkDependenciesOrExit,
+  createLogger,
+  createShutdown,
+  loadConfigOrExit,
+} from '@codecommit-evidence/runtime';
 import { createSyncWorkerDeps, syncAwsOptionsFromEnv } from '@codecommit-evidence/sync-support';
 import { Queue } from 'bullmq';
 import { RepoSyncEnv } from './config.js';
 import { createRepoSyncWorker } from './worker.js';
 
-let env: RepoSyncEnv;
-try {
-  env = parseEnv(RepoSyncEnv);
-} catch (err) {
-  process.stderr.write(`repo-sync: ${err instanceof ConfigError ? err.message : String(err)}\n`);
-  process.exit(1);
-}
+const env = loadConfigOrExit('repo-sync', RepoSyncEnv);
 
 const logger = createLogger({ name: 'repo-sync', level: env.LOG_LEVEL });
 const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_SIZE, applicationName: 'repo-sync' });
 const redis = createRedisConnection(env.REDIS_URL, 'worker');
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 
-try {
-  await assertDatabaseReachable(db);
-  await assertRedisReachable(redis);
-} catch (err) {
-  logger.fatal(err instanceof Error ? err.message : String(err));
-  redis.disconnect();
-  await db.destroy().catch(() => {});
-  process.exit(1);
-}
+await checkDependenciesOrExit(
+  logger,
+  [() => assertDatabaseReachable(db), () => assertRedisReachable(redis)],
+  async () => {
+    redis.disconnect();
+    await db.destroy();
+  },
+);
 
 const deps = {
   ...createSyncWorkerDeps({

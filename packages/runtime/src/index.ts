@@ -2,3 +2,4 @@
 export { ConfigError, LogEnv, parseEnv, ShutdownEnv } from './env.js';
 export { createLogger, type Logger, REDACT_PATHS } from './logger.js';
 export { createShutdown, type Shutdown } from './shutdown.js';
+export { checkDependenciesOrExit, EXIT_CONFIG, EXIT_UNAVAILABLE, loadConfigOrExit } from './startup.js';
