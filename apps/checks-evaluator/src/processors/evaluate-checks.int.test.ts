@@ -139,6 +139,8 @@ describe('evaluate-checks against a hand-written evidence store', () => {
     const db = t.current.db;
     const yesterday = new Date(Date.now() - 24 * 3600 * 1000).toISOString().slice(0, 10);
     const beforeChange = new Date();
+    // The change is valid from its own instant on; make sure it is a later millisecond than beforeChange.
+    await new Promise((r) => setTimeout(r, 5));
     await upsertPeople(db, c.tenantId, [
       { email: 'alice@example.com', name: 'Alice', status: 'offboarded', offboardedAt: yesterday },
     ]);
