@@ -13,15 +13,40 @@ import type {
 export type SyncRun = Selectable<SyncRunsTable>;
 export type SyncRunProblem = Selectable<SyncRunProblemsTable>;
 
+/** An unfinished run older than this is taken as abandoned (see `createOrGetActiveSyncRun`). */
+export const STALE_SYNC_RUN_MS = 24 * 3600 * 1000;
+
 /**
  * Starts a run for a connection, or returns the one already queued or running (a unique index allows
  * only one). `created` says which.
+ *
+ * A run still unfinished after `staleAfterMs` (default a day: a healthy run of the largest account
+ * takes hours at AWS's rates) is marked failed as `abandoned` and a new one starts: otherwise one lost
+ * flow (its jobs removed from Redis, say) would block every later sync of the connection for good.
  */
 export async function createOrGetActiveSyncRun(
   db: Kysely<Database>,
   connectionId: string,
   trigger: SyncTrigger,
+  options: { staleAfterMs?: number; now?: Date } = {},
 ): Promise<{ run: SyncRun; created: boolean }> {
+  const staleBefore = new Date(
+    (options.now ?? new Date()).getTime() - (options.staleAfterMs ?? STALE_SYNC_RUN_MS),
+  );
+  await db
+    .updateTable('sync_runs')
+    .set({
+      status: 'failed',
+      finished_at: new Date(),
+      error: json({
+        code: 'abandoned',
+        message: `unfinished since ${staleBefore.toISOString()} or earlier; a new run replaced it`,
+      }),
+    })
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', ['queued', 'running'])
+    .where('created_at', '<', staleBefore)
+    .execute();
   for (let attempt = 0; attempt < 3; attempt++) {
     const inserted = await db
       .insertInto('sync_runs')

@@ -1,0 +1,77 @@
+import { useTestDatabase } from '@codecommit-evidence/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createConnection } from './connections.js';
+import {
+  addAwsCalls,
+  createOrGetActiveSyncRun,
+  finishSyncRun,
+  getAwsCalls,
+  getSyncRun,
+  listSyncProblems,
+  recordSyncProblem,
+} from './sync-runs.js';
+import { createTenant } from './tenants.js';
+
+describe('sync runs', () => {
+  const t = useTestDatabase();
+  let connectionId: string;
+  beforeAll(async () => {
+    const { tenant } = await createTenant(t.current.db, 'acme');
+    connectionId = (await createConnection(t.current.db, { tenantId: tenant.id, name: 'prod' })).id;
+  });
+
+  it('returns the active run instead of starting a second one, and starts a new one once it finished', async () => {
+    const db = t.current.db;
+    const first = await createOrGetActiveSyncRun(db, connectionId, 'connect');
+    const again = await createOrGetActiveSyncRun(db, connectionId, 'api');
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ run: first.run, created: false });
+    await finishSyncRun(db, first.run.id, 'succeeded');
+    const next = await createOrGetActiveSyncRun(db, connectionId, 'schedule');
+    expect(next.created).toBe(true);
+    expect(next.run.id).toBeGreaterThan(first.run.id);
+    await finishSyncRun(db, next.run.id, 'succeeded');
+  });
+
+  it('replaces a run left unfinished for longer than the stale bound, marking it failed as abandoned', async () => {
+    const db = t.current.db;
+    const stuck = await createOrGetActiveSyncRun(db, connectionId, 'schedule');
+    const later = new Date(Date.now() + 25 * 3600 * 1000);
+    const fresh = await createOrGetActiveSyncRun(db, connectionId, 'schedule', { now: later });
+    expect(fresh.created).toBe(true);
+    const old = await getSyncRun(db, stuck.run.id);
+    expect(old?.status).toBe('failed');
+    expect(old?.error).toMatchObject({ code: 'abandoned' });
+    // Within the bound nothing is replaced.
+    expect(await createOrGetActiveSyncRun(db, connectionId, 'api')).toEqual({
+      run: fresh.run,
+      created: false,
+    });
+    await finishSyncRun(db, fresh.run.id, 'succeeded');
+  });
+
+  it('adds call counts per operation and records each problem once', async () => {
+    const db = t.current.db;
+    const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
+    await addAwsCalls(db, run.id, {
+      'codecommit:ListRepositories': 2,
+      'iam:ListUsers': { calls: 3, throttled: 1 },
+    });
+    await addAwsCalls(db, run.id, { 'codecommit:ListRepositories': 1 });
+    expect(await getAwsCalls(db, run.id)).toEqual({
+      'codecommit:ListRepositories': { calls: 3, throttled: 0 },
+      'iam:ListUsers': { calls: 3, throttled: 1 },
+    });
+    const problem = {
+      step: 'iam:ssh-keys',
+      kind: 'missing_permission' as const,
+      code: 'access_denied',
+      action: 'iam:ListSSHPublicKeys',
+      message: 'denied',
+    };
+    await recordSyncProblem(db, run.id, problem);
+    await recordSyncProblem(db, run.id, problem);
+    expect(await listSyncProblems(db, run.id)).toHaveLength(1);
+    await finishSyncRun(db, run.id, 'partial');
+  });
+});
