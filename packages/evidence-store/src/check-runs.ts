@@ -71,6 +71,11 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
   });
 }
 
+/**
+ * The check run that speaks for the connection now: the latest evaluation of the newest sync run
+ * evaluated. (An on-demand re-evaluation of an older sync run can finish after the newer run's own
+ * evaluation; it must not take over as "latest".)
+ */
 export async function getLatestCheckRun(
   db: Kysely<Database>,
   connectionId: string,
@@ -79,6 +84,7 @@ export async function getLatestCheckRun(
     .selectFrom('check_runs')
     .selectAll()
     .where('connection_id', '=', connectionId)
+    .orderBy('sync_run_id', 'desc')
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -95,6 +101,7 @@ export async function getCheckRunAt(
     .selectAll()
     .where('connection_id', '=', connectionId)
     .where('evaluated_at', '<=', at)
+    .orderBy('sync_run_id', 'desc')
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();

@@ -109,7 +109,8 @@ export function assembleCheckEvidence(
   const failed = failedSyncJobs(rows.problems);
   const gap = (step: string) => hasGapOn(completeness, step);
 
-  const iamCollected = !failed.iam && !gap(SYNC_STEPS.authorizationDetails);
+  // Either path can fail to list the principals: the account-wide details, or the per-user fallback.
+  const iamCollected = !failed.iam && !gap(SYNC_STEPS.authorizationDetails) && !gap(SYNC_STEPS.users);
   if (!iamCollected)
     notes.push({
       code: 'iam_not_collected',

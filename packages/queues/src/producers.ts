@@ -118,9 +118,12 @@ export async function upsertSyncSchedule(
   everyMinutes: number,
 ): Promise<void> {
   const data = parseJobPayload('start-scheduled-sync', { connectionId });
+  const every = everyMinutes * 60_000;
+  // The first scheduled sync comes one interval from now: connect enqueues its own first run, and
+  // changing the interval must not set off a full sync at once.
   await queues.checks.upsertJobScheduler(
     jobIds.scheduler(connectionId),
-    { every: everyMinutes * 60_000 },
+    { every, startDate: new Date(Date.now() + every) },
     { name: 'start-scheduled-sync', data, opts: { ...DEFAULT_JOB_OPTIONS, attempts: 3 } },
   );
 }

@@ -11,6 +11,8 @@ import {
   enqueue,
   InvalidJobPayloadError,
   type Queues,
+  removeSyncSchedule,
+  upsertSyncSchedule,
 } from './producers.js';
 import { createRedisConnection } from './redis.js';
 import { closeWorkerGracefully, createWorker, type HandlersFor } from './worker.js';
@@ -184,4 +186,21 @@ describe('queues', () => {
     expect(again.job.id).toBe(jobIds.evaluate(1));
     expect(evaluated.filter((x) => x.runId === 1)).toHaveLength(1);
   }, 30_000);
+
+  it('schedules a connection one interval from now, and re-scheduling replaces it without firing', async () => {
+    const { queues } = setup();
+    const before = Date.now();
+    await upsertSyncSchedule(queues, connectionId, 360);
+    await upsertSyncSchedule(queues, connectionId, 720);
+    const schedulers = await queues.checks.getJobSchedulers();
+    expect(schedulers).toHaveLength(1);
+    expect(schedulers[0]!.every).toBe(720 * 60_000);
+    const delayed = await queues.checks.getDelayed();
+    expect(delayed).toHaveLength(1);
+    expect(delayed[0]!.timestamp + (delayed[0]!.opts.delay ?? 0)).toBeGreaterThanOrEqual(
+      before + 720 * 60_000 - 1_000,
+    );
+    expect(await queues.checks.getWaitingCount()).toBe(0);
+    expect(await removeSyncSchedule(queues, connectionId)).toBe(true);
+  });
 });
