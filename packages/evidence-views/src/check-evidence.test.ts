@@ -157,6 +157,46 @@ describe('assembleCheckEvidence', () => {
     ]);
   });
 
+  it('hands approvals of every revision to the peer-review check; a gap on the approval history is not one on the pull requests', () => {
+    const base = rows([
+      problem({
+        step: 'codecommit:pull-request-history:app',
+        kind: 'missing_permission',
+        action: 'codecommit:DescribePullRequestEvents',
+      }),
+    ]);
+    const { evidence } = assembleCheckEvidence(
+      {
+        ...base,
+        pullRequests: [
+          ...base.pullRequests,
+          ...stored<'pull_requests'>([
+            pullRequestRow('11', 'app', {
+              merged_at: new Date('2026-11-21T00:00:00.000Z'),
+              revision_id: 'rev-11-2',
+            }),
+          ]),
+        ],
+        // Repo-sync stores an earlier revision's approvals (from DescribePullRequestEvents) next to the final one's.
+        approvals: [
+          ...base.approvals,
+          ...stored<'pull_request_approvals'>([approvalRow('11', 'rev-11-1', userArn('carol'))]),
+        ],
+      },
+      context,
+    );
+    const app = evidence.repositories.find((r) => r.name === 'app');
+    expect(app?.pullRequests?.find((p) => p.id === '11')?.approvals).toEqual([
+      { revisionId: 'rev-11-1', userArn: userArn('carol'), state: 'APPROVE' },
+    ]);
+    const review = evaluateAllChecks(evidence).find((r) => r.checkId === 'codecommit-peer-review');
+    const finding = review?.findings.find((f) => f.resourceName === 'app');
+    expect(finding?.status).toBe('fail');
+    expect(finding?.reason).toContain(
+      'pull request 11 (approved only on an earlier revision (rev-11-1), not on its final revision rev-11-2)',
+    );
+  });
+
   it('judges no IAM principal of an earlier run when this run could not read them', () => {
     for (const p of [
       problem({ step: 'iam:authorization-details', code: SYNC_JOB_FAILED }),
@@ -165,6 +205,8 @@ describe('assembleCheckEvidence', () => {
         kind: 'missing_permission',
         action: 'iam:GetAccountAuthorizationDetails',
       }),
+      // The per-user fallback could not list the users either.
+      problem({ step: 'iam:users', kind: 'missing_permission', action: 'iam:ListUsers' }),
     ]) {
       const { evidence, notes } = assembleCheckEvidence(rows([p]), context);
       expect(evidence.users).toEqual([]);
