@@ -17,6 +17,7 @@ import {
   createConnection,
   createOrGetActiveSyncRun,
   createTenant,
+  getAwsCalls,
   getSyncRun,
   listCheckResults,
   listFindings,
@@ -40,6 +41,10 @@ const expected = JSON.parse(readFileSync(root('scenarios/demo.expected.json'), '
 };
 const roster = JSON.parse(readFileSync(root('scenarios/demo.roster.json'), 'utf8')) as {
   people: { email: string; name: string; status: 'active' | 'offboarded'; offboardedAt: string | null }[];
+};
+
+const demo = JSON.parse(readFileSync(DEMO, 'utf8')) as {
+  account: { regions: Record<string, { pullRequests: { pullRequestId: string; revisions: string[] }[] }> };
 };
 
 const ACCOUNT = '111122223333';
@@ -305,12 +310,26 @@ describe('the demo story, synced through the workers and evaluated', () => {
     );
 
     const { rows: review } = await findingsByName(t.current.db, checkRunId, 'codecommit-peer-review');
-    const offending = (
-      review.find((f) => f.resource_name === 'web-app')!.evidence as {
-        offendingPullRequests?: { id: string }[];
-      }
-    ).offendingPullRequests;
+    const webApp = review.find((f) => f.resource_name === 'web-app')!;
+    const offending = (webApp.evidence as { offendingPullRequests?: { id: string }[] }).offendingPullRequests;
     expect(offending?.map((p) => p.id).sort()).toEqual(['2', '6', '8']);
+    // PR 2: alice approved revision 1, carol pushed revision 2. Its approval history was read (it lacks an
+    // independent final approval), so the finding says what happened, not "no approval".
+    const [rev1, rev2] = demo.account.regions[REGION]!.pullRequests.find(
+      (p) => p.pullRequestId === '2',
+    )!.revisions;
+    expect(webApp.reason).toContain(
+      `pull request 2 (approved only on an earlier revision (${rev1}), not on its final revision ${rev2})`,
+    );
+  });
+
+  it('reads the approval history of exactly the merged pull requests without an independent final approval', async () => {
+    // PR 1 (no approval), PR 2 (approved on revision 1 only) and PR 8 (none, overridden); not PR 6, whose
+    // final revision was approved by the author's other session (a different ARN: the check explains it
+    // without the history), nor the properly approved ones.
+    const calls = await getAwsCalls(t.current.db, runId);
+    expect(calls['codecommit:DescribePullRequestEvents']?.calls).toBe(3);
+    expect(calls['codecommit:GetPullRequestApprovalStates']?.calls).toBe(9);
   });
 
   it('re-evaluating the run on demand gives the same answer', async () => {

@@ -119,11 +119,14 @@ export const PERMISSIONS: readonly PermissionSpec[] = Object.freeze([
     ['codecommit-peer-review'],
     'whether approval rules were overridden',
   ),
+  // Read only for merged pull requests without an independent approval on their final revision (the check
+  // fails them either way): denied, the check still decides; its finding cannot say "approved only on an
+  // earlier revision" and says "no approval by anyone other than its author" instead.
   spec(
     'codecommit:DescribePullRequestEvents',
     'optional',
-    ['codecommit-peer-review'],
-    'pull request event history (approvals, merges, overrides)',
+    [],
+    'approvals on earlier revisions of merged pull requests lacking an independent final approval',
   ),
   spec(
     'codecommit:ListApprovalRuleTemplates',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pullRequestRow, templateRow } from './evidence-rows.js';
+import { approvalRows, hasIndependentApproval, pullRequestRow, templateRow } from './evidence-rows.js';
 
 describe('evidence rows', () => {
   it('a template: strictest statement, union of pools, no destination references means every branch', () => {
@@ -51,6 +51,7 @@ describe('evidence rows', () => {
         approvals: [],
         evaluation: { approved: true, overridden: false, approvalRulesSatisfied: ['b', 'a'] },
         override: { overridden: false, overrider: null },
+        approvalEvents: null,
       },
     );
     expect(row).toMatchObject({
@@ -74,5 +75,52 @@ describe('evidence rows', () => {
       evaluation: null,
       override_state: null,
     });
+  });
+
+  it("an independent final approval: an APPROVE by anyone but the author's exact ARN", () => {
+    const author = 'arn:aws:sts::1:assumed-role/Dev/bob';
+    expect(hasIndependentApproval([], author)).toBe(false);
+    expect(hasIndependentApproval([{ userArn: author, approvalState: 'APPROVE' }], author)).toBe(false);
+    expect(hasIndependentApproval([{ userArn: 'arn:x', approvalState: 'REVOKE' }], author)).toBe(false);
+    // The author's other session is not judged here: the check explains it without the history.
+    expect(
+      hasIndependentApproval(
+        [{ userArn: 'arn:aws:sts::1:assumed-role/Admin/bob', approvalState: 'APPROVE' }],
+        author,
+      ),
+    ).toBe(true);
+  });
+
+  it('approvals: the final revision from its states, earlier ones from events (latest by date), final states win', () => {
+    const ev = (
+      date: string,
+      actorArn: string,
+      revisionId: string,
+      approvalStatus: 'APPROVE' | 'REVOKE',
+    ) => ({
+      pullRequestEventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED' as const,
+      eventDate: new Date(date),
+      actorArn,
+      approvalStateChangedEventMetadata: { revisionId, approvalStatus },
+    });
+    const rows = approvalRows(
+      '2',
+      'r2',
+      [{ userArn: 'arn:carol', approvalState: 'APPROVE' }],
+      [
+        // Listed newest first: the order of the answer does not matter, the dates do.
+        ev('2026-01-03T00:00:00Z', 'arn:bob', 'r1', 'REVOKE'),
+        ev('2026-01-01T00:00:00Z', 'arn:bob', 'r1', 'APPROVE'),
+        ev('2026-01-02T00:00:00Z', 'arn:alice', 'r1', 'APPROVE'),
+        ev('2026-01-04T00:00:00Z', 'arn:dave', 'r2', 'APPROVE'),
+        { pullRequestEventType: 'PULL_REQUEST_CREATED' as const, actorArn: 'arn:x' },
+      ],
+    );
+    expect(rows.map((r) => `${r.revision_id}|${r.user_arn}|${r.approval_state}`).sort()).toEqual([
+      'r1|arn:alice|APPROVE',
+      'r1|arn:bob|REVOKE',
+      'r2|arn:carol|APPROVE',
+    ]);
+    expect(approvalRows('2', 'r2', [], null)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type {
   ApprovalRuleTemplateWithContent,
   Evaluation,
   PullRequest,
+  PullRequestEvent,
   RepositoryMetadata,
 } from '@codecommit-evidence/aws-clients';
 import type {
@@ -32,10 +33,16 @@ export function repositoryRow(repo: RepositoryMetadata): EvidenceInput<'reposito
 
 /** What GetPullRequest's answer says about review on the final revision, fetched for merged ones only. */
 export interface ReviewData {
+  /** GetPullRequestApprovalStates on the final revision. */
   approvals: Approval[];
   evaluation: Evaluation;
   /** Known without a call when the evaluation says "not overridden". */
   override: PullRequestOverrideState | null;
+  /**
+   * DescribePullRequestEvents (PULL_REQUEST_APPROVAL_STATE_CHANGED), read only when `approvals` holds no
+   * APPROVE by anyone but the author (see {@link hasIndependentApproval}); null when not read or denied.
+   */
+  approvalEvents: PullRequestEvent[] | null;
 }
 
 export function pullRequestRow(
@@ -87,19 +94,64 @@ export function evaluationOf(e: Evaluation): PullRequestEvaluation {
   };
 }
 
+/**
+ * Whether the final revision's approval states hold an APPROVE by a principal other than the author's
+ * exact ARN. When they do not, the peer-review check fails the pull request whatever else happened, and
+ * its approval history is read once (one DescribePullRequestEvents per such pull request) so that the
+ * finding can say "approved only on an earlier revision" where that is the truth. The author's other
+ * sessions count as independent here: the check's explanation for them ("approved only by the author")
+ * does not depend on earlier revisions, so their history is not worth a call.
+ */
+export function hasIndependentApproval(
+  approvals: readonly Approval[],
+  authorArn: string | null | undefined,
+): boolean {
+  return approvals.some((a) => a.approvalState === 'APPROVE' && !!a.userArn && a.userArn !== authorArn);
+}
+
+/**
+ * The stored approvals of a merged pull request: the final revision's states (GetPullRequestApprovalStates),
+ * plus, from its approval events when they were read, each earlier revision's approvers with their latest
+ * state by event date (a later REVOKE cancels an APPROVE). The final revision's states always win for that
+ * revision: its events are left out.
+ */
 export function approvalRows(
   pullRequestId: string,
   revisionId: string,
-  approvals: Approval[],
+  approvals: readonly Approval[],
+  approvalEvents: readonly PullRequestEvent[] | null = null,
 ): EvidenceInput<'pull_request_approvals'>[] {
-  return approvals
+  const final = approvals
     .filter((a) => a.userArn)
-    .map((a) => ({
+    .map(
+      (a): EvidenceInput<'pull_request_approvals'> => ({
+        pull_request_id: pullRequestId,
+        revision_id: revisionId,
+        user_arn: a.userArn!,
+        approval_state: a.approvalState === 'REVOKE' ? 'REVOKE' : 'APPROVE',
+      }),
+    );
+  if (!approvalEvents) return final;
+  const latest = new Map<string, EvidenceInput<'pull_request_approvals'>>();
+  const ordered = approvalEvents
+    .map((e, i) => ({ e, i, t: e.eventDate ? new Date(e.eventDate).getTime() : 0 }))
+    // By event date; events of the same instant keep the order AWS listed them in.
+    .sort((a, b) => a.t - b.t || a.i - b.i);
+  for (const { e } of ordered) {
+    if (e.pullRequestEventType !== 'PULL_REQUEST_APPROVAL_STATE_CHANGED') continue;
+    const meta = e.approvalStateChangedEventMetadata;
+    const rev = meta?.revisionId;
+    const user = e.actorArn;
+    if (!rev || !user || rev === revisionId) continue;
+    const state = meta.approvalStatus === 'REVOKE' ? 'REVOKE' : 'APPROVE';
+    latest.set(`${rev}\u001f${user}`, {
       pull_request_id: pullRequestId,
-      revision_id: revisionId,
-      user_arn: a.userArn!,
-      approval_state: a.approvalState === 'REVOKE' ? 'REVOKE' : 'APPROVE',
-    }));
+      revision_id: rev,
+      user_arn: user,
+      approval_state: state,
+    });
+  }
+  return [...final, ...latest.values()];
 }
 
 interface ApprovalStatement {

@@ -19,7 +19,14 @@ import {
   rowsTouchedBy,
   startHarness,
 } from './test-support/harness.js';
-import { expectedEvidence, REGION, ROLES, testScenario } from './test-support/scenario.js';
+import {
+  earlierApprovals,
+  expectedEvidence,
+  historyReads,
+  REGION,
+  ROLES,
+  testScenario,
+} from './test-support/scenario.js';
 
 /**
  * One story against fake-aws (real SDK clients over HTTP), Postgres and Redis, with the worker running
@@ -77,6 +84,20 @@ describe('repo-sync', () => {
     expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(expected.mergedPullRequests);
     expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBe(expected.mergedPullRequests);
     expect(calls['codecommit:GetPullRequestOverrideState']).toBe(1);
+    // Approval history only for merged pull requests without an independent final approval: one each.
+    expect(historyReads(scenario).length).toBeGreaterThan(0);
+    expect(historyReads(scenario).length).toBeLessThan(expected.mergedPullRequests);
+    expect(calls['codecommit:DescribePullRequestEvents']).toBe(historyReads(scenario).length);
+    // Their earlier-revision approvals are stored (a revoked one as REVOKE); those of a pull request
+    // approved on its final revision are not read at all.
+    const earlier = earlierApprovals(scenario);
+    expect(earlier.map((a) => a.split('|').slice(2).join('|')).sort()).toEqual([
+      'arn:aws:iam::111122223333:user/earlier-reviewer-1|APPROVE',
+      'arn:aws:iam::111122223333:user/earlier-reviewer-2|REVOKE',
+    ]);
+    const storedApprovals = (await currentEvidence(t.current.db, main)).approvals;
+    expect(storedApprovals).toEqual(expect.arrayContaining(earlier));
+    expect(storedApprovals.some((a) => a.includes('earlier-reviewer-3'))).toBe(false);
     expect(calls['codecommit:ListBranches']).toBe(repos);
     // The empty repository has no default branch to read.
     expect(calls['codecommit:GetBranch']).toBe(repos - 1);
@@ -102,6 +123,7 @@ describe('repo-sync', () => {
     expect(calls['codecommit:GetPullRequest']).toBe(expectedEvidence(scenario).openPullRequests);
     expect(calls['codecommit:GetPullRequestApprovalStates']).toBeUndefined();
     expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBeUndefined();
+    expect(calls['codecommit:DescribePullRequestEvents']).toBeUndefined();
     expect(await rowsTouchedBy(t.current.db, main, run.runId)).toEqual({});
   });
 
@@ -166,6 +188,8 @@ describe('repo-sync', () => {
     const calls = await recordedCalls(run.runId);
     expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(1);
     expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBe(1);
+    // The newly merged one was approved on its final revision by a reviewer: no history read.
+    expect(calls['codecommit:DescribePullRequestEvents']).toBeUndefined();
     // Removed, not erased: the deleted repository is still there as of the previous run.
     const history = await t.current.db
       .selectFrom('repositories')
@@ -286,8 +310,73 @@ describe('repo-sync', () => {
     const calls = await recordedCalls(again.runId);
     // The review data is read for the merged pull requests that lacked it, without GetPullRequest.
     expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(want.mergedPullRequests);
+    expect(calls['codecommit:DescribePullRequestEvents']).toBe(historyReads(fake.scenario()).length);
     expect(calls['codecommit:GetPullRequest']).toBe(want.openPullRequests);
     expect(await listSyncProblems(t.current.db, again.runId)).toEqual([]);
+  });
+  it('with DescribePullRequestEvents denied, the review data is still stored and the gap does not touch the pull requests step', async () => {
+    const fourth = await createActiveConnection(t.current.db, ROLES[3]);
+    const setPolicies = (deny: boolean) =>
+      fake.updateScenario((d) => {
+        d.account.roles.find((x) => x.roleName === ROLES[3].roleName)!.inlinePolicies = deny
+          ? [
+              {
+                name: 'no-history',
+                document: {
+                  Version: '2012-10-17',
+                  Statement: [
+                    { Effect: 'Deny', Action: 'codecommit:DescribePullRequestEvents', Resource: '*' },
+                  ],
+                },
+              },
+            ]
+          : [];
+      });
+    setPolicies(true);
+    try {
+      fake.resetStats();
+      const run = await h.sync(fourth);
+      expect(run.failures).toEqual({});
+      const s = fake.scenario();
+      const region = s.account.regions[REGION]!;
+      const history = new Set(historyReads(s));
+      const reposWithHistory = new Set(
+        region.pullRequests.filter((p) => history.has(p.pullRequestId)).map((p) => p.repositoryName),
+      );
+      const problems = await listSyncProblems(t.current.db, run.runId);
+      // Its own step: a gap on codecommit:pull-requests:<repo> would make the repository's peer review unknown.
+      expect(problems.map((p) => `${p.kind}|${p.step}|${p.action}`).sort()).toEqual(
+        [...reposWithHistory]
+          .map(
+            (n) =>
+              `missing_permission|codecommit:pull-request-history:${n}|codecommit:DescribePullRequestEvents`,
+          )
+          .sort(),
+      );
+      expect(fake.stats().denied['codecommit:DescribePullRequestEvents']).toBe(reposWithHistory.size);
+      const want = expectedEvidence(s);
+      const earlier = new Set(earlierApprovals(s));
+      expect(await currentEvidence(t.current.db, fourth)).toEqual({
+        ...want,
+        approvals: want.approvals.filter((a) => !earlier.has(a)),
+      });
+      const merged = await selectCurrent(t.current.db, 'pull_requests', fourth)
+        .where('is_merged', '=', true)
+        .select(['evaluation'])
+        .execute();
+      expect(merged.every((m) => m.evaluation !== null)).toBe(true);
+
+      // Allowed again: closed pull requests are still not re-read for their history (incremental rule).
+      setPolicies(false);
+      fake.resetStats();
+      const again = await h.sync(fourth);
+      const calls = await recordedCalls(again.runId);
+      expect(calls['codecommit:DescribePullRequestEvents']).toBeUndefined();
+      expect(calls['codecommit:GetPullRequest']).toBe(want.openPullRequests);
+      expect(await listSyncProblems(t.current.db, again.runId)).toEqual([]);
+    } finally {
+      setPolicies(false);
+    }
   });
   it('a denied core call (ListRepositories) fails the job for good, recorded, and the run is still evaluated', async () => {
     const third = (

@@ -1,6 +1,7 @@
 import {
   type Approval,
   classifyAwsError,
+  describePullRequestEvents,
   type Evaluation,
   evaluatePullRequestApprovalRules,
   getBranch,
@@ -11,6 +12,7 @@ import {
   listBranches,
   listPullRequests,
   type PullRequest,
+  type PullRequestEvent,
 } from '@codecommit-evidence/aws-clients';
 import {
   type EvidenceInput,
@@ -23,7 +25,13 @@ import {
 import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
 import { type SyncContext, type SyncWorkerDeps, withSyncContext } from '@codecommit-evidence/sync-support';
 import type { Job } from 'bullmq';
-import { approvalRows, evaluationOf, pullRequestRow, type ReviewData } from '../evidence-rows.js';
+import {
+  approvalRows,
+  evaluationOf,
+  hasIndependentApproval,
+  pullRequestRow,
+  type ReviewData,
+} from '../evidence-rows.js';
 import { mapLimit } from '../map-limit.js';
 import { retireApprovalsNotIn, retireRepositoryEvidence } from '../retire.js';
 import { STEPS } from '../steps.js';
@@ -34,7 +42,14 @@ export interface SyncRepositoryResult {
   outcome: 'synced' | 'gone';
   branches: number;
   templates: number;
-  pullRequests: { listed: number; fetched: number; reviewFetched: number; unchangedClosed: number };
+  pullRequests: {
+    listed: number;
+    fetched: number;
+    reviewFetched: number;
+    /** Merged pull requests without an independent final approval whose approval history was read. */
+    historyFetched: number;
+    unchangedClosed: number;
+  };
   /** Actions denied in this job (recorded on the run as missing permissions). */
   denied: string[];
   writes: WriteStats;
@@ -55,8 +70,11 @@ type Skipped = typeof SKIPPED;
  * again; new ones and those OPEN at the last run are. Review data (approval states on the final
  * revision, rule evaluation, override state) is fetched for merged pull requests only: the peer-review
  * check judges merged ones, and an open one is fetched again every run until it closes, so its review
- * is read once, on its final revision, when it merges. Every call is optional: a denied one is recorded
- * as a missing permission of its step, the rest is still synced.
+ * is read once, on its final revision, when it merges. A merged one whose final revision has no APPROVE
+ * by anyone but its author (the check fails it anyway) also gets its approval history read, one
+ * DescribePullRequestEvents, so that the finding can say whether it was approved on an earlier revision.
+ * Every call is optional: a denied one is recorded as a missing permission of its step, the rest is still
+ * synced.
  */
 export async function syncRepository(
   payload: SyncRepositoryPayload,
@@ -78,7 +96,7 @@ export async function syncRepository(
         outcome: 'synced',
         branches: 0,
         templates: 0,
-        pullRequests: { listed: 0, fetched: 0, reviewFetched: 0, unchangedClosed: 0 },
+        pullRequests: { listed: 0, fetched: 0, reviewFetched: 0, historyFetched: 0, unchangedClosed: 0 },
         denied: [],
         writes: { inserted: 0, superseded: 0, rewritten: 0, unchanged: 0 },
       };
@@ -252,6 +270,9 @@ async function syncPullRequests(
 ): Promise<void> {
   const name = repo.repository_name;
   const step = STEPS.pullRequests(name);
+  // Its own step, not `step`: a gap on `step` makes the repository's peer review unknown, and without the
+  // history the check still decides (the pull request fails either way); only the explanation is plainer.
+  const historyStep = `codecommit:pull-request-history:${name}`;
   const listed = await optional(step, 'codecommit:ListPullRequests', () =>
     collect(listPullRequests(ctx.codecommit, name)),
   );
@@ -266,7 +287,11 @@ async function syncPullRequests(
     ).map((r) => [r.pull_request_id, r]),
   );
 
-  const fetchReview = async (pullRequestId: string, revisionId: string): Promise<ReviewData | null> => {
+  const fetchReview = async (
+    pullRequestId: string,
+    revisionId: string,
+    authorArn: string | null | undefined,
+  ): Promise<ReviewData | null> => {
     // Collected as a unit: a merged pull request whose evaluation is stored has its approvals too, and
     // one without (denied, or cut short) is completed at a later run.
     const approvals = await optional<Approval[]>(step, 'codecommit:GetPullRequestApprovalStates', () =>
@@ -286,8 +311,25 @@ async function syncPullRequests(
       override =
         state === SKIPPED ? null : { overridden: state.overridden, overrider: state.overrider ?? null };
     }
+    let approvalEvents: PullRequestEvent[] | null = null;
+    if (!hasIndependentApproval(approvals, authorArn)) {
+      // The check fails this pull request whatever its history says; the history only tells why (approved
+      // on an earlier revision, or never). One call (more only past 100 approval events), paid once: the
+      // pull request is closed and never fetched again. Denied, the finding keeps the plainer wording.
+      const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
+        collect(
+          describePullRequestEvents(ctx.codecommit, pullRequestId, {
+            eventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED',
+          }),
+        ),
+      );
+      if (events !== SKIPPED) {
+        approvalEvents = events;
+        result.pullRequests.historyFetched++;
+      }
+    }
     result.pullRequests.reviewFetched++;
-    return { approvals, evaluation, override };
+    return { approvals, evaluation, override, approvalEvents };
   };
 
   const prRows: EvidenceInput<'pull_requests'>[] = [];
@@ -306,14 +348,16 @@ async function syncPullRequests(
         return;
       }
       // Closed, but its review data could not be read last time (a permission was missing): read only that.
-      const review = await fetchReview(pullRequestId, before.revision_id!);
+      const review = await fetchReview(pullRequestId, before.revision_id!, before.author_arn);
       if (!review) return;
       prRows.push({
         ...contentOf(before),
         evaluation: evaluationOf(review.evaluation),
         override_state: review.override,
       });
-      approvals.push(...approvalRows(pullRequestId, before.revision_id!, review.approvals));
+      approvals.push(
+        ...approvalRows(pullRequestId, before.revision_id!, review.approvals, review.approvalEvents),
+      );
       reviewed.push(pullRequestId);
       return;
     }
@@ -330,9 +374,11 @@ async function syncPullRequests(
     const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
     let review: ReviewData | null = null;
     if (pr.pullRequestStatus === 'CLOSED' && merged && pr.revisionId) {
-      review = await fetchReview(pullRequestId, pr.revisionId);
+      review = await fetchReview(pullRequestId, pr.revisionId, pr.authorArn);
       if (review) {
-        approvals.push(...approvalRows(pullRequestId, pr.revisionId, review.approvals));
+        approvals.push(
+          ...approvalRows(pullRequestId, pr.revisionId, review.approvals, review.approvalEvents),
+        );
         reviewed.push(pullRequestId);
       }
     }

@@ -46,7 +46,9 @@ export async function currentEvidence(db: Kysely<Database>, connectionId: string
     pullRequests: prs
       .map((p) => `${p.pull_request_id}|${p.repository_name}|${p.status}|${p.is_merged}|${p.revision_id}`)
       .sort(),
-    approvals: approvals.map((a) => `${a.pull_request_id}|${a.revision_id}|${a.user_arn}`).sort(),
+    approvals: approvals
+      .map((a) => `${a.pull_request_id}|${a.revision_id}|${a.user_arn}|${a.approval_state}`)
+      .sort(),
     overridden: prs
       .filter((p) => p.override_state?.overridden)
       .map((p) => `${p.pull_request_id}|${p.override_state!.overrider}`)

@@ -11,13 +11,16 @@ export const ROLES = [
   },
   { roleName: 'CodeCommitEvidenceB', externalId: 'test-external-id-b' },
   { roleName: 'CodeCommitEvidenceC', externalId: 'test-external-id-c' },
+  { roleName: 'CodeCommitEvidenceD', externalId: 'test-external-id-d' },
 ] as const;
 export const roleArn = (roleName: string) => `arn:aws:iam::${ACCOUNT}:role/${roleName}`;
 
 /**
  * A small generated account, plus what the generator does not produce: an overridden merged pull
- * request, an empty repository (no default branch), a second template without destination references,
- * and extra product roles for more connections.
+ * request, approvals on earlier revisions (of a merged pull request without an independent final
+ * approval, whose history is read, and of one with, whose history is not), an empty repository (no
+ * default branch), a second template without destination references, and extra product roles for more
+ * connections.
  */
 export function testScenario(options: { repos?: number; prsPerRepo?: number; seed?: number } = {}): Scenario {
   const s = generateScenario({
@@ -51,6 +54,18 @@ export function testScenario(options: { repos?: number; prsPerRepo?: number; see
     revisionId: merged.revisions.at(-1)!,
     overrider: `arn:aws:iam::${ACCOUNT}:user/user-00001`,
   };
+  const merges = region.pullRequests.filter(
+    (p) => p.status === 'CLOSED' && p.isMerged && p.revisions.length > 1,
+  );
+  const reviewer = (n: number) => `arn:aws:iam::${ACCOUNT}:user/earlier-reviewer-${n}`;
+  const unreviewed = merges.find((p) => !independentlyApproved(p))!;
+  unreviewed.approvals.unshift(
+    { revisionId: unreviewed.revisions[0]!, userArn: reviewer(1), state: 'APPROVE' },
+    { revisionId: unreviewed.revisions[0]!, userArn: reviewer(2), state: 'APPROVE' },
+    { revisionId: unreviewed.revisions[0]!, userArn: reviewer(2), state: 'REVOKE' },
+  );
+  const reviewed = merges.find((p) => independentlyApproved(p))!;
+  reviewed.approvals.unshift({ revisionId: reviewed.revisions[0]!, userArn: reviewer(3), state: 'APPROVE' });
   region.repositories.push({
     repositoryName: 'empty-repo',
     repositoryId: '00000000-0000-4000-8000-000000000001',
@@ -82,6 +97,20 @@ export function testScenario(options: { repos?: number; prsPerRepo?: number; see
   return s;
 }
 
+type ScenarioPullRequest = Scenario['account']['regions'][string]['pullRequests'][number];
+
+/** Latest approval state per user on one revision, in the order the scenario lists them (as fake-aws does). */
+function statesOn(p: ScenarioPullRequest, revisionId: string): Map<string, string> {
+  const last = new Map<string, string>();
+  for (const a of p.approvals) if (a.revisionId === revisionId) last.set(a.userArn, a.state);
+  return last;
+}
+
+/** An APPROVE on the final revision by someone other than the author's exact ARN (repo-sync's rule). */
+export function independentlyApproved(p: ScenarioPullRequest): boolean {
+  return [...statesOn(p, p.revisions.at(-1)!)].some(([u, st]) => st === 'APPROVE' && u !== p.authorArn);
+}
+
 /** What a complete sync of `s` must store, computed from the scenario alone. */
 export function expectedEvidence(s: Scenario) {
   const region = s.account.regions[REGION]!;
@@ -92,12 +121,16 @@ export function expectedEvidence(s: Scenario) {
   );
   const usedTemplates = new Set(associations.map((a) => a.split('|')[1]!));
   const mergedPrs = region.pullRequests.filter((p) => p.status === 'CLOSED' && p.isMerged);
-  const approvals = mergedPrs.flatMap((p) => {
-    const rev = p.revisions.at(-1)!;
-    const last = new Map<string, string>();
-    for (const a of p.approvals) if (a.revisionId === rev) last.set(a.userArn, a.state);
-    return [...last].filter(([, st]) => st === 'APPROVE').map(([u]) => `${p.pullRequestId}|${rev}|${u}`);
-  });
+  const approvals = [
+    ...mergedPrs.flatMap((p) => {
+      const rev = p.revisions.at(-1)!;
+      return [...statesOn(p, rev)]
+        .filter(([, st]) => st === 'APPROVE')
+        .map(([u]) => `${p.pullRequestId}|${rev}|${u}|APPROVE`);
+    }),
+    // Earlier revisions, every state (a REVOKE is kept: it cancels that user's approval).
+    ...earlierApprovals(s),
+  ];
   return {
     repositories: repos.map((r) => `${r.repositoryId}|${r.repositoryName}|${r.defaultBranch ?? ''}`).sort(),
     branches: repos
@@ -121,4 +154,24 @@ export function expectedEvidence(s: Scenario) {
     openPullRequests: region.pullRequests.filter((p) => p.status === 'OPEN').length,
     mergedPullRequests: mergedPrs.length,
   };
+}
+
+/**
+ * The merged pull requests whose approval history repo-sync reads (one DescribePullRequestEvents each:
+ * no APPROVE on the final revision by anyone but the author), and the earlier-revision approvals it
+ * stores for them: every user's latest state per earlier revision (a REVOKE is kept: it cancels).
+ */
+export function historyReads(s: Scenario): string[] {
+  return s.account.regions[REGION]!.pullRequests.filter(
+    (p) => p.status === 'CLOSED' && p.isMerged && !independentlyApproved(p),
+  ).map((p) => p.pullRequestId);
+}
+
+export function earlierApprovals(s: Scenario): string[] {
+  const ids = new Set(historyReads(s));
+  return s.account.regions[REGION]!.pullRequests.filter((p) => ids.has(p.pullRequestId)).flatMap((p) =>
+    p.revisions
+      .slice(0, -1)
+      .flatMap((rev) => [...statesOn(p, rev)].map(([u, st]) => `${p.pullRequestId}|${rev}|${u}|${st}`)),
+  );
 }
