@@ -17,6 +17,7 @@ export const API_ERROR_CODES = [
   'service_unavailable',
   'connection_not_active',
   'connect_in_progress',
+  'connection_target_changed',
   'invalid_role_arn',
   'invalid_region',
   'codecommit_not_in_region',

@@ -84,6 +84,7 @@ async function runConnect(
   connection: Connection,
   target: ReturnType<typeof validateConnectTarget>,
 ): Promise<ConnectOutcome> {
+  await assertSameTarget(ctx, connection, target);
   const counter = createCallCounter();
   const factory = createAwsClientFactory({
     ...(ctx.aws.endpoint ? { endpoint: ctx.aws.endpoint } : {}),
@@ -245,4 +246,43 @@ async function withConnectLock<T>(ctx: AppContext, connectionId: string, fn: () 
       )
       .catch(() => undefined);
   }
+}
+
+/**
+ * A connection's evidence is keyed by the connection, and pull requests by their id, which is only
+ * unique within one account and Region: re-pointing a connection that already holds evidence at
+ * another account (or its CodeCommit evidence at another Region) would mix two histories. Such a
+ * change needs a new connection; the old one keeps its evidence.
+ */
+async function assertSameTarget(
+  ctx: AppContext,
+  connection: Connection,
+  target: ReturnType<typeof validateConnectTarget>,
+): Promise<void> {
+  const accountChanged =
+    connection.aws_account_id !== null && connection.aws_account_id !== target.role.accountId;
+  const regionChanged = connection.region !== null && connection.region !== target.region;
+  if (!accountChanged && !regionChanged) return;
+  const holds = async (table: 'repositories' | 'iam_users') =>
+    (await ctx.db
+      .selectFrom(table)
+      .select('id')
+      .where('connection_id', '=', connection.id)
+      .limit(1)
+      .executeTakeFirst()) !== undefined;
+  const conflict = accountChanged
+    ? (await holds('iam_users')) || (await holds('repositories'))
+    : await holds('repositories');
+  if (!conflict) return;
+  throw new ApiError(
+    409,
+    'connection_target_changed',
+    `This connection already holds evidence for account ${connection.aws_account_id} in ${connection.region}; ` +
+      `connecting it to ${accountChanged ? `account ${target.role.accountId}` : `Region ${target.region}`} would mix two histories. ` +
+      'Create a new connection for that account or Region (POST /v1/connections); this one keeps its evidence.',
+    {
+      current: { accountId: connection.aws_account_id, region: connection.region },
+      requested: { accountId: target.role.accountId, region: target.region },
+    },
+  );
 }

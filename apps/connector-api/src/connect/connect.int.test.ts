@@ -1,4 +1,4 @@
-import { getSyncRun } from '@codecommit-evidence/evidence-store';
+import { getSyncRun, writeEvidence } from '@codecommit-evidence/evidence-store';
 import { jobIds } from '@codecommit-evidence/queues';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSION_ACTIONS } from '../permissions.js';
@@ -375,6 +375,45 @@ describe('connect', () => {
     expect(shown.body.connection).toMatchObject({ status: 'active', roleArn, region: REPO_REGION });
     expect(shown.body.connection.lastConnectError.code).toBe('role_not_found_or_not_trusted');
     expect(await h.current.queues.checks.getJobScheduler(jobIds.scheduler(id))).toBeDefined();
+  });
+
+  it('an empty Region can be corrected; a connection holding evidence cannot be re-pointed elsewhere', async () => {
+    const { id, roleArn } = await connectionWithRole('EvidenceRepoint');
+    // Connected to the wrong (empty) Region first: nothing synced yet, so the Region can be changed.
+    expect((await connect(id, { roleArn, region: 'eu-west-1' })).status).toBe(200);
+    const moved = await connect(id, { roleArn, region: REPO_REGION });
+    expect(moved.status).toBe(200);
+    // Once repository evidence exists, another Region would mix two histories.
+    await writeEvidence(
+      h.current.deps.db,
+      'repositories',
+      { connectionId: id, runId: moved.body.syncRunId },
+      [
+        {
+          repository_id: 'repo-1',
+          repository_name: 'web-app',
+          arn: `arn:aws:codecommit:${REPO_REGION}:${CUSTOMER_ACCOUNT_ID}:web-app`,
+          account_id: CUSTOMER_ACCOUNT_ID,
+          description: null,
+          default_branch: 'main',
+          clone_url_http: null,
+          clone_url_ssh: null,
+          creation_date: null,
+          last_modified_date: null,
+        },
+      ],
+    );
+    const refused = await connect(id, { roleArn, region: 'eu-west-1' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('connection_target_changed');
+    expect(refused.body.error.details).toEqual({
+      current: { accountId: CUSTOMER_ACCOUNT_ID, region: REPO_REGION },
+      requested: { accountId: CUSTOMER_ACCOUNT_ID, region: 'eu-west-1' },
+    });
+    const shown = await api(h.current.app, 'GET', `/v1/connections/${id}`, { token: apiKey });
+    expect(shown.body.connection).toMatchObject({ status: 'active', region: REPO_REGION });
+    // The same target again is a plain reconnect.
+    expect((await connect(id, { roleArn, region: REPO_REGION })).status).toBe(200);
   });
 
   it('a deleted connection cannot be connected', async () => {
