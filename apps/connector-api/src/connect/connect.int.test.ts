@@ -315,6 +315,45 @@ describe('connect', () => {
     ]);
   });
 
+  it('a least-privilege role scoped to named repositories connects: repository probes use real repositories', async () => {
+    const names = (h.current.fake.scenario().account.regions[REPO_REGION]?.repositories ?? []).map(
+      (r) => r.repositoryName,
+    );
+    expect(names.length).toBeGreaterThan(1);
+    // Only the last repository is in scope, so the first candidates are denied and the probe moves on.
+    const scoped = `arn:aws:codecommit:${REPO_REGION}:${CUSTOMER_ACCOUNT_ID}:${names.at(-1)}`;
+    const { id, roleArn } = await connectionWithRole('EvidenceScoped', (kit) => {
+      const [codecommit, iam] = kit.permissionsPolicy.Statement;
+      const accountWide = [
+        'codecommit:ListRepositories',
+        'codecommit:ListApprovalRuleTemplates',
+        'codecommit:GetApprovalRuleTemplate',
+      ];
+      return {
+        inline: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: accountWide, Resource: '*' },
+            {
+              Effect: 'Allow',
+              Action: codecommit.Action.filter((a: string) => !accountWide.includes(a)),
+              Resource: [scoped],
+            },
+            iam,
+          ],
+        },
+      };
+    });
+    const res = await connect(id, { roleArn, region: REPO_REGION });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const missing = res.body.probe.permissions.missingCore.concat(res.body.probe.permissions.missingOptional);
+    expect(
+      missing.filter((m: { action: string }) =>
+        /ListBranches|BatchGetRepositories|ListPullRequests|GetBranch|ListAssociated/.test(m.action),
+      ),
+    ).toEqual([]);
+  });
+
   it('an empty region connects with no_repositories_in_region', async () => {
     const { id, roleArn } = await connectionWithRole('EvidenceEmptyRegion');
     const res = await connect(id, { roleArn, region: 'eu-west-1' });

@@ -64,37 +64,56 @@ export interface ProbeClients {
   accountId: string;
   partition: string;
   region: string;
+  /** A real repository to probe repository-scoped actions on (set by `probePermissions`). */
+  repositoryName?: string;
+  /** A real pull request (and its current revision) of that repository, for the pull-request probes. */
+  pullRequestId?: string;
+  revisionId?: string;
 }
 
 type Probe = (c: ProbeClients) => Promise<unknown>;
 
-const pr = { pullRequestId: PROBE_PULL_REQUEST_ID };
-const prRevision = { ...pr, revisionId: PROBE_REVISION_ID };
+const pr = (c: ProbeClients) => ({ pullRequestId: c.pullRequestId ?? PROBE_PULL_REQUEST_ID });
+const prRevision = (c: ProbeClients) => ({ ...pr(c), revisionId: c.revisionId ?? PROBE_REVISION_ID });
 const user = { UserName: PROBE_NAME };
 const group = { GroupName: PROBE_NAME };
 const role = { RoleName: PROBE_NAME };
+/**
+ * Repository-scoped probes run on real repositories when the Region has some: a least-privilege
+ * policy that names its repositories (instead of `*`) can never allow a made-up name, and would be
+ * reported as missing permissions it has.
+ */
+const repo = (c: ProbeClients) => c.repositoryName ?? PROBE_NAME;
+const REPOSITORY_SCOPED = new Set<PermissionAction>([
+  'codecommit:BatchGetRepositories',
+  'codecommit:ListBranches',
+  'codecommit:GetBranch',
+  'codecommit:ListPullRequests',
+  'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
+]);
+/** How many of the Region's repositories a denied repository-scoped probe tries before it counts as denied. */
+const REPOSITORY_CANDIDATES = 3;
 const policyArn = (c: ProbeClients) => `arn:${c.partition}:iam::${c.accountId}:policy/${PROBE_NAME}`;
 
 /** Record<PermissionAction, …>: the compiler refuses a catalog action without a probe. */
 export const PROBES: Record<PermissionAction, Probe> = {
   'codecommit:ListRepositories': (c) => c.codecommit.send(new ListRepositoriesCommand({})),
   'codecommit:BatchGetRepositories': (c) =>
-    c.codecommit.send(new BatchGetRepositoriesCommand({ repositoryNames: [PROBE_NAME] })),
-  'codecommit:ListBranches': (c) =>
-    c.codecommit.send(new ListBranchesCommand({ repositoryName: PROBE_NAME })),
+    c.codecommit.send(new BatchGetRepositoriesCommand({ repositoryNames: [repo(c)] })),
+  'codecommit:ListBranches': (c) => c.codecommit.send(new ListBranchesCommand({ repositoryName: repo(c) })),
   'codecommit:GetBranch': (c) =>
-    c.codecommit.send(new GetBranchCommand({ repositoryName: PROBE_NAME, branchName: PROBE_NAME })),
+    c.codecommit.send(new GetBranchCommand({ repositoryName: repo(c), branchName: PROBE_NAME })),
   'codecommit:ListPullRequests': (c) =>
-    c.codecommit.send(new ListPullRequestsCommand({ repositoryName: PROBE_NAME, maxResults: 1 })),
-  'codecommit:GetPullRequest': (c) => c.codecommit.send(new GetPullRequestCommand(pr)),
+    c.codecommit.send(new ListPullRequestsCommand({ repositoryName: repo(c), maxResults: 1 })),
+  'codecommit:GetPullRequest': (c) => c.codecommit.send(new GetPullRequestCommand(pr(c))),
   'codecommit:GetPullRequestApprovalStates': (c) =>
-    c.codecommit.send(new GetPullRequestApprovalStatesCommand(prRevision)),
+    c.codecommit.send(new GetPullRequestApprovalStatesCommand(prRevision(c))),
   'codecommit:EvaluatePullRequestApprovalRules': (c) =>
-    c.codecommit.send(new EvaluatePullRequestApprovalRulesCommand(prRevision)),
+    c.codecommit.send(new EvaluatePullRequestApprovalRulesCommand(prRevision(c))),
   'codecommit:GetPullRequestOverrideState': (c) =>
-    c.codecommit.send(new GetPullRequestOverrideStateCommand(prRevision)),
+    c.codecommit.send(new GetPullRequestOverrideStateCommand(prRevision(c))),
   'codecommit:DescribePullRequestEvents': (c) =>
-    c.codecommit.send(new DescribePullRequestEventsCommand({ ...pr, maxResults: 1 })),
+    c.codecommit.send(new DescribePullRequestEventsCommand({ ...pr(c), maxResults: 1 })),
   'codecommit:ListApprovalRuleTemplates': (c) =>
     c.codecommit.send(new ListApprovalRuleTemplatesCommand({ maxResults: 1 })),
   'codecommit:GetApprovalRuleTemplate': (c) =>
@@ -102,7 +121,7 @@ export const PROBES: Record<PermissionAction, Probe> = {
   'codecommit:ListAssociatedApprovalRuleTemplatesForRepository': (c) =>
     c.codecommit.send(
       new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({
-        repositoryName: PROBE_NAME,
+        repositoryName: repo(c),
         maxResults: 1,
       }),
     ),
@@ -143,15 +162,42 @@ export async function probePermissions(clients: ProbeClients, concurrency = 6): 
   const outcomes = new Map<PermissionAction, ProbeOutcome>();
   const unverifiedReasons = new Map<PermissionAction, string>();
   let regionHasRepositories: boolean | undefined;
-  const queue = [...PERMISSION_ACTIONS];
+  let candidates: string[] = [];
+  /** A real pull request found on the way, so the pull-request probes need not use a made-up id. */
+  const found: { pullRequestId?: string; revisionId?: string } = {};
   const runOne = async (action: PermissionAction) => {
+    const targets: (string | undefined)[] =
+      REPOSITORY_SCOPED.has(action) && candidates.length > 0 ? candidates : [undefined];
+    for (const [i, repositoryName] of targets.entries()) {
+      const c = { ...clients, ...found, ...(repositoryName ? { repositoryName } : {}) };
+      const outcome = await probeOnce(action, c);
+      // Denied on one repository may be a policy scoped to others: try the next candidate.
+      if (outcome === 'denied' && i < targets.length - 1) continue;
+      return;
+    }
+  };
+  const probeOnce = async (action: PermissionAction, c: ProbeClients): Promise<ProbeOutcome> => {
     try {
-      const result = await PROBES[action](clients);
+      const result = await PROBES[action](c);
       if (action === 'codecommit:ListRepositories') {
-        const page = result as { repositories?: unknown[]; nextToken?: string };
+        const page = result as { repositories?: { repositoryName?: string }[]; nextToken?: string };
         regionHasRepositories = (page.repositories?.length ?? 0) > 0 || Boolean(page.nextToken);
+        candidates = (page.repositories ?? [])
+          .map((r) => r.repositoryName)
+          .filter((n): n is string => Boolean(n))
+          .slice(0, REPOSITORY_CANDIDATES);
+      }
+      if (action === 'codecommit:ListPullRequests' && !found.pullRequestId) {
+        const id = (result as { pullRequestIds?: string[] }).pullRequestIds?.[0];
+        if (id) found.pullRequestId = id;
+      }
+      if (action === 'codecommit:GetPullRequest') {
+        const revisionId = (result as { pullRequest?: { revisionId?: string } }).pullRequest?.revisionId;
+        if (revisionId) found.revisionId = revisionId;
       }
       outcomes.set(action, 'granted');
+      unverifiedReasons.delete(action);
+      return 'granted';
     } catch (err) {
       const c = classifyAwsError(err, { operation: action, region: clients.region });
       // AWS validates some input before it authorizes, so a validation error proves nothing either way.
@@ -159,7 +205,8 @@ export async function probePermissions(clients: ProbeClients, concurrency = 6): 
         /^(ValidationError|ValidationException|SerializationException|InvalidParameter\w*)$/.test(
           c.awsCode ?? '',
         );
-      if (c.code === 'access_denied') outcomes.set(action, 'denied');
+      let outcome: ProbeOutcome = 'granted';
+      if (c.code === 'access_denied') outcome = 'denied';
       else if (
         validation ||
         c.retryable ||
@@ -167,11 +214,23 @@ export async function probePermissions(clients: ProbeClients, concurrency = 6): 
         c.code === 'invalid_region' ||
         c.code === 'aws_unavailable'
       ) {
-        outcomes.set(action, 'unverified');
+        outcome = 'unverified';
         unverifiedReasons.set(action, `${c.code}${c.awsCode ? ` (${c.awsCode})` : ''}`);
-      } else outcomes.set(action, 'granted');
+      }
+      outcomes.set(action, outcome);
+      return outcome;
     }
   };
+  // In order: the repository listing names real repositories; their pull-request listing names a real
+  // pull request; GetPullRequest gives its revision. A policy scoped to named repositories allows
+  // these, where it could never allow a made-up name. Everything else runs concurrently after.
+  const ordered: PermissionAction[] = [
+    'codecommit:ListRepositories',
+    'codecommit:ListPullRequests',
+    'codecommit:GetPullRequest',
+  ];
+  for (const action of ordered) await runOne(action);
+  const queue = PERMISSION_ACTIONS.filter((a) => !ordered.includes(a));
   const workers = Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);
   });
