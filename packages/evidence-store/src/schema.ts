@@ -64,6 +64,10 @@ export interface SyncRunsTable {
   created_at: Created;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** The connection's account, Region and audit window when the run was created. */
+  aws_account_id: ColumnType<string | null, never, never>;
+  region: ColumnType<string | null, never, never>;
+  audit_window_days: ColumnType<number | null, never, never>;
 }
 
 export interface SyncRunAwsCallsTable {

@@ -1,6 +1,6 @@
 import { useTestDatabase } from '@codecommit-evidence/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createConnection } from './connections.js';
+import { createConnection, updateConnection } from './connections.js';
 import {
   addAwsCalls,
   createOrGetActiveSyncRun,
@@ -73,5 +73,22 @@ describe('sync runs', () => {
     await recordSyncProblem(db, run.id, problem);
     expect(await listSyncProblems(db, run.id)).toHaveLength(1);
     await finishSyncRun(db, run.id, 'partial');
+  });
+
+  it("keeps the connection's account, Region and audit window as they were when the run was created", async () => {
+    const db = t.current.db;
+    await updateConnection(db, connectionId, {
+      aws_account_id: '111122223333',
+      region: 'us-east-1',
+      audit_window_days: 90,
+    });
+    const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
+    await updateConnection(db, connectionId, { region: 'eu-west-1', audit_window_days: 30 });
+    expect(await getSyncRun(db, run.id)).toMatchObject({
+      aws_account_id: '111122223333',
+      region: 'us-east-1',
+      audit_window_days: 90,
+    });
+    await finishSyncRun(db, run.id, 'succeeded');
   });
 });

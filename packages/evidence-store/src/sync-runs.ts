@@ -48,9 +48,22 @@ export async function createOrGetActiveSyncRun(
     .where('created_at', '<', staleBefore)
     .execute();
   for (let attempt = 0; attempt < 3; attempt++) {
+    // The run keeps the connection's account, Region and audit window as they are now.
     const inserted = await db
       .insertInto('sync_runs')
-      .values({ connection_id: connectionId, trigger })
+      .columns(['connection_id', 'trigger', 'aws_account_id', 'region', 'audit_window_days'] as never)
+      .expression(
+        db
+          .selectFrom('connections')
+          .select([
+            'id',
+            sql<SyncTrigger>`${trigger}::text`.as('trigger'),
+            'aws_account_id',
+            'region',
+            'audit_window_days',
+          ])
+          .where('id', '=', connectionId) as never,
+      )
       .onConflict((oc) => oc.column('connection_id').where('status', 'in', ['queued', 'running']).doNothing())
       .returningAll()
       .executeTakeFirst();

@@ -334,10 +334,11 @@ export async function loadCheckEvidence(
   const evaluatedAt = input.evaluatedAt ?? syncRun.finished_at ?? syncRun.started_at ?? syncRun.created_at;
   const assembled = assembleCheckEvidence(rows, {
     syncRunId: syncRun.id,
-    accountId: connection.aws_account_id ?? '',
-    region: connection.region ?? '',
+    // What the run was taken with, so that re-evaluating an old run keeps its old answer.
+    accountId: syncRun.aws_account_id ?? connection.aws_account_id ?? '',
+    region: syncRun.region ?? connection.region ?? '',
     evaluatedAt,
-    auditWindowDays: connection.audit_window_days || DEFAULT_AUDIT_WINDOW_DAYS,
+    auditWindowDays: syncRun.audit_window_days || connection.audit_window_days || DEFAULT_AUDIT_WINDOW_DAYS,
   });
   return { ...assembled, connection, syncRun };
 }

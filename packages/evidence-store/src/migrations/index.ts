@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-26T1400_initial.js';
+import * as syncRunTarget from './2026-11-26T1600_sync-run-target.js';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so the same code runs from the
@@ -7,6 +8,7 @@ import * as initial from './2026-11-26T1400_initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-26T1400_initial': initial,
+  '2026-11-26T1600_sync-run-target': syncRunTarget,
 };
 
 export const migrationProvider: MigrationProvider = {
