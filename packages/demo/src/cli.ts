@@ -114,7 +114,14 @@ async function main(): Promise<void> {
     stopped = true;
     await stack.stopAll();
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  // Ctrl-C is how `--keep` ends: stop everything and leave quietly.
+  process.once('SIGINT', () => {
+    say('\nStopping everything the demo started…');
+    void stop().then(() => {
+      say('Stopped.');
+      process.exit(0);
+    });
+  });
   try {
     await walkThrough(stack, args);
     if (args.keep) {
@@ -168,7 +175,8 @@ async function walkThrough(stack: Stack, args: Args): Promise<void> {
   const rosterAt = new Date();
   await api('PUT', '/v1/people', roster);
 
-  step('Starting a sync and following its progress');
+  // Connect already started the first sync; asking for one now returns that run instead of a second.
+  step('Asking for a sync and following its progress');
   const started = await api('POST', `/v1/connections/${id}/syncs`, {});
   const runId = Number((started.syncRun ?? started).id);
   const run = await followSyncRun(api, id, runId, (line) => say(`  ${line}`));
@@ -197,7 +205,7 @@ async function walkThrough(stack: Stack, args: Args): Promise<void> {
     }
     if (check.status === 'fail' && check.howToFix) {
       say('     how to fix:');
-      for (const line of check.howToFix.split('\n').slice(0, 6)) say(`       ${line}`);
+      for (const line of check.howToFix.split('\n')) say(`       ${line}`);
     }
   }
   if (args.json)
