@@ -9,7 +9,8 @@
  *   pnpm demo --keep       leave everything running (Ctrl-C stops it)
  *   pnpm demo --json FILE  also write the results as JSON (the end-to-end test reads it)
  *
- * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/codecommit_evidence) and REDIS_URL
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/codecommit_evidence_demo, created if missing,
+ * kept apart from the product's own database) and REDIS_URL
  * (default redis://127.0.0.1:6379) say where Postgres and Redis run.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -90,7 +91,8 @@ async function ensureService(
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/codecommit_evidence';
+  const databaseUrl =
+    process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/codecommit_evidence_demo';
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   say('CodeCommit Evidence — demo');
   await ensureService(
