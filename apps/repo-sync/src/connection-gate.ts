@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { tryTakeLease } from '@codecommit-evidence/aws-clients';
 import type { Redis } from 'ioredis';
 
 /**
@@ -16,31 +16,6 @@ export interface ConnectionGate {
   readonly limit: number;
 }
 
-/** KEYS[1] lease set. ARGV: lease ms, limit, lease id. 1 when taken. Redis's clock, so replicas agree. */
-const ENTER = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  return 1
-end
-return 0
-`;
-
-/** KEYS[1] lease set. ARGV: lease ms, lease id. Pushes the lease's expiry (only if it is still held). */
-const RENEW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if redis.call('ZSCORE', KEYS[1], ARGV[2]) then
-  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  return 1
-end
-return 0
-`;
-
 export function createConnectionGate(options: {
   redis: Redis;
   keyPrefix: string;
@@ -54,12 +29,11 @@ export function createConnectionGate(options: {
     limit: options.limit,
     async tryEnter(connectionId) {
       const key = `${options.keyPrefix}:repo-sync-gate:${connectionId}`;
-      const lease = randomUUID();
-      const taken = (await redis.eval(ENTER, 1, key, leaseMs, options.limit, lease)) === 1;
-      if (!taken) return null;
+      const lease = await tryTakeLease(redis, key, options.limit, leaseMs);
+      if (!lease) return null;
       const renew = setInterval(
         () => {
-          redis.eval(RENEW, 1, key, leaseMs, lease).catch(() => {});
+          lease.renew().catch(() => {});
         },
         Math.floor(leaseMs / 3),
       );
@@ -69,7 +43,7 @@ export function createConnectionGate(options: {
         if (released) return;
         released = true;
         clearInterval(renew);
-        await redis.zrem(key, lease).catch(() => {});
+        await lease.release();
       };
     },
   };

@@ -13,6 +13,7 @@ export * from './errors.js';
 export * from './iam.js';
 export { callAws, collect, paginateItems, paginatePages } from './paginate.js';
 export * from './rate-limit.js';
+export { type RedisLease, tryTakeLease } from './redis-lease.js';
 export * from './regions.js';
 export * from './role.js';
 export * from './role-arn.js';

@@ -17,12 +17,12 @@
  * Waiting is `await`ed timers, bounded by `maxWaitMs`, after which the call fails as `throttled`.
  */
 
-import { randomUUID } from 'node:crypto';
 import type { FinalizeRequestMiddleware, Pluggable } from '@smithy/types';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { operationName } from './call-counter.js';
 import { AwsError } from './errors.js';
+import { type RedisLease, tryTakeLease } from './redis-lease.js';
 
 export type RateLimitedService = 'codecommit' | 'iam' | 'sts';
 
@@ -75,22 +75,6 @@ export const DEFAULT_REQUESTS_PER_SECOND: Readonly<Record<RateLimitedService, nu
 });
 export const DEFAULT_MAX_CONCURRENT_PER_ACCOUNT = 4;
 const DISCONNECTED = new Set(['close', 'reconnecting', 'end']);
-
-/**
- * KEYS[1] lease set. ARGV: lease ms, limit, lease id. Returns 1 when the lease was taken, else 0.
- * `TIME` is Redis's clock, so replicas with skewed clocks agree on expiry.
- */
-const ACQUIRE_LEASE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  return 1
-end
-return 0
-`;
 
 export function createAccountRateLimiter(options: AccountRateLimiterOptions): AccountRateLimiter {
   const requestsPerSecond = { ...DEFAULT_REQUESTS_PER_SECOND, ...options.requestsPerSecond };
@@ -151,31 +135,18 @@ export function createAccountRateLimiter(options: AccountRateLimiterOptions): Ac
     signal?: AbortSignal,
   ) {
     const key = `${options.keyPrefix}:conc:${scope.accountId}`;
-    const lease = randomUUID();
     let pause = 10;
     for (;;) {
-      let taken: boolean;
+      let lease: RedisLease | null;
       // Redis down: proceed without the shared concurrency limit (the rate limit's insurance still holds)
       // rather than queueing behind ioredis's reconnects.
       if (DISCONNECTED.has(redis.status)) return async () => {};
       try {
-        taken =
-          (await redis.eval(
-            ACQUIRE_LEASE,
-            1,
-            key,
-            resolved.leaseMs,
-            resolved.maxConcurrentPerAccount,
-            lease,
-          )) === 1;
+        lease = await tryTakeLease(redis, key, resolved.maxConcurrentPerAccount, resolved.leaseMs);
       } catch {
         return async () => {};
       }
-      if (taken) {
-        return async () => {
-          await redis.zrem(key, lease).catch(() => {});
-        };
-      }
+      if (lease) return lease.release;
       const now = Date.now();
       if (now >= deadline) throw timeout(scope, 'a concurrency slot', now - started);
       // No notification when a slot frees: poll with a capped, jittered backoff.
