@@ -55,6 +55,14 @@ export const SyncRunSelector = {
   runId: positiveId.optional().describe('a sync run; default: the latest finished one'),
 };
 
+/** For views that join the roster: which roster to use, so a past review can be reproduced. */
+export const RosterSelector = {
+  rosterAsOf: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('the roster and identity links as they were at this instant (ISO 8601); default: now'),
+};
+
 const notFound = (message: string, details: Record<string, unknown> = {}) =>
   new ApiError(404, 'not_found', message, details);
 

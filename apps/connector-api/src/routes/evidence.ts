@@ -12,11 +12,12 @@ import { notFound } from '../errors.js';
 import { runAccessCache } from '../evidence-views/access-cache.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { asOfView, iso } from '../evidence-views/presenters.js';
-import { resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
+import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
 import { IdParams, text } from '../schemas.js';
 import { loadConnection } from './connections.js';
 
 const ListQuery = z.strictObject({ ...SyncRunSelector, ...PageQuery });
+const IamUsersQuery = z.strictObject({ ...SyncRunSelector, ...RosterSelector, ...PageQuery });
 const RepositoryParams = z.object({ id: z.string(), name: z.string() });
 const PullRequestQuery = z.strictObject({
   ...SyncRunSelector,
@@ -231,15 +232,16 @@ export const evidenceRoutes: RoutePlugin = {
           summary:
             'IAM users as of a sync run with their effective CodeCommit access level, the person they belong to (and how linked), MFA and last use',
           params: IdParams,
-          querystring: ListQuery,
+          querystring: IamUsersQuery,
         },
       },
       async (req) => {
         const { connection, run } = await asOf(tenantId(req), req.params.id, req.query.runId);
         // Effective access needs every policy of the run, so the review is computed whole and paged here.
+        const rosterAsOf = req.query.rosterAsOf ? new Date(req.query.rosterAsOf) : ctx.now();
         const review = await loadAccessReview(
           db,
-          { connectionId: connection.id, runId: run.id, rosterAsOf: ctx.now() },
+          { connectionId: connection.id, runId: run.id, rosterAsOf },
           runAccessCache(ctx),
         );
         const after = decodeCursor(req.query.cursor, ['string'] as const);

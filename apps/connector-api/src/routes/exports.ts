@@ -22,6 +22,7 @@ import { asOfView, checkRunView, findingView, iso } from '../evidence-views/pres
 import {
   CheckRunSelector,
   onlyOneSelector,
+  RosterSelector,
   resolveCheckRun,
   resolveSyncRun,
   SyncRunSelector,
@@ -32,6 +33,7 @@ import { loadConnection } from './connections.js';
 const CheckResultsQuery = z.strictObject(CheckRunSelector).superRefine(onlyOneSelector);
 const AccessReviewQuery = z.strictObject({
   ...SyncRunSelector,
+  ...RosterSelector,
   scope: z
     .enum(['with_access', 'all'])
     .default('with_access')
@@ -247,7 +249,11 @@ export const exportRoutes: RoutePlugin = {
           const generatedAt = ctx.now();
           const review = await loadAccessReview(
             ctx.db,
-            { connectionId: connection.id, runId: run.id, rosterAsOf: generatedAt },
+            {
+              connectionId: connection.id,
+              runId: run.id,
+              rosterAsOf: req.query.rosterAsOf ? new Date(req.query.rosterAsOf) : generatedAt,
+            },
             runAccessCache(ctx),
           );
           const entries =

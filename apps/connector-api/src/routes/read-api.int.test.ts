@@ -285,10 +285,24 @@ describe('read API and exports over a hand-written evidence store', () => {
         { email: 'alice@example.com', name: 'Alice', status: 'offboarded', offboardedAt: '2026-11-01' },
       ]);
       expect((await alice()).person).toMatchObject({ status: 'offboarded', offboardedAt: '2026-11-01' });
+      const whileOffboarded = new Date().toISOString();
+      await new Promise((r) => setTimeout(r, 5));
       await upsertPeople(h.current.db, a.tenantId, [
         { email: 'alice@example.com', name: 'Alice', status: 'active', offboardedAt: null },
       ]);
       expect((await alice()).person.status).toBe('active');
+      // A past review can be reproduced with the roster as it was.
+      const past = await get(`${base()}/iam-users?rosterAsOf=${encodeURIComponent(whileOffboarded)}`);
+      expect(past.body.iamUsers.find((u: { name: string }) => u.name === 'alice').person.status).toBe(
+        'offboarded',
+      );
+      const review = await get(
+        `${base()}/exports/access-review.json?rosterAsOf=${encodeURIComponent(whileOffboarded)}`,
+      );
+      expect(review.body.principals.find((p: { name: string }) => p.name === 'alice').person.status).toBe(
+        'offboarded',
+      );
+      expect((await get(`${base()}/iam-users?rosterAsOf=yesterday`)).status).toBe(400);
     });
 
     it('answers 404 for an unknown or unfinished sync run', async () => {
