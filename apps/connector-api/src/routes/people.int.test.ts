@@ -124,6 +124,21 @@ describe('PUT /v1/identity-links', () => {
       expect(res.body.error.details.issues[0].field).toBe('body.links.0.iamUserArn');
     }
   });
+
+  it('keeps a link to an email the roster lacks, and warns that it links to no one yet', async () => {
+    await put('/v1/people', { people: [{ email: 'carol@example.com', name: 'Carol', status: 'active' }] });
+    const res = await put('/v1/identity-links', {
+      links: [
+        { iamUserArn: 'arn:aws:iam::111122223333:user/carol', personEmail: 'Carol@example.com' },
+        { iamUserArn: 'arn:aws:iam::111122223333:user/ghost', personEmail: 'ghost@example.com' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.created).toBe(2);
+    expect(res.body.warnings).toEqual([
+      expect.objectContaining({ code: 'person_not_in_roster', details: { emails: ['ghost@example.com'] } }),
+    ]);
+  });
 });
 
 describe('on-demand evaluation after a roster change', () => {

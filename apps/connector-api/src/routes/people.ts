@@ -161,7 +161,22 @@ export const peopleRoutes: RoutePlugin = {
         const counts = await upsertIdentityLinks(ctx.db, tenant, req.body.links);
         const changed = counts.created + counts.updated > 0;
         const evaluations = changed ? await enqueueOnDemandEvaluations(ctx, tenant) : [];
-        return { ...counts, evaluationsQueued: evaluations };
+        // A link to an address the roster does not have is kept (the roster may come later), but it
+        // links to no one until then: the checks treat that user as not linked. Say so now.
+        const roster = new Set((await listPeople(ctx.db, tenant, ctx.now())).map((p) => p.email));
+        const unknown = [...new Set(req.body.links.map((l) => l.personEmail.toLowerCase()))].filter(
+          (e) => !roster.has(e),
+        );
+        const warnings = unknown.length
+          ? [
+              {
+                code: 'person_not_in_roster',
+                message: `${unknown.length} link(s) name an email the roster does not have; those IAM users count as not linked until PUT /v1/people adds them.`,
+                details: { emails: unknown.slice(0, 100) },
+              },
+            ]
+          : [];
+        return { ...counts, evaluationsQueued: evaluations, warnings };
       },
     );
 
