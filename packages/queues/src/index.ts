@@ -2,5 +2,5 @@
 export * from './catalog.js';
 export { RedisEnv } from './env.js';
 export * from './producers.js';
-export { assertRedisReachable, createRedisConnection } from './redis.js';
+export { assertRedisReachable, createRedisConnection, deleteKeysWithPrefix } from './redis.js';
 export * from './worker.js';

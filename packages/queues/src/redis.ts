@@ -53,3 +53,19 @@ export async function assertRedisReachable(redis: Redis, timeoutMs = 10_000): Pr
     throw new Error(`REDIS_URL: cannot reach Redis: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
+
+/**
+ * Removes every key under a BullMQ prefix (all of one deployment's or one test's queues). SCAN, not
+ * KEYS, so a large Redis is not blocked. Returns how many keys were deleted.
+ */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, type Database } from '@codecommit-evidence/evidence-store';
+import { deleteKeysWithPrefix } from '@codecommit-evidence/queues';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-
 import './provided-context.js';
 import { withDatabase } from './urls.js';
 
@@ -92,14 +92,4 @@ export function useTestRedis(): { readonly current: TestRedis } {
   return holder;
 }
 
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
+export { deleteKeysWithPrefix };
