@@ -22,6 +22,7 @@ import {
   listCheckResults,
   listFindings,
   listSyncProblems,
+  selectCurrent,
   upsertPeople,
 } from '@codecommit-evidence/evidence-store';
 import { type FakeAws, startFakeAws } from '@codecommit-evidence/fake-aws';
@@ -323,12 +324,24 @@ describe('the demo story, synced through the workers and evaluated', () => {
     );
   });
 
-  it('reads the approval history of exactly the merged pull requests without an independent final approval', async () => {
-    // PR 1 (no approval), PR 2 (approved on revision 1 only) and PR 8 (none, overridden); not PR 6, whose
-    // final revision was approved by the author's other session (a different ARN: the check explains it
-    // without the history), nor the properly approved ones.
+  it('reads the approval history of exactly the merged pull requests without an independent final approval, and the merge dates inside the audit window', async () => {
+    // History: PR 1 (no approval), PR 2 (approved on revision 1 only) and PR 8 (none, overridden); not
+    // PR 6, whose final revision was approved by the author's other session (a different ARN: the check
+    // explains it without the history), nor the properly approved ones. Merge dates: the 8 merged pull
+    // requests last active inside the 90-day window (2, 3, 5, 6, 7, 8, 9, 10); not PR 1, last active
+    // 200 days ago, so merged before the window.
     const calls = await getAwsCalls(t.current.db, runId);
-    expect(calls['codecommit:DescribePullRequestEvents']?.calls).toBe(3);
+    expect(calls['codecommit:DescribePullRequestEvents']?.calls).toBe(3 + 8);
+    const merged = await selectCurrent(t.current.db, 'pull_requests', connectionId)
+      .where('is_merged', '=', true)
+      .select(['pull_request_id', 'merged_at'])
+      .execute();
+    expect(
+      merged
+        .filter((p) => p.merged_at === null)
+        .map((p) => p.pull_request_id)
+        .sort(),
+    ).toEqual(['1']);
     expect(calls['codecommit:GetPullRequestApprovalStates']?.calls).toBe(9);
   });
 

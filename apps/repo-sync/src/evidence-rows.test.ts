@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { approvalRows, hasIndependentApproval, pullRequestRow, templateRow } from './evidence-rows.js';
+import {
+  approvalRows,
+  hasIndependentApproval,
+  mergeDateOf,
+  mergeDateWorthReading,
+  pullRequestRow,
+  templateRow,
+} from './evidence-rows.js';
 
 describe('evidence rows', () => {
   it('a template: strictest statement, union of pools, no destination references means every branch', () => {
@@ -23,7 +30,7 @@ describe('evidence rows', () => {
     expect(templateRow({ approvalRuleTemplateName: 'x', content: null }).required_approvals).toBe(0);
   });
 
-  it('a merged pull request: merge facts, final revision, parsed rules; merge date left unknown', () => {
+  it('a merged pull request: merge facts, final revision, parsed rules; merge date unknown unless read', () => {
     const row = pullRequestRow(
       {
         pullRequestId: '7',
@@ -68,6 +75,15 @@ describe('evidence rows', () => {
         approvalRulesNotSatisfied: [],
       },
     });
+    const merge = new Date('2026-01-01T12:00:00Z');
+    expect(
+      pullRequestRow(
+        { pullRequestId: '7', pullRequestTargets: [{ mergeMetadata: { isMerged: true } }] },
+        'r',
+        null,
+        merge,
+      ).merged_at,
+    ).toEqual(merge);
     // Not collected (open, or denied): null, never an empty evaluation.
     expect(pullRequestRow({ pullRequestId: '8', pullRequestStatus: 'OPEN' }, 'r', null)).toMatchObject({
       status: 'OPEN',
@@ -75,6 +91,34 @@ describe('evidence rows', () => {
       evaluation: null,
       override_state: null,
     });
+  });
+
+  it('a merge date is read only when the last activity is inside the audit window or a day before it', () => {
+    const now = new Date('2026-11-26T12:00:00Z');
+    const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
+    expect(mergeDateWorthReading(daysAgo(0), 90, now)).toBe(true);
+    expect(mergeDateWorthReading(daysAgo(90.5), 90, now)).toBe(true);
+    expect(mergeDateWorthReading(daysAgo(91), 90, now)).toBe(true);
+    expect(mergeDateWorthReading(daysAgo(91.01), 90, now)).toBe(false);
+    expect(mergeDateWorthReading(daysAgo(400), 90, now)).toBe(false);
+    expect(mergeDateWorthReading(daysAgo(400), 365, now)).toBe(false);
+    expect(mergeDateWorthReading(daysAgo(300), 365, now)).toBe(true);
+    // Unknown last activity: read.
+    expect(mergeDateWorthReading(undefined, 90, now)).toBe(true);
+  });
+
+  it('the merge date is the merge event, none without one', () => {
+    expect(
+      mergeDateOf([
+        { pullRequestEventType: 'PULL_REQUEST_STATUS_CHANGED', eventDate: new Date('2026-03-02T00:00:00Z') },
+        {
+          pullRequestEventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
+          eventDate: new Date('2026-03-01T00:00:00Z'),
+        },
+      ]),
+    ).toEqual(new Date('2026-03-01T00:00:00Z'));
+    expect(mergeDateOf([])).toBeNull();
+    expect(mergeDateOf([{ pullRequestEventType: 'PULL_REQUEST_MERGE_STATE_CHANGED' }])).toBeNull();
   });
 
   it("an independent final approval: an APPROVE by anyone but the author's exact ARN", () => {

@@ -49,6 +49,7 @@ export function pullRequestRow(
   pr: PullRequest,
   repositoryName: string,
   review: ReviewData | null,
+  mergedAt: Date | null = null,
 ): EvidenceInput<'pull_requests'> {
   const target = pr.pullRequestTargets?.[0];
   const merge = target?.mergeMetadata;
@@ -60,11 +61,12 @@ export function pullRequestRow(
     status: pr.pullRequestStatus === 'OPEN' ? 'OPEN' : 'CLOSED',
     is_merged: merge?.isMerged === true,
     merged_by: merge?.isMerged ? (merge.mergedBy ?? null) : null,
-    // GetPullRequest has no merge date. Not fetched (DescribePullRequestEvents would cost at least one
-    // more call per merged pull request): null means unknown, and the checks then use
-    // last_activity_date, which for a pull request closed by its merge is the merge (see
-    // packages/domain/src/checks/peer-review.ts `mergedAtOf`, which also records which one it used).
-    merged_at: null,
+    // GetPullRequest has no merge date: it is read (DescribePullRequestEvents, see
+    // `mergeDateWorthReading`) only for a merged pull request whose last activity is inside the audit
+    // window. Null means unknown, and the checks then use last_activity_date (see
+    // packages/domain/src/checks/peer-review.ts `mergedAtOf`, which also records which one it used); for a
+    // pull request last active before the window, the merge was before it too, so that is still right.
+    merged_at: merge?.isMerged ? mergedAt : null,
     source_reference: target?.sourceReference ?? null,
     destination_reference: target?.destinationReference ?? null,
     source_commit: target?.sourceCommit ?? null,
@@ -83,6 +85,40 @@ export function pullRequestRow(
     evaluation: review ? evaluationOf(review.evaluation) : null,
     override_state: review ? review.override : null,
   };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Days added before the audit window's start when deciding whether a merge date is worth a call. */
+export const MERGE_DATE_MARGIN_DAYS = 1;
+
+/**
+ * Whether a merged pull request's merge date is worth one DescribePullRequestEvents. A merge happens at or
+ * before the pull request's last activity, so one last active before the audit window's start (`now -
+ * auditWindowDays`, less {@link MERGE_DATE_MARGIN_DAYS} for the time between sync and evaluation and for
+ * clock skew) was certainly merged outside the window: its merge date would change no finding, and null
+ * (the checks fall back to last_activity_date, which also lies outside) judges it the same. An unknown
+ * last activity is read.
+ */
+export function mergeDateWorthReading(
+  lastActivityDate: Date | null | undefined,
+  auditWindowDays: number,
+  now: Date,
+): boolean {
+  if (!lastActivityDate) return true;
+  const t = new Date(lastActivityDate).getTime();
+  if (Number.isNaN(t)) return true;
+  return t >= now.getTime() - (auditWindowDays + MERGE_DATE_MARGIN_DAYS) * DAY_MS;
+}
+
+/** The merge date among a pull request's events (PULL_REQUEST_MERGE_STATE_CHANGED), or null when none. */
+export function mergeDateOf(events: readonly PullRequestEvent[]): Date | null {
+  const dates = events
+    .filter((e) => e.pullRequestEventType === 'PULL_REQUEST_MERGE_STATE_CHANGED' && e.eventDate)
+    .map((e) => new Date(e.eventDate!).getTime())
+    .filter((t) => !Number.isNaN(t));
+  // A pull request merges once; should AWS ever list more, the earliest is when it entered the branch.
+  return dates.length > 0 ? new Date(Math.min(...dates)) : null;
 }
 
 export function evaluationOf(e: Evaluation): PullRequestEvaluation {

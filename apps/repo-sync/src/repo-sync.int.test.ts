@@ -23,6 +23,7 @@ import {
   earlierApprovals,
   expectedEvidence,
   historyReads,
+  mergeDateReads,
   REGION,
   ROLES,
   testScenario,
@@ -67,6 +68,7 @@ describe('repo-sync', () => {
 
   it('a full sync stores exactly the scenario, and evaluate-checks runs after every repository', async () => {
     fake.resetStats();
+    const startedAt = new Date();
     const run = await h.sync(main);
     expect(run.evaluatedAfterAllRepositories).toBe(true);
     expect(run.failures).toEqual({});
@@ -87,7 +89,28 @@ describe('repo-sync', () => {
     // Approval history only for merged pull requests without an independent final approval: one each.
     expect(historyReads(scenario).length).toBeGreaterThan(0);
     expect(historyReads(scenario).length).toBeLessThan(expected.mergedPullRequests);
-    expect(calls['codecommit:DescribePullRequestEvents']).toBe(historyReads(scenario).length);
+    // Plus the merge date of each merged pull request last active inside the audit window (90 days, and a
+    // day's margin); those last active before it were merged before it: no call, merged_at stays null.
+    const inWindow = mergeDateReads(scenario, startedAt);
+    expect(inWindow.length).toBeGreaterThan(0);
+    expect(inWindow.length).toBeLessThan(expected.mergedPullRequests);
+    expect(calls['codecommit:DescribePullRequestEvents']).toBe(
+      historyReads(scenario).length + inWindow.length,
+    );
+    const mergedRows = await selectCurrent(t.current.db, 'pull_requests', main)
+      .where('is_merged', '=', true)
+      .select(['pull_request_id', 'merged_at'])
+      .execute();
+    const byId = new Map(region.pullRequests.map((p) => [p.pullRequestId, p]));
+    expect(mergedRows).toHaveLength(expected.mergedPullRequests);
+    for (const row of mergedRows) {
+      // fake-aws dates a derived merge event at the pull request's last activity.
+      expect(row.merged_at?.toISOString() ?? null, row.pull_request_id).toBe(
+        inWindow.includes(row.pull_request_id)
+          ? new Date(byId.get(row.pull_request_id)!.lastActivityDate).toISOString()
+          : null,
+      );
+    }
     // Their earlier-revision approvals are stored (a revoked one as REVOKE); those of a pull request
     // approved on its final revision are not read at all.
     const earlier = earlierApprovals(scenario);
@@ -123,6 +146,7 @@ describe('repo-sync', () => {
     expect(calls['codecommit:GetPullRequest']).toBe(expectedEvidence(scenario).openPullRequests);
     expect(calls['codecommit:GetPullRequestApprovalStates']).toBeUndefined();
     expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBeUndefined();
+    // Neither approval history nor merge dates: both were read once, when the pull request was first seen.
     expect(calls['codecommit:DescribePullRequestEvents']).toBeUndefined();
     expect(await rowsTouchedBy(t.current.db, main, run.runId)).toEqual({});
   });
@@ -142,7 +166,29 @@ describe('repo-sync', () => {
       const template = structuredClone(reg.pullRequests.find((p) => p.pullRequestId === open.pullRequestId)!);
       reg.pullRequests.push({ ...template, pullRequestId: '9001', title: 'new one', approvals: [] });
       const m = reg.pullRequests.find((p) => p.pullRequestId === open.pullRequestId)!;
+      // Merged two hours ago, commented on since: the merge event's date, not the last activity, is stored.
+      const lastActivity = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const mergedAt = new Date(lastActivity.getTime() - 2 * 60 * 60 * 1000);
       Object.assign(m, {
+        lastActivityDate: lastActivity.toISOString(),
+        events: [
+          {
+            type: 'PULL_REQUEST_CREATED',
+            date: m.creationDate,
+            actorArn: m.authorArn,
+            metadata: { repositoryName: m.repositoryName },
+          },
+          {
+            type: 'PULL_REQUEST_MERGE_STATE_CHANGED',
+            date: mergedAt.toISOString(),
+            actorArn: m.authorArn,
+            metadata: {
+              repositoryName: m.repositoryName,
+              destinationReference: m.destinationReference,
+              mergeMetadata: { isMerged: true, mergedBy: m.authorArn },
+            },
+          },
+        ],
         status: 'CLOSED',
         isMerged: true,
         mergedBy: m.authorArn,
@@ -188,8 +234,19 @@ describe('repo-sync', () => {
     const calls = await recordedCalls(run.runId);
     expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(1);
     expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBe(1);
-    // The newly merged one was approved on its final revision by a reviewer: no history read.
-    expect(calls['codecommit:DescribePullRequestEvents']).toBeUndefined();
+    // The newly merged one was approved on its final revision by a reviewer: no history read, but one
+    // read of its merge date (it was last active inside the audit window).
+    expect(calls['codecommit:DescribePullRequestEvents']).toBe(1);
+    const newlyMerged = await selectCurrent(t.current.db, 'pull_requests', main)
+      .where('pull_request_id', '=', open.pullRequestId)
+      .select(['merged_at', 'last_activity_date'])
+      .executeTakeFirstOrThrow();
+    const mergeEvent = fake
+      .scenario()
+      .account.regions[REGION]!.pullRequests.find((p) => p.pullRequestId === open.pullRequestId)!
+      .events!.find((e) => e.type === 'PULL_REQUEST_MERGE_STATE_CHANGED')!;
+    expect(newlyMerged.merged_at?.toISOString()).toBe(new Date(mergeEvent.date).toISOString());
+    expect(newlyMerged.merged_at!.getTime()).toBeLessThan(newlyMerged.last_activity_date!.getTime());
     // Removed, not erased: the deleted repository is still there as of the previous run.
     const history = await t.current.db
       .selectFrom('repositories')
@@ -339,7 +396,8 @@ describe('repo-sync', () => {
       expect(run.failures).toEqual({});
       const s = fake.scenario();
       const region = s.account.regions[REGION]!;
-      const history = new Set(historyReads(s));
+      // Approval history and merge dates: the same action, recorded on the same step, once per repository.
+      const history = new Set([...historyReads(s), ...mergeDateReads(s, new Date())]);
       const reposWithHistory = new Set(
         region.pullRequests.filter((p) => history.has(p.pullRequestId)).map((p) => p.repositoryName),
       );
@@ -365,6 +423,15 @@ describe('repo-sync', () => {
         .select(['evaluation'])
         .execute();
       expect(merged.every((m) => m.evaluation !== null)).toBe(true);
+      // Unknown merge dates: the checks fall back to the last activity.
+      expect(
+        (
+          await selectCurrent(t.current.db, 'pull_requests', fourth)
+            .where('merged_at', 'is not', null)
+            .select('pull_request_id')
+            .execute()
+        ).length,
+      ).toBe(0);
 
       // Allowed again: closed pull requests are still not re-read for their history (incremental rule).
       setPolicies(false);

@@ -29,6 +29,8 @@ import {
   approvalRows,
   evaluationOf,
   hasIndependentApproval,
+  mergeDateOf,
+  mergeDateWorthReading,
   pullRequestRow,
   type ReviewData,
 } from '../evidence-rows.js';
@@ -48,6 +50,8 @@ export interface SyncRepositoryResult {
     reviewFetched: number;
     /** Merged pull requests without an independent final approval whose approval history was read. */
     historyFetched: number;
+    /** Merged pull requests last active inside the audit window whose merge date was read. */
+    mergeDateFetched: number;
     unchangedClosed: number;
   };
   /** Actions denied in this job (recorded on the run as missing permissions). */
@@ -73,6 +77,8 @@ type Skipped = typeof SKIPPED;
  * is read once, on its final revision, when it merges. A merged one whose final revision has no APPROVE
  * by anyone but its author (the check fails it anyway) also gets its approval history read, one
  * DescribePullRequestEvents, so that the finding can say whether it was approved on an earlier revision.
+ * A merged one last active inside the audit window (or a day before it) gets its merge date read, one
+ * more DescribePullRequestEvents; one last active before it was merged before it, and keeps no merge date.
  * Every call is optional: a denied one is recorded as a missing permission of its step, the rest is still
  * synced.
  */
@@ -96,7 +102,14 @@ export async function syncRepository(
         outcome: 'synced',
         branches: 0,
         templates: 0,
-        pullRequests: { listed: 0, fetched: 0, reviewFetched: 0, historyFetched: 0, unchangedClosed: 0 },
+        pullRequests: {
+          listed: 0,
+          fetched: 0,
+          reviewFetched: 0,
+          historyFetched: 0,
+          mergeDateFetched: 0,
+          unchangedClosed: 0,
+        },
         denied: [],
         writes: { inserted: 0, superseded: 0, rewritten: 0, unchanged: 0 },
       };
@@ -332,6 +345,29 @@ async function syncPullRequests(
     return { approvals, evaluation, override, approvalEvents };
   };
 
+  // A merge happens at or before the last activity: a pull request last active before the audit window
+  // (less a day's margin) was merged outside it, and its merge date is not worth a call.
+  const now = new Date();
+  const readMergedAt = async (pullRequestId: string): Promise<Date | null> => {
+    const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', async () => {
+      try {
+        return await collect(
+          describePullRequestEvents(ctx.codecommit, pullRequestId, {
+            eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
+          }),
+        );
+      } catch (err) {
+        if (classifyAwsError(err).awsCode === 'PullRequestDoesNotExistException') return [];
+        throw err;
+      }
+    });
+    // Denied (recorded on the history step), gone or no merge event: unknown, and the checks fall back
+    // to last_activity_date as before.
+    if (events === SKIPPED) return null;
+    result.pullRequests.mergeDateFetched++;
+    return mergeDateOf(events);
+  };
+
   const prRows: EvidenceInput<'pull_requests'>[] = [];
   const approvals: EvidenceInput<'pull_request_approvals'>[] = [];
   const reviewed: string[] = [];
@@ -373,6 +409,15 @@ async function syncPullRequests(
     result.pullRequests.fetched++;
     const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
     let review: ReviewData | null = null;
+    let mergedAt: Date | null = null;
+    if (
+      pr.pullRequestStatus === 'CLOSED' &&
+      merged &&
+      mergeDateWorthReading(pr.lastActivityDate, ctx.connection.auditWindowDays, now)
+    ) {
+      // Read once: a closed pull request is never fetched again.
+      mergedAt = await readMergedAt(pullRequestId);
+    }
     if (pr.pullRequestStatus === 'CLOSED' && merged && pr.revisionId) {
       review = await fetchReview(pullRequestId, pr.revisionId, pr.authorArn);
       if (review) {
@@ -382,7 +427,7 @@ async function syncPullRequests(
         reviewed.push(pullRequestId);
       }
     }
-    prRows.push(pullRequestRow(pr, name, review));
+    prRows.push(pullRequestRow(pr, name, review, mergedAt));
   });
 
   // One transaction: approvals land with the pull request row that says they were read. A pull request

@@ -175,3 +175,16 @@ export function earlierApprovals(s: Scenario): string[] {
       .flatMap((rev) => [...statesOn(p, rev)].map(([u, st]) => `${p.pullRequestId}|${rev}|${u}|${st}`)),
   );
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The merged pull requests whose merge date repo-sync reads (one DescribePullRequestEvents each): last
+ * active at or after `now - (auditWindowDays + 1 day)`. The others were merged before the audit window.
+ */
+export function mergeDateReads(s: Scenario, now: Date, auditWindowDays = 90): string[] {
+  const start = now.getTime() - (auditWindowDays + 1) * DAY_MS;
+  return s.account.regions[REGION]!.pullRequests.filter(
+    (p) => p.status === 'CLOSED' && p.isMerged && Date.parse(p.lastActivityDate) >= start,
+  ).map((p) => p.pullRequestId);
+}
