@@ -66,20 +66,23 @@ export async function upsertPeople(
   return stats;
 }
 
-/** The roster as it was at `asOf` (default now). */
+/** The roster as it was at `asOf` (default now), by email; `page` reads one keyset page of it. */
 export async function listPeople(
   db: Kysely<Database>,
   tenantId: string,
   asOf: Date = new Date(),
+  page?: { afterEmail?: string; limit: number },
 ): Promise<Person[]> {
-  return db
+  let q = db
     .selectFrom('people')
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('valid_from', '<=', asOf)
-    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]))
-    .orderBy('email')
-    .execute();
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]));
+  if (page?.afterEmail !== undefined) q = q.where('email', '>', page.afterEmail);
+  q = q.orderBy('email');
+  if (page) q = q.limit(page.limit);
+  return q.execute();
 }
 
 /** Bulk upsert of explicit links from IAM user ARNs to people, versioned by time like people. */

@@ -89,6 +89,19 @@ describe('PUT /v1/people', () => {
     const res = await put('/v1/people', { people: many }, t2.apiKey);
     expect(res.status).toBe(200);
     expect(res.body.created).toBe(10_000);
+    // Read back page by page: every person exactly once.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `?limit=500&cursor=${cursor}` : '?limit=500';
+      const pageRes = await api(h.current.app, 'GET', `/v1/people${q}`, { token: t2.apiKey });
+      expect(pageRes.status).toBe(200);
+      expect(pageRes.body.people.length).toBeLessThanOrEqual(500);
+      seen.push(...pageRes.body.people.map((p: { email: string }) => p.email));
+      cursor = pageRes.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(10_000);
+    expect(new Set(seen).size).toBe(10_000);
   }, 60_000);
 });
 

@@ -17,6 +17,7 @@ import {
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
+import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { enqueueOnDemandEvaluations } from '../on-demand-evaluation.js';
 import { text } from '../schemas.js';
 
@@ -134,17 +135,33 @@ export const peopleRoutes: RoutePlugin = {
       },
     );
 
-    app.get('/v1/people', { schema: { tags: ['people'], summary: 'The current roster' } }, async (req) => {
-      const people = await listPeople(ctx.db, tenantId(req), ctx.now());
-      return {
-        people: people.map((p) => ({
-          email: p.email,
-          name: p.name,
-          status: p.status,
-          offboardedAt: p.offboarded_at,
-        })),
-      };
-    });
+    app.get(
+      '/v1/people',
+      {
+        schema: {
+          tags: ['people'],
+          summary: 'The current roster, by email (paginated: ?limit=, ?cursor=)',
+          querystring: z.strictObject(PageQuery),
+        },
+      },
+      async (req) => {
+        const after = decodeCursor(req.query.cursor, ['string'] as const);
+        const rows = await listPeople(ctx.db, tenantId(req), ctx.now(), {
+          ...(after ? { afterEmail: after[0] } : {}),
+          limit: req.query.limit + 1,
+        });
+        const { items, nextCursor } = page(rows, req.query.limit, (p) => [p.email]);
+        return {
+          people: items.map((p) => ({
+            email: p.email,
+            name: p.name,
+            status: p.status,
+            offboardedAt: p.offboarded_at,
+          })),
+          nextCursor,
+        };
+      },
+    );
 
     app.put(
       '/v1/identity-links',
