@@ -1,6 +1,7 @@
 import {
   type Approval,
   classifyAwsError,
+  collect,
   describePullRequestEvents,
   type Evaluation,
   evaluatePullRequestApprovalRules,
@@ -201,12 +202,6 @@ export async function syncRepository(
 
 type Optional = <T>(step: string, action: string, fn: () => Promise<T>) => Promise<T | Skipped>;
 type Repo = EvidenceRow<'repositories'>;
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 async function syncBranches(
   ctx: SyncContext,
