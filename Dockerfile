@@ -24,6 +24,7 @@ COPY --from=prune /src/out/json/ .
 RUN pnpm install --frozen-lockfile
 COPY --from=prune /src/out/full/ .
 COPY tsconfig.base.json ./
+COPY scripts/build-package.mjs ./scripts/
 RUN turbo run build --filter="@codecommit-evidence/${APP}..."
 RUN pnpm --filter="@codecommit-evidence/${APP}" deploy --prod /out
 

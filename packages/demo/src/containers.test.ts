@@ -72,7 +72,7 @@ describe('docker-compose.yml and the Dockerfile', () => {
     // The image runs the app's own start command, on the compiled output the build produces.
     expect(service.command).toEqual(pkg.scripts.start.split(' '));
     expect(existsSync(path.join(repoRoot, folder, 'src/index.ts'))).toBe(true);
-    expect(pkg.scripts.build).toContain('tsconfig.build.json');
+    expect(pkg.scripts.build).toBe('node ../../scripts/build-package.mjs');
     expect(pkg.files).toContain('dist');
     expect(service.build.args.APP).toBe(name);
 
