@@ -20,8 +20,10 @@ export function packageProject(
       name,
       environment: 'node',
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: options.timeoutMs ?? 30_000,
-      hookTimeout: 60_000,
+      // A bound for a test that hangs, not a measure of speed: tests wait for events (a job finished, a
+      // line logged, a port open), and under load (CI on 2 cores, other runs beside it) those take longer.
+      testTimeout: options.timeoutMs ?? 120_000,
+      hookTimeout: 120_000,
       globalSetup: options.services ? [globalSetup] : [],
     },
   });

@@ -25,9 +25,9 @@ import {
   selectCurrent,
   upsertPeople,
 } from '@codecommit-evidence/evidence-store';
-import { type FakeAws, startFakeAws } from '@codecommit-evidence/fake-aws';
+import { type FakeAws, shiftCalendarDates, startFakeAws } from '@codecommit-evidence/fake-aws';
 import { addSyncRunFlow, createFlowProducer, createRedisConnection } from '@codecommit-evidence/queues';
-import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
+import { clockEnv, useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import type { FlowProducer, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -45,6 +45,7 @@ const roster = JSON.parse(readFileSync(root('scenarios/demo.roster.json'), 'utf8
 };
 
 const demo = JSON.parse(readFileSync(DEMO, 'utf8')) as {
+  referenceDate: string;
   account: { regions: Record<string, { pullRequests: { pullRequestId: string; revisions: string[] }[] }> };
 };
 
@@ -64,7 +65,7 @@ interface Proc {
 function startWorkerProcess(app: 'repo-sync' | 'iam-sync', env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd: root(`apps/${app}`),
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -160,7 +161,9 @@ describe('the demo story, synced through the workers and evaluated', () => {
       warnings: [],
     });
     connectionId = connection.id;
-    await upsertPeople(db, tenant.id, roster.people);
+    // The roster's offboarding dates move by the same whole days as the served story.
+    const shift = Date.parse(fake.scenario().referenceDate!) - Date.parse(demo.referenceDate);
+    await upsertPeople(db, tenant.id, shiftCalendarDates(roster, shift).people);
 
     const env = {
       DATABASE_URL: t.current.url,
@@ -223,7 +226,7 @@ describe('the demo story, synced through the workers and evaluated', () => {
     producer?.disconnect();
     workerRedis?.disconnect();
     await fake?.close();
-  }, 30_000);
+  });
 
   it('finishes the sync run complete: both children succeeded, no problem recorded', async () => {
     const problems = await listSyncProblems(t.current.db, runId);

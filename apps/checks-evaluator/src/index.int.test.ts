@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
+import { clockEnv, useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { describe, expect, it } from 'vitest';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -10,7 +10,7 @@ function run(env: Record<string, string>, until?: RegExp): Promise<{ code: numbe
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
       cwd: appDir,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -22,7 +22,7 @@ import {
   type Queues,
 } from '@codecommit-evidence/queues';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
-import { type FlowProducer, UnrecoverableError, type Worker } from 'bullmq';
+import { type FlowProducer, QueueEvents, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,24 +33,21 @@ const log = pino({ level: 'silent' });
 const t = useTestDatabase();
 const r = useTestRedis();
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('the checks worker', () => {
   let producer: Redis;
   let workerRedis: Redis;
   let queues: Queues;
   let flow: FlowProducer;
   let checks: Worker;
+  // The tests wait for BullMQ's own completion events, never for a fixed time: a loaded machine is slower.
+  let events: QueueEvents;
 
   beforeAll(async () => {
+    events = new QueueEvents('checks', {
+      connection: { url: r.current.url, maxRetriesPerRequest: null } as never,
+      prefix: r.current.prefix,
+    });
+    await events.waitUntilReady();
     producer = createRedisConnection(r.current.url, 'producer');
     workerRedis = createRedisConnection(r.current.url, 'worker');
     queues = createQueues(producer, r.current.prefix);
@@ -65,6 +62,7 @@ describe('the checks worker', () => {
   });
   afterAll(async () => {
     await checks?.close();
+    await events?.close();
     await flow?.close();
     await closeQueues(queues);
     producer?.disconnect();
@@ -102,19 +100,18 @@ describe('the checks worker', () => {
       },
     });
     try {
-      await addSyncRunFlow(
+      const added = await addSyncRunFlow(
         flow,
         { connectionId: c.connectionId, runId: run.id },
         { childOptions: { attempts: 1 } },
       );
-      const checkRunId = await waitFor('the check run', async () => {
-        const row = await db
-          .selectFrom('check_runs')
-          .select('id')
-          .where('sync_run_id', '=', run.id)
-          .executeTakeFirst();
-        return row?.id;
-      });
+      await added.job.waitUntilFinished(events);
+      const row = await db
+        .selectFrom('check_runs')
+        .select('id')
+        .where('sync_run_id', '=', run.id)
+        .executeTakeFirstOrThrow();
+      const checkRunId = row.id;
       expect((await getSyncRun(db, run.id))?.status).toBe('partial');
       const problems = await listSyncProblems(db, run.id);
       expect(problems.map((p) => [p.step, p.code, p.resource])).toEqual([
@@ -148,10 +145,7 @@ describe('the checks worker', () => {
     const db = t.current.db;
     const c = await createActiveConnection(db, 'scheduled');
     const job = await enqueue(queues, 'start-scheduled-sync', { connectionId: c.connectionId });
-    const result = await waitFor('the scheduled job', async () => {
-      const j = await queues.checks.getJob(job.id ?? '');
-      return (await j?.getState()) === 'completed' ? j?.returnvalue : undefined;
-    });
+    const result = await job.waitUntilFinished(events);
     expect(result).toMatchObject({ started: true, runId: expect.any(Number) });
     const run = await getSyncRun(db, result.runId);
     expect(run).toMatchObject({ connection_id: c.connectionId, trigger: 'schedule', status: 'queued' });

@@ -16,6 +16,8 @@ export interface ChecksWorkerDeps {
   logger: Logger;
   concurrency?: number;
   workerOptions?: Partial<WorkerOptions>;
+  /** The one clock the handlers read (default the process clock); tests set it. */
+  now?: () => Date;
 }
 
 /** The BullMQ worker of queue `checks`: `evaluate-checks` and `start-scheduled-sync`. */
@@ -34,9 +36,15 @@ export function createChecksWorker(deps: ChecksWorkerDeps): Worker {
           log,
           childFailures: payload.trigger === 'sync' ? await job.getIgnoredChildrenFailures() : {},
           requestedAt: new Date(job.timestamp),
+          ...(deps.now ? { now: deps.now } : {}),
         }),
       'start-scheduled-sync': (payload, { log }) =>
-        startScheduledSync(payload, { db: deps.db, flowProducer: deps.flowProducer, log }),
+        startScheduledSync(payload, {
+          db: deps.db,
+          flowProducer: deps.flowProducer,
+          log,
+          ...(deps.now ? { now: deps.now } : {}),
+        }),
     },
   });
 }

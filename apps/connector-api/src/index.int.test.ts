@@ -5,7 +5,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
+import { clockEnv, useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { describe, expect, it } from 'vitest';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -19,7 +19,7 @@ function start(env: Record<string, string>): {
 } {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd: appDir,
-    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', ...clockEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -10,7 +10,7 @@ import {
   jobIds,
   type Queues,
 } from '@codecommit-evidence/queues';
-import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
+import { clockEnv, useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActiveConnection, currentEvidence } from './test-support/harness.js';
@@ -28,7 +28,7 @@ interface Proc {
 function startWorkerProcess(env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd: appDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -6,8 +6,11 @@ import { connection, useFakeAws } from './test-support/fake.js';
 
 // fake-aws's clock ages the report. The SDK refreshes its cached credentials by the real clock, so after
 // each jump the test makes new clients (a new job would).
+// While `frozen` is set the clock stands still, so "still generating" cannot turn into "ready" on a slow
+// machine between two calls.
 let offset = 0;
-const clock = () => Date.now() + offset;
+let frozen: number | undefined;
+const clock = () => frozen ?? Date.now() + offset;
 const fake = useFakeAws({ users: 5 }, { clock, credentialReportDelayMs: 400 });
 const HOUR = 3600_000;
 
@@ -42,6 +45,7 @@ describe('requestCredentialReport against fake-aws', () => {
   };
 
   it('generates when no report exists and reports in_progress while it is generated', async () => {
+    frozen = clock();
     expect(await requestCredentialReport(clients.iam, { now: clock })).toEqual({
       state: 'in_progress',
       retryAfterMs: 5000,
@@ -51,6 +55,7 @@ describe('requestCredentialReport against fake-aws', () => {
       state: 'in_progress',
       reason: 'generating',
     });
+    frozen = undefined;
     const ready = await untilReady();
     expect(parseCredentialReport(ready.report.content)).toHaveLength(6);
     expect(counter.snapshot()['iam:GenerateCredentialReport']).toBe(1);

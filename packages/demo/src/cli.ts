@@ -26,7 +26,7 @@ import {
   listFindings,
   waitForCheckRun,
 } from './journey.js';
-import { migrate, repoRoot, type Stack, startStack, tcpReachable } from './stack.js';
+import { migrate, readStoryRoster, repoRoot, type Stack, startStack, tcpReachable } from './stack.js';
 
 // The SDK warns on Node < 22 that releases after January 2027 will need Node 22. The containers run
 // Node 22; on a Node 20 development machine the warning would only clutter the demo's story.
@@ -172,7 +172,7 @@ async function walkThrough(stack: Stack, args: Args): Promise<void> {
   say(`  status: ${connection.status}`);
   for (const w of connected.warnings ?? connection.warnings ?? []) say(`  warning: ${w.code}: ${w.message}`);
 
-  const roster = JSON.parse(readFileSync(path.join(repoRoot, 'scenarios/demo.roster.json'), 'utf8'));
+  const roster = await readStoryRoster(stack);
   step(`Uploading the roster (${roster.people.length} people)`);
   const rosterAt = new Date();
   await api('PUT', '/v1/people', roster);

@@ -13,7 +13,7 @@ import {
   listFindings,
   waitForCheckRun,
 } from './journey.js';
-import { repoRoot, type Stack, sleep, startStack } from './stack.js';
+import { readStoryRoster, repoRoot, type Stack, sleep, startStack } from './stack.js';
 
 /**
  * Stopping a worker with SIGTERM in the middle of a sync run: it finishes (or hands back) its active
@@ -46,7 +46,7 @@ describe('a worker stopped with SIGTERM mid-run', () => {
       stack.scenario.region,
       created.setupKit,
     );
-    const roster = JSON.parse(readFileSync(path.join(repoRoot, 'scenarios/demo.roster.json'), 'utf8'));
+    const roster = await readStoryRoster(stack);
     const rosterAt = new Date();
     await api('PUT', '/v1/people', roster);
     const connected = await api('POST', `/v1/connections/${created.connectionId}/connect`, {

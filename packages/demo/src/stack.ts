@@ -9,6 +9,7 @@ import { mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shiftCalendarDates } from '@codecommit-evidence/fake-aws';
 import { deleteKeysWithPrefix } from '@codecommit-evidence/queues';
 import { Redis } from 'ioredis';
 
@@ -31,6 +32,8 @@ export interface DemoScenarioFacts {
   platform: { accessKeyId: string; secretAccessKey: string };
   admin: { accessKeyId: string; secretAccessKey: string };
   region: string;
+  /** The story's "today" in the file; fake-aws serves it moved to today (`--shift-dates`). */
+  referenceDate: string;
 }
 
 /** The facts of a scenario file the stack needs: accounts and credentials. */
@@ -43,7 +46,21 @@ export function readScenarioFacts(file = path.join(repoRoot, 'scenarios/demo.jso
     platform: s.platform.credentials,
     admin: s.account.adminCredentials,
     region: regions[0] ?? 'us-east-1',
+    referenceDate: String(s.referenceDate),
   };
+}
+
+/**
+ * The story's roster with its calendar dates (offboarding) moved by the same whole days as the
+ * scenario fake-aws serves, so the story reads the same on any date.
+ */
+export async function readStoryRoster(
+  stack: Pick<Stack, 'fakeUrl' | 'scenario'>,
+  file = path.join(repoRoot, 'scenarios/demo.roster.json'),
+): Promise<{ people: unknown[] }> {
+  const served = (await (await fetch(`${stack.fakeUrl}/_fake/scenario`)).json()) as { referenceDate: string };
+  const shift = Date.parse(served.referenceDate) - Date.parse(stack.scenario.referenceDate);
+  return shiftCalendarDates(JSON.parse(readFileSync(file, 'utf8')), shift);
 }
 
 export interface StackOptions {
@@ -250,7 +267,8 @@ export function tcpReachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function waitForHttp(url: string, proc: ChildProcess, log: string, timeoutMs = 30_000): Promise<void> {
+// Start-up bounds are generous: a cold `tsx`/`node` start on a loaded 2-core machine can take tens of seconds.
+async function waitForHttp(url: string, proc: ChildProcess, log: string, timeoutMs = 120_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -278,7 +296,7 @@ async function waitForLog(
   from: number,
   pattern: RegExp,
   proc: ChildProcess,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {

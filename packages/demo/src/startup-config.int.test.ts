@@ -54,8 +54,8 @@ function run(entry: string, env: Record<string, string>): Promise<{ code: number
     // A process that does not stop by itself within the bound has failed the test.
     const timer = setTimeout(() => {
       p.kill('SIGKILL');
-      reject(new Error(`${entry} did not stop within 30 s:\n${output}`));
-    }, 30_000);
+      reject(new Error(`${entry} did not stop within 100 s:\n${output}`));
+    }, 100_000);
     p.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, output });

@@ -11,6 +11,8 @@ export interface CheckRunInput {
   syncRunId: number;
   trigger: 'sync' | 'on_demand';
   rosterAsOf: Date;
+  /** When the check run is written, by the evaluator's clock (`getCheckRunAt` reads by it). */
+  evaluatedAt: Date;
   partial: boolean;
   notes: unknown[];
   results: {
@@ -38,6 +40,7 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
         sync_run_id: input.syncRunId,
         trigger: input.trigger,
         roster_as_of: input.rosterAsOf,
+        evaluated_at: input.evaluatedAt,
         partial: input.partial,
         notes: json(input.notes),
       })

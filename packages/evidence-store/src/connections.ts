@@ -16,6 +16,7 @@ export function generateExternalId(): string {
 export async function createConnection(
   db: Kysely<Database>,
   input: { tenantId: string; name: string; syncIntervalMinutes?: number; auditWindowDays?: number },
+  now: Date = new Date(),
 ): Promise<Connection> {
   return db
     .insertInto('connections')
@@ -25,6 +26,8 @@ export async function createConnection(
       external_id: generateExternalId(),
       sync_interval_minutes: input.syncIntervalMinutes,
       audit_window_days: input.auditWindowDays,
+      created_at: now,
+      updated_at: now,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -69,10 +72,11 @@ export async function updateConnection(
   db: Kysely<Database>,
   id: string,
   patch: ConnectionUpdate,
+  now: Date = new Date(),
 ): Promise<Connection> {
   return db
     .updateTable('connections')
-    .set({ ...patch, updated_at: new Date() })
+    .set({ ...patch, updated_at: now })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -83,15 +87,21 @@ export async function activateConnection(
   db: Kysely<Database>,
   id: string,
   input: { roleArn: string; accountId: string; region: string; permissions: unknown; warnings: unknown[] },
+  now: Date = new Date(),
 ): Promise<Connection> {
-  return updateConnection(db, id, {
-    role_arn: input.roleArn,
-    aws_account_id: input.accountId,
-    region: input.region,
-    permissions: json(input.permissions),
-    warnings: json(input.warnings),
-    last_error: null,
-    status: 'active',
-    connected_at: new Date(),
-  });
+  return updateConnection(
+    db,
+    id,
+    {
+      role_arn: input.roleArn,
+      aws_account_id: input.accountId,
+      region: input.region,
+      permissions: json(input.permissions),
+      warnings: json(input.warnings),
+      last_error: null,
+      status: 'active',
+      connected_at: now,
+    },
+    now,
+  );
 }

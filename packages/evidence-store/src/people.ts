@@ -21,10 +21,10 @@ export async function upsertPeople(
   db: Kysely<Database>,
   tenantId: string,
   people: PersonInput[],
+  now: Date = new Date(),
 ): Promise<{ created: number; updated: number; unchanged: number }> {
   const stats = { created: 0, updated: 0, unchanged: 0 };
   await db.transaction().execute(async (trx) => {
-    const now = new Date();
     const emails = [...new Set(people.map((p) => p.email.toLowerCase()))];
     const current = emails.length
       ? await trx
@@ -90,10 +90,10 @@ export async function upsertIdentityLinks(
   db: Kysely<Database>,
   tenantId: string,
   links: { iamUserArn: string; personEmail: string }[],
+  now: Date = new Date(),
 ): Promise<{ created: number; updated: number; unchanged: number }> {
   const stats = { created: 0, updated: 0, unchanged: 0 };
   await db.transaction().execute(async (trx) => {
-    const now = new Date();
     const arns = [...new Set(links.map((l) => l.iamUserArn))];
     const current = arns.length
       ? await trx

@@ -3,7 +3,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 /** JSON stored in a jsonb column: written as a string (see `json()`), read back parsed. */
 export type Json<T> = ColumnType<T, string, string>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type Created = ColumnType<Date, Date | string | undefined, never>;
+/** Written once, with the application's clock (no database default: see the application-clock migration). */
+type Created = ColumnType<Date, Date | string, never>;
 
 export interface TenantsTable {
   id: Generated<string>;
@@ -39,7 +40,7 @@ export interface ConnectionsTable {
   last_error: Json<unknown> | null;
   connected_at: Timestamp | null;
   created_at: Created;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: Timestamp;
   deleted_at: Timestamp | null;
 }
 
@@ -277,7 +278,7 @@ export interface PeopleTable {
   name: string | null;
   status: 'active' | 'offboarded';
   offboarded_at: ColumnType<string | null, string | null, string | null>;
-  valid_from: ColumnType<Date, Date | string | undefined, Date | string>;
+  valid_from: Timestamp;
   valid_to: Timestamp | null;
 }
 
@@ -286,7 +287,7 @@ export interface IdentityLinksTable {
   tenant_id: string;
   iam_user_arn: string;
   person_email: string;
-  valid_from: ColumnType<Date, Date | string | undefined, Date | string>;
+  valid_from: Timestamp;
   valid_to: Timestamp | null;
 }
 

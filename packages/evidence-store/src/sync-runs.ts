@@ -30,14 +30,13 @@ export async function createOrGetActiveSyncRun(
   trigger: SyncTrigger,
   options: { staleAfterMs?: number; now?: Date } = {},
 ): Promise<{ run: SyncRun; created: boolean }> {
-  const staleBefore = new Date(
-    (options.now ?? new Date()).getTime() - (options.staleAfterMs ?? STALE_SYNC_RUN_MS),
-  );
+  const now = options.now ?? new Date();
+  const staleBefore = new Date(now.getTime() - (options.staleAfterMs ?? STALE_SYNC_RUN_MS));
   await db
     .updateTable('sync_runs')
     .set({
       status: 'failed',
-      finished_at: new Date(),
+      finished_at: now,
       error: json({
         code: 'abandoned',
         message: `unfinished since ${staleBefore.toISOString()} or earlier; a new run replaced it`,
@@ -51,13 +50,21 @@ export async function createOrGetActiveSyncRun(
     // The run keeps the connection's account, Region and audit window as they are now.
     const inserted = await db
       .insertInto('sync_runs')
-      .columns(['connection_id', 'trigger', 'aws_account_id', 'region', 'audit_window_days'] as never)
+      .columns([
+        'connection_id',
+        'trigger',
+        'created_at',
+        'aws_account_id',
+        'region',
+        'audit_window_days',
+      ] as never)
       .expression(
         db
           .selectFrom('connections')
           .select([
             'id',
             sql<SyncTrigger>`${trigger}::text`.as('trigger'),
+            sql<Date>`${now}::timestamptz`.as('created_at'),
             'aws_account_id',
             'region',
             'audit_window_days',
@@ -114,10 +121,14 @@ export async function listSyncRuns(
 }
 
 /** Marks a queued run running (first worker to touch it); a no-op for a run already running or finished. */
-export async function markSyncRunStarted(db: Kysely<Database>, runId: number): Promise<void> {
+export async function markSyncRunStarted(
+  db: Kysely<Database>,
+  runId: number,
+  now: Date = new Date(),
+): Promise<void> {
   await db
     .updateTable('sync_runs')
-    .set({ status: 'running', started_at: new Date() })
+    .set({ status: 'running', started_at: now })
     .where('id', '=', runId)
     .where('status', '=', 'queued')
     .execute();
@@ -128,10 +139,11 @@ export async function finishSyncRun(
   runId: number,
   status: Extract<SyncRunStatus, 'succeeded' | 'partial' | 'failed'>,
   error?: unknown,
+  now: Date = new Date(),
 ): Promise<void> {
   await db
     .updateTable('sync_runs')
-    .set({ status, finished_at: new Date(), error: error === undefined ? null : json(error) })
+    .set({ status, finished_at: now, error: error === undefined ? null : json(error) })
     .where('id', '=', runId)
     .execute();
 }
@@ -201,11 +213,13 @@ export async function recordSyncProblem(
     resource?: string;
     message: string;
   },
+  now: Date = new Date(),
 ): Promise<void> {
   await db
     .insertInto('sync_run_problems')
     .values({
       sync_run_id: runId,
+      created_at: now,
       step: problem.step,
       kind: problem.kind,
       code: problem.code,

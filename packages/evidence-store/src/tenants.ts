@@ -10,17 +10,23 @@ export function hashApiKey(key: string): string {
 export async function createTenant(
   db: Kysely<Database>,
   name: string,
+  now: Date = new Date(),
 ): Promise<{ tenant: { id: string; name: string }; apiKey: string }> {
   return db.transaction().execute(async (trx) => {
     const tenant = await trx
       .insertInto('tenants')
-      .values({ name })
+      .values({ name, created_at: now })
       .returning(['id', 'name'])
       .executeTakeFirstOrThrow();
     const apiKey = `cce_${randomBytes(32).toString('base64url')}`;
     await trx
       .insertInto('api_keys')
-      .values({ tenant_id: tenant.id, key_hash: hashApiKey(apiKey), key_prefix: apiKey.slice(0, 8) })
+      .values({
+        tenant_id: tenant.id,
+        key_hash: hashApiKey(apiKey),
+        key_prefix: apiKey.slice(0, 8),
+        created_at: now,
+      })
       .execute();
     return { tenant, apiKey };
   });

@@ -71,6 +71,25 @@ describe('fake-aws CLI', () => {
     }
   });
 
+  it('accepts every option its README documents, and lists each in its help', async () => {
+    const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
+    const usage = (command: string) => {
+      const start = readme.indexOf(`\`fake-aws ${command} `);
+      return readme.slice(start, readme.indexOf('`', start + 1));
+    };
+    for (const command of ['serve', 'generate']) {
+      const documented = [...usage(command).matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0]);
+      expect(documented.length, command).toBeGreaterThan(2);
+      const help = (await run(command, '--help')).stdout;
+      for (const option of documented) expect(help, `${command} ${option}`).toContain(option);
+    }
+    // And each serve flag of the knobs table parses (an unknown one exits 2 before reading the scenario).
+    for (const flag of ['--shift-dates', '--any-key-is-platform']) {
+      const result = await run('serve', flag, '--scenario', join(tmpdir(), 'missing.json'));
+      expect(result.stderr, flag).toMatch(/cannot read JSON/);
+    }
+  });
+
   it('generates the same file for the same arguments', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fake-aws-cli-'));
     const a = join(dir, 'a.json');

@@ -29,6 +29,8 @@ Options:
   --fault-rate P                   probability 0..1 of a 5xx answer (default 0)
   --credential-report-delay-ms N   time GenerateCredentialReport takes (default 2000)
   --shift-dates                    move the scenario's dates so referenceDate is now
+  --any-key-is-platform            answer unknown non-session access keys as the platform
+                                   identity (for tools that sign with their own keys)
   -h, --help                       show this help
 
 Point the SDK at it with AWS_ENDPOINT_URL=<printed url>. Control plane: GET /_fake/stats,
@@ -116,6 +118,7 @@ async function serve(args: string[]): Promise<void> {
     'fault-rate': { type: 'string' },
     'credential-report-delay-ms': { type: 'string' },
     'shift-dates': { type: 'boolean' },
+    'any-key-is-platform': { type: 'boolean' },
   });
   if (values.help) {
     console.log(SERVE_HELP);
@@ -144,6 +147,7 @@ async function serve(args: string[]): Promise<void> {
         false,
       ) ?? 2000,
     shiftDates: values['shift-dates'] === true,
+    anyKeyIsPlatform: values['any-key-is-platform'] === true,
     logger: { info: (m) => console.log(m), error: (m) => console.error(m) },
   });
   const s = fake.scenario();

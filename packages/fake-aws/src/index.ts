@@ -10,7 +10,10 @@ export {
   parseScenario,
   type ScenarioIssue,
   ScenarioValidationError,
+  shiftCalendarDate,
+  shiftCalendarDates,
   shiftScenarioDates,
+  storyShiftMs,
 } from './scenario/load.js';
 export {
   type ApprovalRuleContent,

@@ -3,6 +3,7 @@ import { CodeCommitClient, GetPullRequestCommand, ListRepositoriesCommand } from
 import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shiftCalendarDate, storyShiftMs } from './scenario/load.js';
 import type { Scenario } from './scenario/schema.js';
 import type { FakeAws } from './server.js';
 import {
@@ -239,15 +240,18 @@ describe('identities', () => {
 });
 
 describe('shiftDates', () => {
-  it('moves the story so that referenceDate is now', async () => {
+  it('moves the story by whole days so that referenceDate is today, its time of day kept', async () => {
     const now = Date.parse('2027-03-01T12:00:00Z');
     const fake = await startDemo({ shiftDates: true, clock: () => now });
     try {
       const { codecommit } = clients(fake, await productSession(fake));
       const pr = await codecommit.send(new GetPullRequestCommand({ pullRequestId: '2' }));
-      // PR 2 was created 43 days before the story's reference date.
-      expect(pr.pullRequest?.creationDate).toEqual(new Date(now - 43 * 86_400_000));
-      expect(fake.scenario().referenceDate).toBe(new Date(now).toISOString());
+      // PR 2 was created 43 days before the story's reference date (2026-11-20T00:00Z, now 2027-03-01).
+      const today = Date.parse('2027-03-01T00:00:00Z');
+      expect(pr.pullRequest?.creationDate).toEqual(new Date(today - 43 * 86_400_000));
+      expect(fake.scenario().referenceDate).toBe(new Date(today).toISOString());
+      expect(storyShiftMs('2026-11-20T00:00:00Z', now)).toBe(today - Date.parse('2026-11-20T00:00:00Z'));
+      expect(shiftCalendarDate('2026-10-31', storyShiftMs('2026-11-20T00:00:00Z', now))).toBe('2027-02-09');
     } finally {
       await fake.close();
     }

@@ -14,6 +14,7 @@ import {
   parseScenario,
   ScenarioValidationError,
   shiftScenarioDates,
+  storyShiftMs,
 } from './scenario/load.js';
 import type { Scenario, ScenarioInput } from './scenario/schema.js';
 import { codecommitOperations } from './services/codecommit.js';
@@ -162,12 +163,7 @@ export class FakeAwsCore {
 
   private shift(scenario: Scenario): Scenario {
     if (!this.shiftDates || !scenario.referenceDate) return scenario;
-    const delta = this.clock() - Date.parse(scenario.referenceDate);
-    const { referenceDate: _r, ...rest } = scenario;
-    return parseScenario({
-      ...shiftScenarioDates(rest, delta),
-      referenceDate: new Date(this.clock()).toISOString(),
-    });
+    return parseScenario(shiftScenarioDates(scenario, storyShiftMs(scenario.referenceDate, this.clock())));
   }
 
   private onScenario() {

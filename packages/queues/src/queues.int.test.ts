@@ -185,7 +185,7 @@ describe('queues', () => {
     const again = await addSyncRunFlow(flow, { connectionId, runId: 1 });
     expect(again.job.id).toBe(jobIds.evaluate(1));
     expect(evaluated.filter((x) => x.runId === 1)).toHaveLength(1);
-  }, 30_000);
+  });
 
   it('schedules a connection one interval from now, and re-scheduling replaces it without firing', async () => {
     const { queues } = setup();

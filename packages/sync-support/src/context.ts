@@ -60,6 +60,8 @@ export interface SyncContext {
   /** Counts every AWS call made through `codecommit` and `iam`, per operation. */
   counter: CallCounter;
   log: Logger;
+  /** The job's clock (the worker's `now`). */
+  now: () => Date;
   /** Records on the run that `action` was denied while doing `step` (once per step and action). */
   recordMissingPermission(step: string, action: string, message: string, resource?: string): Promise<void>;
   recordProblem(problem: SyncProblemInput): Promise<void>;
@@ -112,7 +114,7 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
     region: row.region,
     auditWindowDays: row.audit_window_days,
   };
-  await markSyncRunStarted(db, target.runId);
+  await markSyncRunStarted(db, target.runId, deps.now());
 
   const ref: AwsConnectionRef = {
     connectionId: row.id,
@@ -150,22 +152,33 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
     iam: clients.iam,
     counter,
     log,
+    now: deps.now,
     async recordMissingPermission(step, action, message, resource) {
       log.warn({ step, action }, 'missing permission');
-      await recordSyncProblem(db, target.runId, {
-        step,
-        kind: 'missing_permission',
-        code: 'access_denied',
-        action,
-        ...(resource ? { resource } : {}),
-        message,
-      });
+      await recordSyncProblem(
+        db,
+        target.runId,
+        {
+          step,
+          kind: 'missing_permission',
+          code: 'access_denied',
+          action,
+          ...(resource ? { resource } : {}),
+          message,
+        },
+        deps.now(),
+      );
     },
     async recordProblem(problem) {
-      await recordSyncProblem(db, target.runId, { ...problem, step: problem.step ?? target.step });
+      await recordSyncProblem(
+        db,
+        target.runId,
+        { ...problem, step: problem.step ?? target.step },
+        deps.now(),
+      );
     },
     async setStep(step, state, detail) {
-      const now = new Date().toISOString();
+      const now = deps.now().toISOString();
       const s: SyncStepState = typeof state === 'string' ? { status: state } : { ...state };
       if (detail !== undefined) s.detail = detail;
       if (s.status === 'running') {
@@ -264,16 +277,21 @@ async function recordFailure(deps: SyncWorkerDeps, target: SyncTarget, err: unkn
   const code = err instanceof SyncError ? err.code : classifyAwsError(err).code;
   const action = err instanceof SyncError ? err.details.action : undefined;
   const message = err instanceof Error ? err.message : String(err);
-  await recordSyncProblem(deps.db, target.runId, {
-    step: target.step,
-    kind: 'error',
-    code,
-    ...(typeof action === 'string' ? { action } : {}),
-    message,
-  });
+  await recordSyncProblem(
+    deps.db,
+    target.runId,
+    {
+      step: target.step,
+      kind: 'error',
+      code,
+      ...(typeof action === 'string' ? { action } : {}),
+      message,
+    },
+    deps.now(),
+  );
   await setSyncStep(deps.db, target.runId, target.step, {
     status: 'failed',
-    finishedAt: new Date().toISOString(),
+    finishedAt: deps.now().toISOString(),
     detail: message.slice(0, 500),
   });
 }

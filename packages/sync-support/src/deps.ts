@@ -33,6 +33,8 @@ export interface SyncWorkerDeps {
   logger: Logger;
   aws: AwsClientFactory;
   rateLimiter: AccountRateLimiter;
+  /** The one clock a sync job reads (run start, steps, problems, audit window); tests set it. */
+  now: () => Date;
 }
 
 export interface CreateSyncWorkerDepsInput {
@@ -46,6 +48,8 @@ export interface CreateSyncWorkerDepsInput {
   endpoint?: string;
   /** The platform's own keys; unset in production (the SDK's default credential chain). */
   platformCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Default: the process clock. */
+  now?: () => Date;
 }
 
 export function createSyncWorkerDeps(input: CreateSyncWorkerDepsInput): SyncWorkerDeps {
@@ -62,5 +66,12 @@ export function createSyncWorkerDeps(input: CreateSyncWorkerDepsInput): SyncWork
     ...(input.endpoint ? { endpoint: input.endpoint } : {}),
     ...(input.platformCredentials ? { platformCredentials: input.platformCredentials } : {}),
   });
-  return { db: input.db, redis: input.redis, logger: input.logger, aws, rateLimiter };
+  return {
+    db: input.db,
+    redis: input.redis,
+    logger: input.logger,
+    aws,
+    rateLimiter,
+    now: input.now ?? (() => new Date()),
+  };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import './provided-context.js';
 import { withDatabase } from './urls.js';
 
+export { clockEnv } from './clock-env.js';
 export { redactUrl, resolveTestServices } from './services.js';
 export { withDatabase } from './urls.js';
 

@@ -35,6 +35,7 @@ export interface EvaluateChecksDeps {
    * evaluation without `rosterAsOf`, so that a retried job judges against the same roster.
    */
   requestedAt?: Date;
+  /** The evaluator's clock (default the process clock): run finish, roster instant, check-run time. */
   now?: () => Date;
 }
 
@@ -60,19 +61,25 @@ export async function finishSyncRunFromFlow(
   run: SyncRun,
   childFailures: Record<string, string>,
   log: Logger,
+  now: () => Date = () => new Date(),
 ): Promise<SyncRun> {
   if (FINISHED.includes(run.status)) return run;
   const failed = identifyFailedChildren(run.id, childFailures);
   for (const child of failed) {
     const steps = child.job === 'unknown' ? ['sync'] : STEPS_OF_SYNC_JOB[child.job];
     for (const step of steps) {
-      await recordSyncProblem(db, run.id, {
-        step,
-        kind: 'error',
-        code: SYNC_JOB_FAILED,
-        resource: child.job === 'unknown' ? child.key : child.job,
-        message: `the ${child.job} job failed for good: ${child.reason}`.slice(0, MAX_REASON),
-      });
+      await recordSyncProblem(
+        db,
+        run.id,
+        {
+          step,
+          kind: 'error',
+          code: SYNC_JOB_FAILED,
+          resource: child.job === 'unknown' ? child.key : child.job,
+          message: `the ${child.job} job failed for good: ${child.reason}`.slice(0, MAX_REASON),
+        },
+        now(),
+      );
     }
   }
   const problems = await listSyncProblems(db, run.id);
@@ -87,6 +94,7 @@ export async function finishSyncRunFromFlow(
           jobs: failed.map((f) => ({ job: f.job, reason: f.reason.slice(0, MAX_REASON) })),
         }
       : undefined,
+    now(),
   );
   log.info(
     { runId: run.id, status, failedJobs: failed.map((f) => f.job), problems: problems.length },
@@ -161,7 +169,8 @@ export async function evaluateChecks(
       `sync run ${payload.runId} of connection ${payload.connectionId} does not exist`,
     );
   }
-  if (payload.trigger === 'sync') run = await finishSyncRunFromFlow(db, run, deps.childFailures ?? {}, log);
+  if (payload.trigger === 'sync')
+    run = await finishSyncRunFromFlow(db, run, deps.childFailures ?? {}, log, now);
   else if (!FINISHED.includes(run.status)) {
     throw new ChecksEvaluatorError(
       'sync_run_not_finished',
@@ -204,6 +213,7 @@ export async function evaluateChecks(
     syncRunId: run.id,
     trigger: payload.trigger,
     rosterAsOf,
+    evaluatedAt: now(),
     partial,
     notes: [
       {

@@ -12,6 +12,7 @@ export interface StartScheduledSyncDeps {
   db: Kysely<Database>;
   flowProducer: FlowProducer;
   log: Logger;
+  now?: () => Date;
 }
 
 export type StartScheduledSyncResult =
@@ -40,7 +41,9 @@ export async function startScheduledSync(
     deps.log.info({ connectionId: connection.id, status: connection.status }, 'skipping scheduled sync');
     return { started: false, reason: 'connection_not_active', status: connection.status };
   }
-  const { run, created } = await createOrGetActiveSyncRun(deps.db, connection.id, 'schedule');
+  const { run, created } = await createOrGetActiveSyncRun(deps.db, connection.id, 'schedule', {
+    now: (deps.now ?? (() => new Date()))(),
+  });
   // A run still queued may be ours from an attempt that died between creating the run and adding its
   // flow: adding the flow again is safe (its job ids derive from the run, so BullMQ adds nothing twice).
   if (created || run.status === 'queued') {

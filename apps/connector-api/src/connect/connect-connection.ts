@@ -67,9 +67,14 @@ export async function connectConnection(
       ctx.metrics.connects.inc({ outcome: err.code });
       if (err.code !== 'connect_in_progress') {
         // Code and message only: the ARN of a refused role is not kept (external_id_not_enforced).
-        await updateConnection(ctx.db, connectionId, {
-          last_error: json({ code: err.code, message: err.message, at: ctx.now().toISOString() }),
-        }).catch((recordError: unknown) => {
+        await updateConnection(
+          ctx.db,
+          connectionId,
+          {
+            last_error: json({ code: err.code, message: err.message, at: ctx.now().toISOString() }),
+          },
+          ctx.now(),
+        ).catch((recordError: unknown) => {
           // The connect answer matters more than the bookkeeping (e.g. the connection was deleted meanwhile).
           ctx.logger.warn({ err: recordError, connectionId }, 'could not record the connect error');
         });
@@ -182,13 +187,18 @@ async function runConnect(
   }
 
   const permissions = { ...assessment, checkedAt: ctx.now().toISOString() };
-  const active = await activateConnection(ctx.db, connection.id, {
-    roleArn: target.role.arn,
-    accountId: target.role.accountId,
-    region: target.region,
-    permissions,
-    warnings,
-  });
+  const active = await activateConnection(
+    ctx.db,
+    connection.id,
+    {
+      roleArn: target.role.arn,
+      accountId: target.role.accountId,
+      region: target.region,
+      permissions,
+      warnings,
+    },
+    ctx.now(),
+  );
   await upsertSyncSchedule(ctx.queues, connection.id, active.sync_interval_minutes);
   const syncRun = await startSyncRun(ctx, connection.id, 'connect');
   return {
@@ -217,7 +227,7 @@ export async function startSyncRun(
   connectionId: string,
   trigger: 'connect' | 'api',
 ): Promise<SyncRun> {
-  const { run } = await createOrGetActiveSyncRun(ctx.db, connectionId, trigger);
+  const { run } = await createOrGetActiveSyncRun(ctx.db, connectionId, trigger, { now: ctx.now() });
   if (run.status === 'queued') await addSyncRunFlow(ctx.flowProducer, { connectionId, runId: run.id });
   return run;
 }

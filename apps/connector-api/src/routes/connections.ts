@@ -60,12 +60,16 @@ export const connectionRoutes: RoutePlugin = {
         },
       },
       async (req, reply) => {
-        const connection = await createConnection(ctx.db, {
-          tenantId: tenantId(req),
-          name: req.body.name,
-          syncIntervalMinutes: req.body.syncIntervalMinutes ?? ctx.config.defaultSyncIntervalMinutes,
-          ...(req.body.auditWindowDays !== undefined ? { auditWindowDays: req.body.auditWindowDays } : {}),
-        });
+        const connection = await createConnection(
+          ctx.db,
+          {
+            tenantId: tenantId(req),
+            name: req.body.name,
+            syncIntervalMinutes: req.body.syncIntervalMinutes ?? ctx.config.defaultSyncIntervalMinutes,
+            ...(req.body.auditWindowDays !== undefined ? { auditWindowDays: req.body.auditWindowDays } : {}),
+          },
+          ctx.now(),
+        );
         return reply.code(201).send({
           connection: connectionView(connection),
           setupKit: buildSetupKit(ctx.config.platformAccountId, connection.external_id),
@@ -124,11 +128,16 @@ export const connectionRoutes: RoutePlugin = {
       async (req) => {
         const connection = await loadConnection(ctx, tenantId(req), req.params.id);
         const b = req.body;
-        const updated = await updateConnection(ctx.db, connection.id, {
-          ...(b.name !== undefined ? { name: b.name } : {}),
-          ...(b.syncIntervalMinutes !== undefined ? { sync_interval_minutes: b.syncIntervalMinutes } : {}),
-          ...(b.auditWindowDays !== undefined ? { audit_window_days: b.auditWindowDays } : {}),
-        });
+        const updated = await updateConnection(
+          ctx.db,
+          connection.id,
+          {
+            ...(b.name !== undefined ? { name: b.name } : {}),
+            ...(b.syncIntervalMinutes !== undefined ? { sync_interval_minutes: b.syncIntervalMinutes } : {}),
+            ...(b.auditWindowDays !== undefined ? { audit_window_days: b.auditWindowDays } : {}),
+          },
+          ctx.now(),
+        );
         // A pending connection has no schedule yet; connect creates it with the interval stored here.
         if (updated.status === 'active' && b.syncIntervalMinutes !== undefined) {
           await upsertSyncSchedule(ctx.queues, updated.id, updated.sync_interval_minutes);
@@ -142,7 +151,12 @@ export const connectionRoutes: RoutePlugin = {
       { schema: { tags, summary: 'Delete: stops the schedule; the evidence stays', params: IdParams } },
       async (req, reply) => {
         const connection = await loadConnection(ctx, tenantId(req), req.params.id);
-        await updateConnection(ctx.db, connection.id, { status: 'deleted', deleted_at: ctx.now() });
+        await updateConnection(
+          ctx.db,
+          connection.id,
+          { status: 'deleted', deleted_at: ctx.now() },
+          ctx.now(),
+        );
         await removeSyncSchedule(ctx.queues, connection.id);
         return reply.code(204).send();
       },

@@ -128,6 +128,7 @@ export const peopleRoutes: RoutePlugin = {
             status: p.status,
             offboardedAt: p.offboardedAt ?? null,
           })),
+          ctx.now(),
         );
         const changed = counts.created + counts.updated > 0;
         const evaluations = changed ? await enqueueOnDemandEvaluations(ctx, tenant) : [];
@@ -175,7 +176,7 @@ export const peopleRoutes: RoutePlugin = {
       },
       async (req) => {
         const tenant = tenantId(req);
-        const counts = await upsertIdentityLinks(ctx.db, tenant, req.body.links);
+        const counts = await upsertIdentityLinks(ctx.db, tenant, req.body.links, ctx.now());
         const changed = counts.created + counts.updated > 0;
         const evaluations = changed ? await enqueueOnDemandEvaluations(ctx, tenant) : [];
         // A link to an address the roster does not have is kept (the roster may come later), but it

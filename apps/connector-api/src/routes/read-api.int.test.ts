@@ -35,6 +35,7 @@ async function finishAndEvaluate(db: Kysely<Database>, connectionId: string, run
     syncRunId: runId,
     trigger: 'sync',
     rosterAsOf: new Date(),
+    evaluatedAt: new Date(),
     partial: false,
     notes: [
       {

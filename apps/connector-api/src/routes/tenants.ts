@@ -40,7 +40,7 @@ export const tenantRoutes: RoutePlugin = {
         },
       },
       async (req, reply) => {
-        const created = await createTenant(ctx.db, req.body.name);
+        const created = await createTenant(ctx.db, req.body.name, ctx.now());
         return reply.code(201).send({ tenant: created.tenant, apiKey: created.apiKey });
       },
     );

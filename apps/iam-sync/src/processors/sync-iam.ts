@@ -101,7 +101,7 @@ export async function syncIam(
     let progress = resumed;
     if (!progress) {
       const identities = await syncIdentities(ctx, deps);
-      progress = { phase: 'waiting-report', since: Date.now(), polls: 0, identities };
+      progress = { phase: 'waiting-report', since: ctx.now().getTime(), polls: 0, identities };
       // The marker is saved only once the identities are committed: a crash before it redoes them
       // (idempotently), a crash after it never does.
       await control.saveProgress(progress);
@@ -345,6 +345,7 @@ async function syncCredentialReport(
   try {
     request = await requestCredentialReport(ctx.iam, {
       retryAfterMs: settings.pollIntervalMs,
+      now: () => ctx.now().getTime(),
       ...(settings.maxAgeMs !== undefined ? { maxAgeMs: settings.maxAgeMs } : {}),
     });
   } catch (err) {
@@ -363,7 +364,7 @@ async function syncCredentialReport(
 
   if (request.state === 'in_progress') {
     const polls = progress.polls + 1;
-    const waited = Date.now() - progress.since;
+    const waited = ctx.now().getTime() - progress.since;
     if (polls >= settings.maxPolls || waited + request.retryAfterMs > settings.maxWaitMs) {
       return fail(
         'credential_report_timeout',

@@ -342,7 +342,7 @@ async function syncPullRequests(
 
   // A merge happens at or before the last activity: a pull request last active before the audit window
   // (less a day's margin) was merged outside it, and its merge date is not worth a call.
-  const now = new Date();
+  const now = ctx.now();
   const readMergedAt = async (pullRequestId: string): Promise<Date | null> => {
     const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', async () => {
       try {

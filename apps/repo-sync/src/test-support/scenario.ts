@@ -28,6 +28,8 @@ export function testScenario(options: { repos?: number; prsPerRepo?: number; see
     prsPerRepo: options.prsPerRepo ?? 6,
     users: 4,
     seed: options.seed ?? 11,
+    // "Today" of the account is the test's now, so the audit window always holds the same pull requests.
+    referenceDate: new Date().toISOString(),
   });
   const region = s.account.regions[REGION]!;
   const product = s.account.roles.find((r) => r.roleName === ROLES[0].roleName)!;

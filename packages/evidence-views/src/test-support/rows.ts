@@ -4,6 +4,15 @@
  */
 import type { EvidenceInput } from '@codecommit-evidence/evidence-store';
 
+const DAY = 24 * 60 * 60 * 1000;
+/**
+ * The fixtures' "now": the clock at the test file's start. Dates the checks compare with the judged
+ * instant (a run's finish, moments later) are relative to it, so the fixtures mean the same on any
+ * date; one instant per file, so a row written twice is the same row.
+ */
+const FIXTURE_NOW = Date.now();
+export const daysAgo = (days: number) => new Date(FIXTURE_NOW - days * DAY);
+
 export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';
 export const userArn = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
@@ -85,15 +94,15 @@ export function pullRequestRow(
     status: 'CLOSED',
     is_merged: true,
     merged_by: userArn('alice'),
-    merged_at: new Date('2026-11-20T10:00:00.000Z'),
+    merged_at: daysAgo(11),
     source_reference: 'refs/heads/feature',
     destination_reference: 'refs/heads/main',
     source_commit: 'aaa',
     destination_commit: 'bbb',
     merge_base: 'ccc',
     revision_id: `rev-${id}-1`,
-    creation_date: new Date('2026-11-19T10:00:00.000Z'),
-    last_activity_date: new Date('2026-11-20T10:00:00.000Z'),
+    creation_date: daysAgo(12),
+    last_activity_date: daysAgo(11),
     approval_rules: [],
     evaluation: null,
     override_state: { overridden: false, overrider: null },

@@ -30,6 +30,7 @@ import {
   associationRow,
   branchRow,
   credentialReportRow,
+  daysAgo,
   groupRow,
   managedPolicyRow,
   policyArn,
@@ -44,10 +45,6 @@ import {
 } from './rows.js';
 
 export * from './rows.js';
-
-const DAY = 24 * 60 * 60 * 1000;
-/** Relative to the wall clock: the checks judge a run as of its finish, which is now in these tests. */
-export const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
 
 export const DEVELOPERS_POLICY = policyArn('codecommit-developers');
 export const ADMIN_POLICY = policyArn('codecommit-admin');
@@ -175,7 +172,8 @@ export async function writeRunEvidence(
     credentialReportRow('alice', {
       password_enabled: true,
       mfa_active: true,
-      password_last_used: new Date('2026-11-25T08:00:00.000Z'),
+      // An hour before the run: after any offboarding date up to yesterday, on any date.
+      password_last_used: daysAgo(1 / 24),
     }),
     credentialReportRow('bob', {
       access_key_1_active: true,

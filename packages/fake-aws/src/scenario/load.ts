@@ -220,6 +220,37 @@ export function checkReferences(s: Scenario): ScenarioIssue[] {
   return issues;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * How far `shiftDates` moves a story: the whole days from its `referenceDate` to `now`, rounded down.
+ * Whole days keep every time of day, so dates the story compares with calendar dates (a roster's
+ * `offboardedAt`, moved by the same days with {@link shiftCalendarDate}) keep their order on any date.
+ */
+export function storyShiftMs(referenceDate: string, now: number): number {
+  return Math.floor((now - Date.parse(referenceDate)) / DAY_MS) * DAY_MS;
+}
+
+/** Moves a calendar date (`YYYY-MM-DD`) by `deltaMs`, a whole number of days. */
+export function shiftCalendarDate(date: string, deltaMs: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + deltaMs).toISOString().slice(0, 10);
+}
+
+/**
+ * Moves every calendar-date string (`YYYY-MM-DD`) in `value` by `deltaMs`: a story's roster goes with
+ * its shifted scenario (`deltaMs` = the shifted `referenceDate` − the file's).
+ */
+export function shiftCalendarDates<T>(value: T, deltaMs: number): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(v) ? shiftCalendarDate(v, deltaMs) : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
 /** Moves every ISO date-time string in the scenario by `deltaMs` (used to keep a story's dates recent). */
 export function shiftScenarioDates<T>(value: T, deltaMs: number): T {
   const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

@@ -271,7 +271,9 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   referenceDate: isoDate
     .optional()
-    .describe('the "today" of the story; with shiftDates every date moves by (now - referenceDate)'),
+    .describe(
+      'the "today" of the story; with shiftDates every date moves by the whole days from referenceDate to now',
+    ),
   platform: z.strictObject({
     accountId,
     principalArn: z

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the whole test suite with the process clock moved (libfaketime), once per offset, to prove that
+# no test and no product code depends on today's date. Postgres and Redis keep the real clock: that is
+# the point, since the application's clock is the one every stored timestamp comes from (README, Clocks).
+#
+#   pnpm test:any-date                 # the default offsets: +400d and -30d
+#   pnpm test:any-date +90d -1y        # other offsets, in faketime's syntax
+#   pnpm test:any-date -- +400d apps/checks-evaluator   # after --: extra vitest arguments
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+offsets=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do offsets+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+[ ${#offsets[@]} -gt 0 ] || offsets=(+400d -30d)
+
+libfaketime=""
+for candidate in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+  [ -f "$candidate" ] && libfaketime=$candidate && break
+done
+if [ -z "$libfaketime" ]; then
+  echo "test:any-date: libfaketime is missing: install Debian's faketime package (apt-get install -y faketime)" >&2
+  exit 1
+fi
+: "${DATABASE_URL:=postgres://postgres@127.0.0.1:5432/postgres}"
+: "${REDIS_URL:=redis://127.0.0.1:6379}"
+export DATABASE_URL REDIS_URL
+
+# The build runs on the real clock: turbo's cache and tsc's incremental state compare file times.
+pnpm turbo run build --output-logs=errors-only
+
+results=()
+status=0
+for offset in "${offsets[@]}"; do
+  moved=$(LD_PRELOAD=$libfaketime FAKETIME="$offset" FAKETIME_DONT_FAKE_MONOTONIC=1 date -u +%Y-%m-%dT%H:%MZ)
+  echo "test:any-date: running the suite with the clock moved $offset (now $moved, real $(date -u +%Y-%m-%dT%H:%MZ))"
+  # Monotonic time stays real so timers and timeouts behave; only the wall clock moves. Child
+  # processes (the demo's apps, fake-aws) inherit the variables and so share the moved clock.
+  if LD_PRELOAD=$libfaketime FAKETIME="$offset" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    pnpm exec vitest run "$@"; then
+    results+=("$offset ($moved): passed")
+  else
+    results+=("$offset ($moved): FAILED")
+    status=1
+  fi
+done
+echo "test:any-date: offsets run:"
+printf '  %s\n' "${results[@]}"
+exit $status
