@@ -50,6 +50,31 @@ describe('sync runs', () => {
     await finishSyncRun(db, fresh.run.id, 'succeeded');
   });
 
+  it('stores and compares times by the application clock alone, never the database server', async () => {
+    const db = t.current.db;
+    // Far from the database's own clock: a database default or now() would show at once.
+    const appNow = new Date('2041-03-01T12:00:00.000Z');
+    const hours = (h: number) => new Date(appNow.getTime() + h * 3600_000);
+    const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api', { now: appNow });
+    expect(run.created_at).toEqual(appNow);
+    expect(await createOrGetActiveSyncRun(db, connectionId, 'api', { now: hours(23) })).toEqual({
+      run,
+      created: false,
+    });
+    const replaced = await createOrGetActiveSyncRun(db, connectionId, 'api', { now: hours(25) });
+    expect(replaced.created).toBe(true);
+    expect(await getSyncRun(db, run.id)).toMatchObject({ status: 'failed', finished_at: hours(25) });
+    await recordSyncProblem(
+      db,
+      replaced.run.id,
+      { step: 'sync', kind: 'warning', code: 'w', message: 'm' },
+      hours(26),
+    );
+    expect((await listSyncProblems(db, replaced.run.id))[0]?.created_at).toEqual(hours(26));
+    await finishSyncRun(db, replaced.run.id, 'succeeded', undefined, hours(27));
+    expect((await getSyncRun(db, replaced.run.id))?.finished_at).toEqual(hours(27));
+  });
+
   it('adds call counts per operation and records each problem once', async () => {
     const db = t.current.db;
     const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
