@@ -3,7 +3,7 @@ import { type CheckEvidence, type IamUserEvidence, SYNC_STEPS } from './evidence
 import { iso, listPhrase } from './format.js';
 import {
   accessEvidence,
-  describePolicies,
+  describeAccessPaths,
   isOffboarded,
   linkUserToPerson,
   type PersonLink,
@@ -66,11 +66,11 @@ function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | nu
     const who = `offboarded person ${person.email} (linked by ${how})`;
     if (access.state === 'yes') {
       const usedAfter = credentialUseAfter(user, person.offboardedAt);
-      const policies = describePolicies(ev.access.grantedBy);
+      const policies = describeAccessPaths(user.access);
       return {
         ...base,
         status: 'fail',
-        reason: `IAM user ${user.userName} belongs to ${who} and still has CodeCommit access${policies ? ` through ${policies}` : ''} with ${listPhrase(access.credentials.usable, 3)}.`,
+        reason: `IAM user ${user.userName} belongs to ${who} and still has CodeCommit access${policies ? ` (${policies})` : ''} with ${listPhrase(access.credentials.usable, 3)}.`,
         evidence: { ...ev, ...(usedAfter.length > 0 ? { usedAfterOffboarding: usedAfter } : {}) },
       };
     }

@@ -138,7 +138,12 @@ function evaluatePolicySet(
       ? resourceAndConditionsApply(ref.statement, request, values)
       : statementApplies(ref.statement, request, values);
     if (outcome === false) continue;
-    if (isUnknown(outcome)) result.undecided.push({ ref, reason: outcome.unknown });
+    if (isUnknown(outcome))
+      result.undecided.push({
+        ref,
+        reason: outcome.unknown,
+        ...(outcome.keys ? { keys: outcome.keys } : {}),
+      });
     else if (ref.statement.Effect === 'Deny') result.deniedBy.push(ref);
     else result.allowedBy.push(ref);
   }
@@ -293,8 +298,13 @@ export function describeStatementRef(ref: StatementRef): string {
       ? `inline policy ${source.policyName} of ${source.ownerArn}`
       : source.kind === 'managed'
         ? `managed policy ${source.policyArn}`
-        : `permissions boundary ${source.policyArn}`;
-  const via = source.kind !== 'boundary' && source.viaGroup ? ` via group ${source.viaGroup}` : '';
+        : source.kind === 'boundary'
+          ? `permissions boundary ${source.policyArn}`
+          : `trust policy of ${source.roleArn}`;
+  const via =
+    (source.kind === 'inline' || source.kind === 'managed') && source.viaGroup
+      ? ` via group ${source.viaGroup}`
+      : '';
   const sid = ref.sid ? ` (Sid "${ref.sid}")` : '';
   return `${policy}${via}, statement ${ref.index}${sid}`;
 }
