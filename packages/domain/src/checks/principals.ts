@@ -250,7 +250,10 @@ export function describeAccessPaths(access: CodeCommitAccessSummary): string {
         )} (${describePolicies(distinctStatements(regions.flatMap((r) => allowed(r.grants))))})`,
       );
   }
-  const viaRoles = (access.viaRoles ?? []).filter((p) => p.decision === 'allow').map(describeRolePath);
+  // Paths open only with MFA count for a user who has an MFA device (`userAccess`): name them too.
+  const viaRoles = (access.viaRoles ?? [])
+    .filter((p) => p.decision === 'allow' || requiresMfa(p))
+    .map((p) => `${describeRolePath(p)}${p.decision === 'allow' ? '' : ' with MFA'}`);
   parts.push(...viaRoles.slice(0, 2));
   if (viaRoles.length > 2) parts.push(`${viaRoles.length - 2} more role(s)`);
   return listPhrase(parts.filter(Boolean), 4);

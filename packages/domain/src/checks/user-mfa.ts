@@ -153,7 +153,7 @@ export const userMfaCheck: CheckDefinition = {
   id: 'codecommit-user-mfa',
   title: 'AWS CodeCommit users should have MFA enabled',
   description:
-    "Every IAM user with CodeCommit access and a console password must have an active MFA device (credential report `mfa_active`). Users without a console password are not applicable; users without CodeCommit access are out of scope. The root user's MFA is reported too.",
+    "Every IAM user with CodeCommit access (through its own policies or a role it may assume) and a console password must have an active MFA device (credential report `mfa_active`); a user whose only path is a role whose trust policy requires MFA passes. Users without a console password are not applicable; users without CodeCommit access are out of scope. The root user's MFA is reported too.",
   controls: { soc2: ['CC6.1'], iso27001: ['A.5.17', 'A.8.5'] },
   howToFix: [
     'For each failing IAM user, assign an MFA device: the user signs in, opens Security credentials and chooses "Assign MFA device" (passkey/security key, authenticator app or hardware TOTP token); an administrator can do it with `aws iam create-virtual-mfa-device --virtual-mfa-device-name <user> --outfile qr.png --bootstrap-method QRCodePNG` and `aws iam enable-mfa-device --user-name <user> --serial-number <mfa-arn> --authentication-code1 <code> --authentication-code2 <code>`.',

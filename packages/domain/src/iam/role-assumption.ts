@@ -340,6 +340,8 @@ function identityKey(principal: PrincipalPolicies): string {
 interface RoleNode {
   role: RoleWithTrust;
   own: CodeCommitAccessSummary;
+  /** What a path into this role says of it, built once per run (its grants span every repository). */
+  target?: { role: RoleAccessPath['role']; unknownKeys: string[] };
 }
 
 interface PartialPath {
@@ -529,25 +531,33 @@ export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis
     return best;
   };
 
+  const targetOf = (node: RoleNode) => {
+    node.target ??= {
+      role: {
+        arn: node.role.principal.arn,
+        name: node.role.principal.name,
+        access: node.own.hasAccess,
+        level: node.own.level,
+        grantedBy: grantingSources(node.own),
+      },
+      unknownKeys: ownUnknownKeys(node.own),
+    };
+    return node.target;
+  };
+
   const toPath = (
     steps: RoleAssumptionStep[],
     decision: 'allow' | 'unknown',
-    target: RoleNode,
+    node: RoleNode,
   ): RoleAccessPath => {
-    const access = target.own.hasAccess;
+    const target = targetOf(node);
     const conditionKeys = [
-      ...new Set([...steps.flatMap((s) => s.conditionKeys ?? []), ...ownUnknownKeys(target.own)]),
+      ...new Set([...steps.flatMap((s) => s.conditionKeys ?? []), ...target.unknownKeys]),
     ];
     return {
       steps,
-      decision: decision === 'allow' && access === true ? 'allow' : 'unknown',
-      role: {
-        arn: target.role.principal.arn,
-        name: target.role.principal.name,
-        access: target.own.hasAccess,
-        level: target.own.level,
-        grantedBy: grantingSources(target.own),
-      },
+      decision: decision === 'allow' && target.role.access === true ? 'allow' : 'unknown',
+      role: target.role,
       conditionKeys,
     };
   };
