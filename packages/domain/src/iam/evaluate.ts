@@ -246,6 +246,11 @@ export interface PrincipalEvaluator {
   evaluate(request: RequestContext): EvaluationResult;
   /** The same request for several actions: the request context is prepared once for all of them. */
   evaluateActions(request: Omit<RequestContext, 'action'>, actions: readonly string[]): EvaluationResult[];
+  /** The same request on several resources (`sts:AssumeRole` on every role): context prepared once. */
+  evaluateResources(
+    request: Omit<RequestContext, 'resource'>,
+    resources: readonly string[],
+  ): EvaluationResult[];
 }
 
 /** For the access analysis, which asks ~90 actions per repository. */
@@ -277,6 +282,12 @@ export function createPrincipalEvaluator(principal: PrincipalPolicies): Principa
       const effective = defaults.apply({ ...request, action: '' });
       const values = buildRequestValues(effective);
       return actions.map((action) => evaluateEffective({ ...effective, action }, values));
+    },
+    evaluateResources(request, resources) {
+      // The request values come from the context alone, never from the resource.
+      const effective = defaults.apply({ ...request, resource: '' });
+      const values = buildRequestValues(effective);
+      return resources.map((resource) => evaluateEffective({ ...effective, resource }, values));
     },
   };
 }

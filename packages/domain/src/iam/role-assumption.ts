@@ -22,7 +22,7 @@ import { analyzeCodeCommitAccess, type CodeCommitScope } from './codecommit-acce
 import { evaluateConditionBlock } from './conditions.js';
 import { createPrincipalEvaluator, principalRequestContext } from './evaluate.js';
 import { actionElementMatches, isUnknown } from './matching.js';
-import { buildRequestValues } from './request-context.js';
+import { buildRequestValues, type RequestValues } from './request-context.js';
 import type {
   AccessLevel,
   CodeCommitAccessSummary,
@@ -130,7 +130,7 @@ interface TrustVerdict {
   admittedBy: Admission | null;
 }
 
-function trustVerdict(role: RoleWithTrust, caller: PrincipalPolicies): TrustVerdict {
+function trustVerdict(role: RoleWithTrust, caller: PrincipalPolicies, values: RequestValues): TrustVerdict {
   const source: PolicySource = { kind: 'trust', roleArn: role.principal.arn };
   const verdict: TrustVerdict = {
     deny: 'no',
@@ -140,12 +140,6 @@ function trustVerdict(role: RoleWithTrust, caller: PrincipalPolicies): TrustVerd
     unknowns: [],
     admittedBy: null,
   };
-  const request = principalRequestContext(caller, {
-    action: ASSUME_ROLE,
-    resource: role.principal.arn,
-    missingKeys: 'unknown',
-  });
-  const values = buildRequestValues(request);
   statementsOf(role.trustPolicy).forEach((statement, index) => {
     const actions = statement.Action ?? statement.NotAction;
     if (!actionElementMatches(asList(actions), statement.Action === undefined, ASSUME_ROLE)) return;
@@ -202,8 +196,8 @@ function identityPresence(result: EvaluationResult): { allow: Presence; deny: Pr
 
 function assumeStep(
   role: RoleWithTrust,
-  caller: PrincipalPolicies,
   identity: EvaluationResult,
+  trustOf: () => TrustVerdict,
 ): RoleAssumptionStep | null {
   const id = identityPresence(identity);
   if (id.deny === 'yes') return null;
@@ -220,7 +214,7 @@ function assumeStep(
       reason: `the trust policy of role ${role.principal.name} was not collected`,
     };
   }
-  const trust = trustVerdict(role, caller);
+  const trust = trustOf();
   if (trust.deny === 'yes') return null;
   // An ARN-level grant needs no identity Allow, but an undecided identity Deny may still block it.
   const byArn = id.deny === 'maybe' ? least(trust.byArn, 'maybe') : trust.byArn;
@@ -349,13 +343,18 @@ interface PartialPath {
   decision: 'allow' | 'unknown';
 }
 
+/**
+ * Every grant of a summary, each grant list once: repositories analysed alike share one list, so a
+ * role's 1,000 repositories under one policy are a few lists, not 1,000.
+ */
+function distinctGrants(summary: CodeCommitAccessSummary) {
+  const lists = new Set([...summary.repositories, ...(summary.regions ?? [])].map((r) => r.grants));
+  return [...lists].flat();
+}
+
 function grantingSources(summary: CodeCommitAccessSummary): PolicySource[] {
   const seen = new Map<string, PolicySource>();
-  const grants = [
-    ...summary.repositories.flatMap((r) => r.grants),
-    ...(summary.regions ?? []).flatMap((r) => r.grants),
-  ];
-  for (const grant of grants) {
+  for (const grant of distinctGrants(summary)) {
     if (grant.decision !== 'allow') continue;
     for (const ref of grant.statements)
       if (ref.source.kind !== 'boundary' && !seen.has(sourceKey(ref.source)))
@@ -366,11 +365,7 @@ function grantingSources(summary: CodeCommitAccessSummary): PolicySource[] {
 
 function ownUnknownKeys(summary: CodeCommitAccessSummary): string[] {
   if (summary.ownAccess !== 'unknown' && summary.hasAccess !== 'unknown') return [];
-  const grants = [
-    ...summary.repositories.flatMap((r) => r.grants),
-    ...(summary.regions ?? []).flatMap((r) => r.grants),
-  ];
-  return [...new Set(grants.flatMap((g) => g.conditionKeys ?? []))];
+  return [...new Set(distinctGrants(summary).flatMap((g) => g.conditionKeys ?? []))];
 }
 
 export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis {
@@ -401,6 +396,8 @@ export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis
   // own is checked against the few roles that name it, not against every role.
   const rolesNaming = new Map<string, RoleWithTrust[]>();
   const rolesTrustingAnyone: RoleWithTrust[] = [];
+  const namedBy = new Map<string, Set<string>>();
+  const genericTrust = new Map<string, boolean>();
   for (const role of roles) {
     const named = new Set<string>();
     let anyone = role.trustPolicy === null;
@@ -422,6 +419,17 @@ export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis
     }
     if (anyone) rolesTrustingAnyone.push(role);
     for (const arn of named) rolesNaming.set(arn, [...(rolesNaming.get(arn) ?? []), role]);
+    namedBy.set(role.principal.arn, named);
+    // A trust policy that names no one in particular and reads no principal key answers every caller
+    // of one type alike: its verdict is computed once per caller type.
+    genericTrust.set(
+      role.principal.arn,
+      role.trustPolicy !== null &&
+        !dependsOnPrincipal({
+          source: { kind: 'trust', roleArn: role.principal.arn },
+          document: role.trustPolicy,
+        }),
+    );
   }
 
   const identityMemo = new Map<
@@ -433,18 +441,16 @@ export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis
     const key = identityKey(caller);
     let memo = identityMemo.get(key);
     if (!memo) {
-      const evaluator = createPrincipalEvaluator(caller);
+      const answers = createPrincipalEvaluator(caller).evaluateResources(
+        { action: ASSUME_ROLE, missingKeys: 'unknown' },
+        roles.map((role) => role.principal.arn),
+      );
       const results = new Map<string, EvaluationResult>();
       let assumes = false;
-      for (const role of roles) {
-        const result = evaluator.evaluate({
-          action: ASSUME_ROLE,
-          resource: role.principal.arn,
-          missingKeys: 'unknown',
-        });
-        results.set(role.principal.arn, result);
+      answers.forEach((result, i) => {
+        results.set(roles[i]!.principal.arn, result);
         if (result.decision !== 'implicit_deny' || result.undecided.length > 0) assumes = true;
-      }
+      });
       memo = { results, others: otherAccountRoles(caller, scope.accountId, input.roles !== null), assumes };
       identityMemo.set(key, memo);
     }
@@ -472,13 +478,38 @@ export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis
           ]),
         ];
     const steps: RoleAssumptionStep[] = [];
+    let values: RequestValues | undefined;
+    const callerValues = () => {
+      values ??= buildRequestValues(
+        principalRequestContext(caller, { action: ASSUME_ROLE, resource: '', missingKeys: 'unknown' }),
+      );
+      return values;
+    };
+    const callerName = `role-name:${accountOf(caller.arn)}:${caller.name}`;
     for (const role of candidates) {
       if (role.principal.arn === caller.arn) continue;
-      const step = assumeStep(role, caller, answers.results.get(role.principal.arn) ?? NO_ALLOW);
+      const arn = role.principal.arn;
+      const named = namedBy.get(arn);
+      const generic =
+        genericTrust.get(arn) === true &&
+        !named?.has(caller.arn) &&
+        !(caller.type === 'role' && named?.has(callerName));
+      const trustOf = () => {
+        if (!generic) return trustVerdict(role, caller, callerValues());
+        const key = `${arn}|${caller.type}`;
+        let verdict = genericVerdicts.get(key);
+        if (!verdict) {
+          verdict = trustVerdict(role, caller, callerValues());
+          genericVerdicts.set(key, verdict);
+        }
+        return verdict;
+      };
+      const step = assumeStep(role, answers.results.get(arn) ?? NO_ALLOW, trustOf);
       if (step) steps.push(step);
     }
     return steps;
   };
+  const genericVerdicts = new Map<string, TrustVerdict>();
 
   const roleSteps = new Map<string, RoleAssumptionStep[]>();
   const stepsOfRole = (node: RoleNode) => {
