@@ -424,7 +424,7 @@ export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis
     // of one type alike: its verdict is computed once per caller type.
     genericTrust.set(
       role.principal.arn,
-      role.trustPolicy !== null &&
+      role.trustPolicy === null ||
         !dependsOnPrincipal({
           source: { kind: 'trust', roleArn: role.principal.arn },
           document: role.trustPolicy,
@@ -593,27 +593,50 @@ export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis
     };
   };
 
+  /** Every role with access the principal reaches, best path per role, best first. */
+  const pathsFor = (principal: PrincipalPolicies): RoleAccessPath[] => {
+    const best = new Map<string, RoleAccessPath>();
+    for (const step of stepsFrom(principal)) {
+      const first = byArn.get(step.roleArn);
+      if (!first) continue;
+      for (const [targetArn, rest] of reachFrom(first)) {
+        if (targetArn === principal.arn || rest.steps.some((s) => s.roleArn === principal.arn)) continue;
+        const path = toPath(
+          [step, ...rest.steps],
+          step.decision === 'allow' ? rest.decision : 'unknown',
+          nodes.get(targetArn)!,
+        );
+        const known = best.get(targetArn);
+        if (!known || rank(path) < rank(known)) best.set(targetArn, path);
+      }
+    }
+    return [...best.values()].sort((a, b) => rank(a) - rank(b) || a.role.name.localeCompare(b.role.name));
+  };
+  // Users whose policy set is the same and whom no trust policy singles out reach the same roles the
+  // same way: their paths are computed once per policy set.
+  const personalTrust = (r: RoleWithTrust) => genericTrust.get(r.principal.arn) !== true;
+  const someTrustIsPersonal = roles.some(personalTrust);
+  const someOpenTrustIsPersonal = rolesTrustingAnyone.some(personalTrust);
+  const pathsMemo = new Map<string, RoleAccessPath[]>();
+  const pathsOf = (principal: PrincipalPolicies): RoleAccessPath[] => {
+    const shared =
+      principal.type === 'user' &&
+      !rolesNaming.has(principal.arn) &&
+      !(identityAnswers(principal).assumes ? someTrustIsPersonal : someOpenTrustIsPersonal);
+    if (!shared) return pathsFor(principal);
+    const key = identityKey(principal);
+    let paths = pathsMemo.get(key);
+    if (!paths) {
+      paths = pathsFor(principal);
+      pathsMemo.set(key, paths);
+    }
+    return paths;
+  };
+
   return {
     analyze(principal) {
       const summary = own(principal);
-      const best = new Map<string, RoleAccessPath>();
-      for (const step of stepsFrom(principal)) {
-        const first = byArn.get(step.roleArn);
-        if (!first) continue;
-        for (const [targetArn, rest] of reachFrom(first)) {
-          if (targetArn === principal.arn || rest.steps.some((s) => s.roleArn === principal.arn)) continue;
-          const path = toPath(
-            [step, ...rest.steps],
-            step.decision === 'allow' ? rest.decision : 'unknown',
-            nodes.get(targetArn)!,
-          );
-          const known = best.get(targetArn);
-          if (!known || rank(path) < rank(known)) best.set(targetArn, path);
-        }
-      }
-      const paths = [...best.values()].sort(
-        (a, b) => rank(a) - rank(b) || a.role.name.localeCompare(b.role.name),
-      );
+      const paths = pathsOf(principal);
       const others = identityAnswers(principal).others;
       const ownAccess = summary.ownAccess ?? summary.hasAccess;
       const hasAccess =
