@@ -167,6 +167,42 @@ describe('access through role assumption', () => {
     expect(analyze(user('alice', []), null).hasAccess).toBe(false);
   });
 
+  it('users of one policy set share paths only where no trust policy singles one out', () => {
+    const policy = assume();
+    const roles = [
+      role('Dev', [POWER_USER]),
+      role('Special', [POWER_USER], trust({ AWS: userArn('alice') })),
+      role(
+        'OnlyBob',
+        [POWER_USER],
+        trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }, { StringEquals: { 'aws:username': 'bob' } }),
+      ),
+    ];
+    const analysis = createAccessAnalysis({ repositories: REPOSITORIES, scope: SCOPE, roles });
+    const names = (name: string) =>
+      analysis
+        .analyze(user(name, [policy]))
+        .viaRoles!.map((p) => p.role.name)
+        .sort();
+    expect(names('carol')).toEqual(['Dev']);
+    expect(names('alice')).toEqual(['Dev', 'Special']);
+    expect(names('bob')).toEqual(['Dev', 'OnlyBob']);
+    expect(names('dan')).toEqual(['Dev']);
+    // Without a trust that reads principal keys, carol's and dan's paths are shared; alice's are hers.
+    const shared = createAccessAnalysis({
+      repositories: REPOSITORIES,
+      scope: SCOPE,
+      roles: roles.slice(0, 2),
+    });
+    const carol = shared.analyze(user('carol', [policy])).viaRoles;
+    expect(shared.analyze(user('dan', [policy])).viaRoles![0]).toBe(carol![0]);
+    expect(shared.analyze(user('alice', [policy])).viaRoles!.map((p) => p.role.name)).toEqual([
+      'Dev',
+      'Special',
+    ]);
+    expect(carol!.map((p) => p.role.name)).toEqual(['Dev']);
+  });
+
   it("a role's own access includes the roles it may assume", () => {
     const roles = [
       role('Jump', [assume(roleArn('Dev'))]),
