@@ -3,37 +3,24 @@
  * evaluated, gives exactly the results `scenarios/demo.story.md` implies, finding by finding
  * (`scenarios/demo.expected.json` is the story's table in machine-readable form).
  *
- * The sync workers run as production runs them, each in its own process (apps do not import apps):
- * `apps/repo-sync` and `apps/iam-sync` started from their `src/index.ts`, configured only by the
- * environment, on this test's database, Redis prefix and fake-aws. The evaluator runs in this process
- * through its worker factory. The sync run is a real BullMQ flow (`addSyncRunFlow`), so the evaluator
- * runs as its parent job, as in production.
+ * The sync workers run as production runs them, each in its own process (`syncThroughWorkers`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  activateConnection,
-  createConnection,
-  createOrGetActiveSyncRun,
-  createTenant,
   getAwsCalls,
   getSyncRun,
   listCheckResults,
   listFindings,
   listSyncProblems,
   selectCurrent,
-  upsertPeople,
 } from '@codecommit-evidence/evidence-store';
 import { type FakeAws, shiftCalendarDates, startFakeAws } from '@codecommit-evidence/fake-aws';
-import { addSyncRunFlow, createFlowProducer, createRedisConnection } from '@codecommit-evidence/queues';
-import { clockEnv, useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
-import type { FlowProducer, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateChecks } from './processors/evaluate-checks.js';
-import { createChecksWorker } from './worker.js';
+import { type SyncedScenario, syncThroughWorkers } from './test-support/sync-through-workers.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 const DEMO = root('scenarios/demo.json');
@@ -51,41 +38,7 @@ const demo = JSON.parse(readFileSync(DEMO, 'utf8')) as {
 
 const ACCOUNT = '111122223333';
 const REGION = 'us-east-1';
-const PRODUCT_ROLE = 'CodeCommitEvidence';
-const EXTERNAL_ID = 'cce-demo-story-external-id';
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startWorkerProcess(app: 'repo-sync' | 'iam-sync', env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
-    cwd: root(`apps/${app}`),
-    env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { name: app, child, output: () => out, exited };
-}
-
-async function stop(proc: Proc | undefined): Promise<void> {
-  if (!proc || proc.child.exitCode !== null) return;
-  proc.child.kill('SIGTERM');
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
-  await proc.exited;
-  clearTimeout(timer);
-}
 
 /** Findings of a check as `resource name -> status`, the shape of demo.expected.json (root is "root"). */
 async function findingsByName(db: Parameters<typeof listFindings>[0], checkRunId: number, checkId: string) {
@@ -103,128 +56,35 @@ describe('the demo story, synced through the workers and evaluated', () => {
   const t = useTestDatabase();
   const r = useTestRedis();
   let fake: FakeAws;
-  let producer: Redis;
-  let workerRedis: Redis;
-  let flow: FlowProducer;
-  let checksWorker: Worker;
-  const procs: Proc[] = [];
+  let synced: SyncedScenario | undefined;
   let connectionId: string;
   let runId: number;
   let checkRunId: number;
 
   beforeAll(async () => {
-    const db = t.current.db;
     // Dates shifted so that the story's "today" is now, as the story's results assume.
     fake = await startFakeAws({ scenario: DEMO, shiftDates: true, credentialReportDelayMs: 0 });
-    // The customer creates the product's role from the setup kit: trusted by the platform account with
-    // the connection's External ID, read-only (the story's role, which appears in no failing finding).
-    fake.updateScenario((draft) => {
-      draft.account.roles.push({
-        roleName: PRODUCT_ROLE,
-        roleId: 'AROACODECOMMITEVIDENCE1',
-        path: '/',
-        createDate: new Date().toISOString(),
-        maxSessionDuration: 3600,
-        trustPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { AWS: 'arn:aws:iam::444455556666:root' },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
-            },
-          ],
-        },
-        inlinePolicies: [],
-        attachedPolicies: [
-          'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly',
-          'arn:aws:iam::aws:policy/IAMReadOnlyAccess',
-        ],
-        permissionsBoundary: null,
-        tags: [],
-      });
-    });
-
-    const { tenant } = await createTenant(db, 'Acme Corp');
-    const connection = await createConnection(db, { tenantId: tenant.id, name: 'acme-prod' });
-    await db
-      .updateTable('connections')
-      .set({ external_id: EXTERNAL_ID })
-      .where('id', '=', connection.id)
-      .execute();
-    await activateConnection(db, connection.id, {
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/${PRODUCT_ROLE}`,
+    synced = await syncThroughWorkers({
+      db: t.current.db,
+      databaseUrl: t.current.url,
+      redis: r.current,
+      fake,
       accountId: ACCOUNT,
       region: REGION,
-      permissions: {},
-      warnings: [],
+      tenantName: 'Acme Corp',
+      connectionName: 'acme-prod',
+      // The roster's offboarding dates move by the same whole days as the served story.
+      people: shiftCalendarDates(
+        roster,
+        Date.parse(fake.scenario().referenceDate!) - Date.parse(demo.referenceDate),
+      ).people,
+      log,
     });
-    connectionId = connection.id;
-    // The roster's offboarding dates move by the same whole days as the served story.
-    const shift = Date.parse(fake.scenario().referenceDate!) - Date.parse(demo.referenceDate);
-    await upsertPeople(db, tenant.id, shiftCalendarDates(roster, shift).people);
-
-    const env = {
-      DATABASE_URL: t.current.url,
-      REDIS_URL: r.current.url,
-      QUEUE_PREFIX: r.current.prefix,
-      AWS_ENDPOINT_URL: fake.url,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: fake.platformCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: fake.platformCredentials.secretAccessKey,
-      LOG_LEVEL: 'warn',
-      CODECOMMIT_RPS: '500',
-      IAM_RPS: '500',
-      AWS_ACCOUNT_CONCURRENCY: '16',
-      CREDENTIAL_REPORT_POLL_INTERVAL_MS: '200',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-    };
-    procs.push(startWorkerProcess('repo-sync', env), startWorkerProcess('iam-sync', env));
-
-    producer = createRedisConnection(r.current.url, 'producer');
-    workerRedis = createRedisConnection(r.current.url, 'worker');
-    flow = createFlowProducer(producer, r.current.prefix);
-    checksWorker = createChecksWorker({
-      db,
-      connection: workerRedis,
-      prefix: r.current.prefix,
-      flowProducer: flow,
-      logger: log,
-    });
-
-    const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
-    runId = run.id;
-    await addSyncRunFlow(flow, { connectionId, runId });
-
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const checkRun = await db
-        .selectFrom('check_runs')
-        .select('id')
-        .where('sync_run_id', '=', runId)
-        .executeTakeFirst();
-      if (checkRun) {
-        checkRunId = checkRun.id;
-        break;
-      }
-      for (const p of procs)
-        if (p.child.exitCode !== null)
-          throw new Error(`${p.name} exited (${p.child.exitCode}):\n${p.output()}`);
-      if (Date.now() > deadline)
-        throw new Error(
-          `no check run within 90 s\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    ({ connectionId, runId, checkRunId } = synced);
   }, 120_000);
 
   afterAll(async () => {
-    await checksWorker?.close();
-    await Promise.all(procs.map(stop));
-    await flow?.close();
-    producer?.disconnect();
-    workerRedis?.disconnect();
+    await synced?.close();
     await fake?.close();
   });
 

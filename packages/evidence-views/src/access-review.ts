@@ -1,10 +1,12 @@
-import type {
-  AccessLevel,
-  CheckEvidence,
-  CodeCommitAccessSummary,
-  IamUserEvidence,
-  LinkMethod,
-  PolicySource,
+import {
+  type AccessLevel,
+  type CheckEvidence,
+  type CodeCommitAccessSummary,
+  describePolicySource,
+  describeRolePath,
+  type IamUserEvidence,
+  type LinkMethod,
+  userAccess,
 } from '@codecommit-evidence/domain';
 import { type Database, listIdentityLinks, listPeople } from '@codecommit-evidence/evidence-store';
 import type { Kysely } from 'kysely';
@@ -18,11 +20,12 @@ export interface AccessReviewEntry {
   arn: string;
   name: string;
   /**
-   * Has CodeCommit access (DESIGN.md): its policies allow some `codecommit:` action on some repository
-   * and, for a user, it holds a usable credential. `unknown` when either cannot be decided.
+   * Has CodeCommit access (DESIGN.md): some path (its own policies on some repository or Region, or a
+   * role it may assume) allows some `codecommit:` action and, for a user, it holds a usable credential.
+   * `unknown` when either cannot be decided. The same tri-state as the checks (`userAccess`).
    */
   hasAccess: 'yes' | 'no' | 'unknown';
-  /** What the policies alone allow: the IAM evaluator's verdict. */
+  /** What the policies allow over every path, credentials aside: the IAM evaluator's verdict. */
   policyAccess: boolean | 'unknown';
   /** The highest effective level over all repositories. */
   level: AccessLevel;
@@ -51,24 +54,15 @@ export interface AccessReviewEntry {
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function describePolicySource(source: PolicySource): string {
-  switch (source.kind) {
-    case 'inline':
-      return `inline policy ${source.policyName} of ${source.viaGroup ? `group ${source.viaGroup}` : source.ownerArn}`;
-    case 'managed':
-      return `managed policy ${source.policyArn}${source.viaGroup ? ` via group ${source.viaGroup}` : ''}`;
-    case 'boundary':
-      return `permissions boundary ${source.policyArn}`;
-  }
-}
-
 function grantingPolicies(access: CodeCommitAccessSummary): string[] {
   const names = new Set<string>();
-  for (const r of access.repositories)
-    for (const g of r.grants)
-      if (g.decision === 'allow')
-        for (const s of g.statements)
-          if (s.source.kind !== 'boundary') names.add(describePolicySource(s.source));
+  const grants = [...access.repositories, ...(access.regions ?? [])].flatMap((r) => r.grants);
+  for (const g of grants)
+    if (g.decision === 'allow')
+      for (const s of g.statements)
+        if (s.source.kind !== 'boundary') names.add(describePolicySource(s.source));
+  // Roles it reaches CodeCommit through, named as findings name them.
+  for (const path of access.viaRoles ?? []) if (path.decision === 'allow') names.add(describeRolePath(path));
   return [...names];
 }
 
@@ -99,18 +93,6 @@ function latest(dates: (Date | null)[]): Date | null {
   return best;
 }
 
-/** Mirrors the domain's tri-state "has CodeCommit access" (CHECKS.md, shared definitions). */
-function userHasAccess(
-  policy: boolean | 'unknown',
-  usable: string[],
-  notCollected: string[],
-): 'yes' | 'no' | 'unknown' {
-  if (policy === false) return 'no';
-  if (usable.length === 0 && notCollected.length === 0) return 'no';
-  if (policy === true && usable.length > 0) return 'yes';
-  return 'unknown';
-}
-
 /** Every IAM user and role of the evidence with its effective access, person, MFA and last use. */
 export function buildAccessReview(evidence: CheckEvidence): AccessReviewEntry[] {
   const users = evidence.users.map((user): AccessReviewEntry => {
@@ -121,7 +103,8 @@ export function buildAccessReview(evidence: CheckEvidence): AccessReviewEntry[] 
       principalType: 'iam_user',
       arn: user.arn,
       name: user.userName,
-      hasAccess: userHasAccess(user.access.hasAccess, creds.usable, creds.notCollected),
+      // The same effective access as the checks (every path, MFA-gated roles, credentials).
+      hasAccess: userAccess(user, evidence.run).state,
       policyAccess: user.access.hasAccess,
       level: user.access.level,
       repositoryCount: reachable(user.access).length,

@@ -234,6 +234,57 @@ describe('assembleCheckEvidence', () => {
   });
 });
 
+describe('effective access in the assembly', () => {
+  const assumeAdmin = {
+    name: 'assume-admin',
+    document: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${ACCOUNT}:role/Admin` },
+      ],
+    },
+  };
+  const withTrust = (r: RunEvidenceRows, problems: ProblemInput[] = []): RunEvidenceRows => ({
+    ...r,
+    users: stored<'iam_users'>([userRow('dora', { inline_policies: [assumeAdmin] })]),
+    roles: stored<'iam_roles'>([
+      roleRow('Admin', {
+        attached_policy_arns: [DEV],
+        assume_role_policy: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+          ],
+        },
+      }),
+    ]),
+    problems,
+  });
+
+  it("follows each role's stored trust policy, and asks every CodeCommit Region of the partition", () => {
+    const { evidence } = assembleCheckEvidence(withTrust(rows()), context);
+    const dora = evidence.users[0]!.access;
+    expect(dora).toMatchObject({ hasAccess: true, ownAccess: false });
+    expect(dora.viaRoles?.map((p) => p.role.name)).toEqual(['Admin']);
+    expect(dora.considered?.regions).toBeGreaterThan(20);
+    const gov = assembleCheckEvidence(withTrust(rows()), { ...context, region: 'us-gov-west-1' }).evidence;
+    expect(gov.users[0]!.access.considered?.regions).toBe(2);
+  });
+
+  it('without roles (a gap on iam:roles), a user that may assume one is unknown, not "no access"', () => {
+    const { evidence } = assembleCheckEvidence(
+      withTrust(rows(), [
+        problem({ step: 'iam:roles', kind: 'missing_permission', action: 'iam:ListRoles' }),
+      ]),
+      context,
+    );
+    expect(evidence.users[0]!.access).toMatchObject({
+      hasAccess: 'unknown',
+      otherAccountRoles: [{ why: 'roles_not_collected' }],
+    });
+  });
+});
+
 describe('the access review', () => {
   it('names the person each user belongs to exactly as the offboarding check does', () => {
     const { evidence } = assembleCheckEvidence(rows(), context);

@@ -1,6 +1,8 @@
+import { AWS_REGIONS, partitionOfRegion } from '@codecommit-evidence/aws-clients';
 import {
-  analyzeCodeCommitAccess,
   type CheckEvidence,
+  type CodeCommitScope,
+  createAccessAnalysis,
   DEFAULT_AUDIT_WINDOW_DAYS,
   type IamRoleEvidence,
   type IamUserEvidence,
@@ -32,6 +34,7 @@ import {
 import { rootEvidence, userCredentials } from './credentials.js';
 import { identityLinkEvidence, personEvidence } from './people.js';
 import {
+  asPolicyDocument,
   indexPolicies,
   rolePrincipalPolicies,
   type UnresolvedReference,
@@ -133,6 +136,22 @@ export function assembleCheckEvidence(
   const unresolved: UnresolvedReference[] = [];
   const reportByArn = new Map(rows.credentialReport.filter((r) => !r.is_root).map((r) => [r.arn, r]));
 
+  const builtRoles = rolesCollected
+    ? [...rows.roles]
+        .sort((a, b) => a.role_name.localeCompare(b.role_name))
+        .map((r) => {
+          const built = rolePrincipalPolicies(r, index);
+          unresolved.push(...built.unresolved);
+          return { row: r, principal: built.principal, trustPolicy: asPolicyDocument(r.assume_role_policy) };
+        })
+    : [];
+  // Every path to CodeCommit: own policies in every Region, and roles the principal may assume. The
+  // role graph is built once here for all principals of the run.
+  const analysis = createAccessAnalysis({
+    repositories: refs,
+    scope: codeCommitScope(context),
+    roles: rolesCollected ? builtRoles : null,
+  });
   const users: IamUserEvidence[] = iamCollected
     ? [...rows.users]
         .sort((a, b) => a.user_name.localeCompare(b.user_name))
@@ -145,23 +164,15 @@ export function assembleCheckEvidence(
             userId: u.user_id ?? '',
             tags: u.tags ?? {},
             credentials: userCredentials(u, reportByArn.get(u.arn), collected),
-            access: analyzeCodeCommitAccess(built.principal, refs),
+            access: analysis.analyze(built.principal),
           };
         })
     : [];
-  const roles: IamRoleEvidence[] = rolesCollected
-    ? [...rows.roles]
-        .sort((a, b) => a.role_name.localeCompare(b.role_name))
-        .map((r) => {
-          const built = rolePrincipalPolicies(r, index);
-          unresolved.push(...built.unresolved);
-          return {
-            arn: r.arn,
-            roleName: r.role_name,
-            access: analyzeCodeCommitAccess(built.principal, refs),
-          };
-        })
-    : [];
+  const roles: IamRoleEvidence[] = builtRoles.map((r) => ({
+    arn: r.row.arn,
+    roleName: r.row.role_name,
+    access: analysis.analyze(r.principal),
+  }));
   if (unresolved.length > 0)
     notes.push({
       code: 'policy_not_collected',
@@ -216,6 +227,19 @@ export function assembleCheckEvidence(
     repositories: repositoryEvidenceList,
   };
   return { evidence, completeness, notes };
+}
+
+/**
+ * The account's CodeCommit as the access analysis sees it: the CodeCommit Regions of the connection's
+ * partition (a grant scoped to another Region is access too).
+ */
+export function codeCommitScope(context: Pick<AssembleContext, 'accountId' | 'region'>): CodeCommitScope {
+  const partition = partitionOfRegion(context.region) ?? 'aws';
+  return {
+    accountId: context.accountId,
+    partition,
+    regions: AWS_REGIONS.filter((r) => r.codecommit && r.partition === partition).map((r) => r.name),
+  };
 }
 
 async function asOf<T extends EvidenceTable>(

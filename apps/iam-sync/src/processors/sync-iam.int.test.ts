@@ -95,6 +95,16 @@ describe('sync-iam against fake-aws', () => {
       policies.find((p) => p.arn === 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly')?.is_aws_managed,
     ).toBe(true);
     expect(policies.map((p) => p.arn)).not.toContain(UNUSED_POLICY_ARN);
+    // Both paths keep each role's trust policy (GAAD's AssumeRolePolicyDocument; ListRoles' on the
+    // fallback): the access analysis follows role assumption through it.
+    const rolesViaCalls = await rows('iam_roles', viaCalls.connectionId);
+    const developer = rolesViaCalls.find((r) => r.role_name === 'Developer')!;
+    expect(developer.assume_role_policy).toMatchObject({
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+      ],
+    });
+    expect(rolesViaCalls.every((r) => r.assume_role_policy !== null)).toBe(true);
     const groups = await rows('iam_groups', viaDetails.connectionId);
     expect(groups.find((g) => g.group_name === 'Developers')?.inline_policies).toHaveLength(1);
 

@@ -51,6 +51,12 @@ function grantEvidence(grants: ActionGrant[]) {
 
 const shortAction = (a: string) => a.replace(/^codecommit:/i, '');
 
+/** What left some grants undecided, e.g. "depends on aws:SourceIp, which varies per request". */
+function undecidedWhy(grants: readonly ActionGrant[]): string {
+  const reasons = [...new Set(grants.filter((g) => g.decision === 'unknown').map((g) => g.reason ?? ''))];
+  return listPhrase(reasons.filter(Boolean), 2) || 'the policy evaluation left it undecided';
+}
+
 function judgeRepository(
   repo: RepositoryEvidence,
   principals: Principal[],
@@ -86,7 +92,7 @@ function judgeRepository(
     const why =
       allowed.length > 0
         ? `may ${allowed.map((g) => shortAction(g.action)).join(', ')} but ${p.credentialNote ?? 'its credentials are unknown'}`
-        : `${grants.map((g) => shortAction(g.action)).join(', ')} undecided`;
+        : `${grants.map((g) => shortAction(g.action)).join(', ')} undecided (${undecidedWhy(grants)})`;
     undecided.push({ arn: p.arn, type: p.type, name: p.name, reason: why, ...grantEvidence(grants) });
     undecidedPhrases.push(`${who}: ${why}`);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CodeCommitAccessSummary, StatementRef } from '../iam/types.js';
+import type { CodeCommitAccessSummary, RoleAccessPath, StatementRef } from '../iam/types.js';
 
 /**
  * The input of every check: the evidence of one sync run, as the checks-evaluator assembles it from the
@@ -185,6 +185,7 @@ const actionGrant = z.object({
   decision: z.enum(['allow', 'unknown']),
   statements: z.array(statementRef),
   reason: z.string().optional(),
+  conditionKeys: z.array(z.string()).optional(),
 });
 const accessLevel = z.enum(['none', 'read', 'write', 'admin']);
 const accessSummary = z.object({
@@ -202,6 +203,29 @@ const accessSummary = z.object({
       overrideApprovalRules: actionGrant.nullable(),
     }),
   ),
+  ownAccess: z.union([z.boolean(), z.literal('unknown')]).optional(),
+  regions: z
+    .array(
+      z.object({
+        region: z.string(),
+        resourcePattern: z.string(),
+        level: accessLevel,
+        grants: z.array(actionGrant),
+      }),
+    )
+    .optional(),
+  viaRoles: z.array(z.custom<RoleAccessPath>((v) => typeof v === 'object' && v !== null)).optional(),
+  viaRoleCount: z.number().int().optional(),
+  otherAccountRoles: z
+    .array(
+      z.object({
+        why: z.enum(['other_account', 'roles_not_collected']),
+        resourcePattern: z.string(),
+        statements: z.array(statementRef),
+      }),
+    )
+    .optional(),
+  considered: z.object({ repositories: z.number(), regions: z.number(), roles: z.number() }).optional(),
 });
 const active = z.object({ id: z.string(), active: z.boolean() });
 const row = z.record(z.string(), z.string()).nullable();

@@ -33,7 +33,15 @@ export {
 export { evaluateOffboardedUserAccess, offboardedUserAccessCheck } from './offboarded-user-access.js';
 export { evaluatePeerReview, peerReviewCheck } from './peer-review.js';
 export type { LinkMethod, PersonLink } from './principals.js';
-export { linkUserToPerson, type RosterEvidence } from './principals.js';
+export {
+  describeAccessPaths,
+  describePolicySource,
+  describeRolePath,
+  linkUserToPerson,
+  type RosterEvidence,
+  type UserAccess,
+  userAccess,
+} from './principals.js';
 export type {
   CheckDefinition,
   CheckId,

@@ -3,7 +3,7 @@ import { type CheckEvidence, type IamUserEvidence, SYNC_STEPS } from './evidence
 import { iso, listPhrase } from './format.js';
 import {
   accessEvidence,
-  describePolicies,
+  describeAccessPaths,
   isOffboarded,
   linkUserToPerson,
   type PersonLink,
@@ -66,11 +66,11 @@ function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | nu
     const who = `offboarded person ${person.email} (linked by ${how})`;
     if (access.state === 'yes') {
       const usedAfter = credentialUseAfter(user, person.offboardedAt);
-      const policies = describePolicies(ev.access.grantedBy);
+      const policies = describeAccessPaths(user.access);
       return {
         ...base,
         status: 'fail',
-        reason: `IAM user ${user.userName} belongs to ${who} and still has CodeCommit access${policies ? ` through ${policies}` : ''} with ${listPhrase(access.credentials.usable, 3)}.`,
+        reason: `IAM user ${user.userName} belongs to ${who} and still has CodeCommit access${policies ? ` (${policies})` : ''} with ${listPhrase(access.credentials.usable, 3)}.`,
         evidence: { ...ev, ...(usedAfter.length > 0 ? { usedAfterOffboarding: usedAfter } : {}) },
       };
     }
@@ -137,7 +137,7 @@ export const offboardedUserAccessCheck: CheckDefinition = {
   id: 'codecommit-offboarded-user-access',
   title: 'AWS CodeCommit access should be removed for offboarded users',
   description:
-    'Every IAM user linked to an offboarded person (explicit link, else an email tag, else a user name equal to the email) must have no CodeCommit access: no IAM policy allowing a codecommit action, or no usable credential. Every IAM user with CodeCommit access must be linked to a person.',
+    'Every IAM user linked to an offboarded person (explicit link, else an email tag, else a user name equal to the email) must have no CodeCommit access: no path (its own policies on any repository or in any CodeCommit Region, or a role of the account it may assume, transitively) allowing a codecommit action, or no usable credential. Every IAM user with CodeCommit access must be linked to a person.',
   controls: { soc2: ['CC6.2', 'CC6.3'], iso27001: ['A.5.18', 'A.6.5', 'A.8.2'] },
   howToFix: [
     'For each failing IAM user, remove what lets it reach CodeCommit, or delete the user:',
@@ -145,7 +145,7 @@ export const offboardedUserAccessCheck: CheckDefinition = {
     '2. Access keys: `aws iam update-access-key --user-name <user> --access-key-id <id> --status Inactive`, then `aws iam delete-access-key --user-name <user> --access-key-id <id>`.',
     '3. SSH keys: `aws iam delete-ssh-public-key --user-name <user> --ssh-public-key-id <id>`.',
     '4. HTTPS Git credentials: `aws iam delete-service-specific-credential --user-name <user> --service-specific-credential-id <id>`.',
-    '5. Permissions: `aws iam remove-user-from-group` for each group and `aws iam detach-user-policy` / `aws iam delete-user-policy` for the policies named in the finding.',
+    "5. Permissions: `aws iam remove-user-from-group` for each group and `aws iam detach-user-policy` / `aws iam delete-user-policy` for the policies named in the finding, including those that allow `sts:AssumeRole` into a role named in the finding (or remove the user from that role's trust policy: `aws iam update-assume-role-policy --role-name <role> --policy-document file://trust.json`).",
     'To delete the user entirely, remove the above (plus MFA devices and signing certificates), then `aws iam delete-user --user-name <user>`.',
     'For an unknown finding "not linked to a person": link the user to its owner with PUT /v1/identity-links, or tag it: `aws iam tag-user --user-name <user> --tags Key=email,Value=<address>`; a shared or machine user should be replaced by a role.',
   ].join('\n'),

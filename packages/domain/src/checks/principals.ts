@@ -1,4 +1,10 @@
-import type { ActionGrant, CodeCommitAccessSummary, PolicySource, StatementRef } from '../iam/types.js';
+import type {
+  ActionGrant,
+  CodeCommitAccessSummary,
+  PolicySource,
+  RoleAccessPath,
+  StatementRef,
+} from '../iam/types.js';
 import { type DataGaps, describeGaps, gapsFor, mergeGaps } from './completeness.js';
 import {
   type CheckEvidence,
@@ -7,6 +13,7 @@ import {
   SYNC_STEPS,
   type SyncRunEvidence,
 } from './evidence.js';
+import { listPhrase } from './format.js';
 
 export type TriState = 'yes' | 'no' | 'unknown';
 
@@ -20,6 +27,8 @@ export function describePolicySource(source: PolicySource): string {
       return `managed policy ${source.policyArn}${source.viaGroup ? ` via group ${source.viaGroup}` : ''}`;
     case 'boundary':
       return `permissions boundary ${source.policyArn}`;
+    case 'trust':
+      return `trust policy of ${source.roleArn}`;
   }
 }
 
@@ -45,9 +54,13 @@ function statementKey(ref: StatementRef): string {
   const s = ref.source;
   const policy =
     s.kind === 'inline'
-      ? `${s.ownerArn}|${s.policyName}`
-      : `${s.policyArn}|${s.kind === 'managed' ? (s.versionId ?? '') : ''}`;
-  return `${s.kind}|${policy}|${s.kind === 'boundary' ? '' : (s.viaGroup ?? '')}#${ref.index}`;
+      ? `${s.ownerArn}|${s.policyName}|${s.viaGroup ?? ''}`
+      : s.kind === 'managed'
+        ? `${s.policyArn}|${s.versionId ?? ''}|${s.viaGroup ?? ''}`
+        : s.kind === 'boundary'
+          ? s.policyArn
+          : s.roleArn;
+  return `${s.kind}|${policy}#${ref.index}`;
 }
 
 /** Collects distinct statements, in first-seen order. */
@@ -118,14 +131,132 @@ export function accessEvidence(access: CodeCommitAccessSummary): Record<string, 
         reachable.push({ name: r.repositoryName, level: r.level });
     }
   }
+  const regions: { region: string; level: string }[] = [];
+  for (const r of access.regions ?? []) {
+    const allowed = r.grants.filter((g) => g.decision === 'allow');
+    for (const g of allowed) statements.add(g.statements);
+    if (allowed.length > 0) regions.push({ region: r.region, level: r.level });
+    else {
+      undecidedCount += 1;
+      if (undecided.length < MAX_LISTED_REPOSITORIES)
+        undecided.push({
+          repository: r.resourcePattern,
+          action: r.grants[0]?.action ?? '',
+          reason: r.grants[0]?.reason ?? null,
+        });
+    }
+  }
   return {
     hasAccess: access.hasAccess,
+    ...(access.ownAccess !== undefined ? { ownAccess: access.ownAccess } : {}),
     level: access.level,
     repositoryCount: reachableCount,
     repositories: reachable,
+    ...(access.regions ? { regions } : {}),
     grantedBy: statements.list(),
+    ...(access.viaRoles && access.viaRoles.length > 0
+      ? {
+          viaRoles: access.viaRoles.map(rolePathEvidence),
+          ...(access.viaRoleCount ? { viaRoleCount: access.viaRoleCount } : {}),
+        }
+      : {}),
+    ...(access.otherAccountRoles
+      ? {
+          otherAccountRoles: access.otherAccountRoles.map((o) => ({
+            why: o.why,
+            resourcePattern: o.resourcePattern,
+            statements: o.statements.map(statementEvidence),
+          })),
+        }
+      : {}),
+    ...(access.considered ? { considered: access.considered } : {}),
     ...(undecidedCount > 0 ? { undecidedCount, undecided } : {}),
   };
+}
+
+/** One role path as a finding shows it: the chain, each step's statements, and the role's grants. */
+function rolePathEvidence(path: RoleAccessPath) {
+  return {
+    path: describeRolePath(path),
+    decision: path.decision,
+    role: {
+      arn: path.role.arn,
+      name: path.role.name,
+      access: path.role.access,
+      level: path.role.level,
+      grantedBy: path.role.grantedBy.map(describePolicySource),
+    },
+    steps: path.steps.map((step) => ({
+      roleArn: step.roleArn,
+      decision: step.decision,
+      admittedBy: step.admittedBy,
+      allowedBy: step.allowedBy.map(statementEvidence),
+      trustedBy: step.trustedBy.map(statementEvidence),
+      ...(step.reason ? { reason: step.reason } : {}),
+    })),
+    ...(path.conditionKeys.length > 0 ? { conditionKeys: path.conditionKeys } : {}),
+  };
+}
+
+const shortPolicy = (source: PolicySource) =>
+  describePolicySource(source).replace(/arn:[^:]+:iam::(aws|\d{12}):policy\/(.+\/)?/, '');
+
+/** "via sts:AssumeRole into role Dev (managed policy AWSCodeCommitPowerUser)"; chains say "then". */
+export function describeRolePath(path: RoleAccessPath): string {
+  const chain = path.steps.map((s) => `role ${s.roleName}`).join(', then ');
+  const policies = listPhrase(path.role.grantedBy.map(shortPolicy), 2);
+  return `via sts:AssumeRole into ${chain}${policies ? ` (${policies})` : ''}`;
+}
+
+/** Keys after which a path is open only on MFA: its trust policy requires MFA. */
+const MFA_KEYS = new Set(['aws:multifactorauthpresent', 'aws:multifactorauthage']);
+
+/** A role path that is undecided only because its trust policy (or the role) requires MFA. */
+export function requiresMfa(path: RoleAccessPath): boolean {
+  return (
+    path.decision === 'unknown' &&
+    path.role.access === true &&
+    path.conditionKeys.length > 0 &&
+    path.conditionKeys.every((k) => MFA_KEYS.has(k.toLowerCase())) &&
+    path.steps.every((s) => s.decision === 'allow' || (s.conditionKeys ?? []).length > 0)
+  );
+}
+
+/**
+ * When a principal's only CodeCommit paths are roles whose trust requires MFA: those paths. Empty
+ * otherwise (it has access of its own, or some other path, or none).
+ */
+export function mfaOnlyPaths(access: CodeCommitAccessSummary): RoleAccessPath[] {
+  if (access.hasAccess !== 'unknown') return [];
+  if ((access.ownAccess ?? access.hasAccess) !== false) return [];
+  if (access.otherAccountRoles?.length || access.viaRoleCount) return [];
+  const paths = access.viaRoles ?? [];
+  return paths.length > 0 && paths.every(requiresMfa) ? paths : [];
+}
+
+/** The paths behind an access summary, as a phrase: own policies, Regions, roles. */
+export function describeAccessPaths(access: CodeCommitAccessSummary): string {
+  const parts: string[] = [];
+  const allowed = (grants: readonly ActionGrant[]) => grants.filter((g) => g.decision === 'allow');
+  const repositoryGrants = access.repositories.flatMap((r) => allowed(r.grants));
+  if (repositoryGrants.length > 0) parts.push(describePolicies(distinctStatements(repositoryGrants)));
+  else {
+    const regions = (access.regions ?? []).filter((r) => allowed(r.grants).length > 0);
+    if (regions.length > 0)
+      parts.push(
+        `in ${listPhrase(
+          regions.map((r) => r.region),
+          3,
+        )} (${describePolicies(distinctStatements(regions.flatMap((r) => allowed(r.grants))))})`,
+      );
+  }
+  // Paths open only with MFA count for a user who has an MFA device (`userAccess`): name them too.
+  const viaRoles = (access.viaRoles ?? [])
+    .filter((p) => p.decision === 'allow' || requiresMfa(p))
+    .map((p) => `${describeRolePath(p)}${p.decision === 'allow' ? '' : ' with MFA'}`);
+  parts.push(...viaRoles.slice(0, 2));
+  if (viaRoles.length > 2) parts.push(`${viaRoles.length - 2} more role(s)`);
+  return listPhrase(parts.filter(Boolean), 4);
 }
 
 /** A short phrase of the policies behind some statements, e.g. "managed policy X via group Devs". */
@@ -182,19 +313,38 @@ export function credentialState(user: IamUserEvidence, run: SyncRunEvidence): Cr
 /** Why an access summary says 'unknown': undecided statements and gaps of the IAM sync. */
 export function accessUnknownReason(access: CodeCommitAccessSummary, run: SyncRunEvidence): string {
   const reasons = [
-    ...new Set(
-      access.repositories.flatMap((r) =>
-        [...r.grants, ...r.defaultBranchBypass, ...(r.overrideApprovalRules ? [r.overrideApprovalRules] : [])]
-          .filter((g) => g.decision === 'unknown')
-          .map((g) => g.reason ?? `${g.action} undecided`),
+    ...new Set([
+      ...[
+        ...access.repositories.flatMap((r) => [
+          ...r.grants,
+          ...r.defaultBranchBypass,
+          ...(r.overrideApprovalRules ? [r.overrideApprovalRules] : []),
+        ]),
+        ...(access.regions ?? []).flatMap((r) => r.grants),
+      ]
+        .filter((g) => g.decision === 'unknown')
+        .map((g) => g.reason ?? `${g.action} undecided`),
+      ...(access.viaRoles ?? [])
+        .filter((p) => p.decision === 'unknown')
+        .map((p) => `${describeRolePath(p)}: ${rolePathUnknownReason(p)}`),
+      ...(access.otherAccountRoles ?? []).map((o) =>
+        o.why === 'other_account'
+          ? `it may assume ${o.resourcePattern} in another account, which this connection cannot see`
+          : `it may assume roles matching ${o.resourcePattern}, which this run did not collect`,
       ),
-    ),
+    ]),
   ];
   const steps = [SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles];
   const gaps = gapsFor(run, steps);
   const parts = reasons.slice(0, 3);
   if (gaps.missingPermissions.length > 0 || gaps.failedSteps.length > 0) parts.push(describeGaps(run, steps));
   return parts.length > 0 ? parts.join('; ') : 'the policy evaluation left it undecided';
+}
+
+function rolePathUnknownReason(path: RoleAccessPath): string {
+  const step = path.steps.find((s) => s.decision === 'unknown');
+  if (step) return `assuming role ${step.roleName} ${step.reason ?? 'is undecided'}`;
+  return `role ${path.role.name}'s own CodeCommit access is undecided`;
 }
 
 export interface UserAccess {
@@ -206,14 +356,29 @@ export interface UserAccess {
   gaps: DataGaps;
 }
 
+/** "no IAM policy allows it any CodeCommit action …": what was considered, for a true "no". */
+function noAccessWhy(access: CodeCommitAccessSummary): string {
+  const c = access.considered;
+  if (!c) return 'no IAM policy allows it any CodeCommit action';
+  return `no IAM policy allows it any CodeCommit action on the ${c.repositories} synced repositories or in any of the ${c.regions} CodeCommit Regions, and it may assume none of the ${c.roles} roles of the account in a way that would give it some`;
+}
+
 export function userAccess(user: IamUserEvidence, run: SyncRunEvidence): UserAccess {
   const credentials = credentialState(user, run);
-  const has = user.access.hasAccess;
+  const gated = mfaOnlyPaths(user.access);
+  // A trust policy that requires MFA decides by the user's own MFA device, which the credential
+  // report knows: without one it cannot assume the role; with one it can.
+  const mfa = user.credentials.mfaActive;
+  const has = gated.length > 0 && mfa !== null ? mfa : user.access.hasAccess;
   const accessGaps =
     has === 'unknown' ? gapsFor(run, [SYNC_STEPS.authorizationDetails, SYNC_STEPS.users]) : null;
   const gaps = accessGaps ? mergeGaps(accessGaps, credentials.gaps) : credentials.gaps;
   if (has === false) {
-    return { state: 'no', why: 'no IAM policy allows it any CodeCommit action', credentials, gaps };
+    const why =
+      gated.length > 0
+        ? `it reaches CodeCommit only ${listPhrase(gated.map(describeRolePath), 2)}, whose trust policy requires MFA, and it has no MFA device`
+        : noAccessWhy(user.access);
+    return { state: 'no', why, credentials, gaps };
   }
   if (credentials.state === 'no') {
     return {

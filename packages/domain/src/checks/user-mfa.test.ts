@@ -13,7 +13,9 @@ describe('codecommit-user-mfa', () => {
     expect(byName(result)).toEqual({ alice: 'pass', bob: 'fail', 'root user of 111122223333': 'pass' });
     expect(result.status).toBe('fail');
     const bob = result.findings.find((f) => f.resourceName === 'bob')!;
-    expect(bob.reason).toBe('IAM user bob has CodeCommit access and a console password, but no MFA device.');
+    expect(bob.reason).toBe(
+      'IAM user bob has CodeCommit access (managed policy arn:aws:iam::aws:policy/AWSCodeCommitPowerUser) and a console password, but no MFA device.',
+    );
     expect(bob.evidence['credentialReportRow']).toMatchObject({ user: 'bob', mfa_active: 'false' });
   });
 

@@ -1,15 +1,30 @@
 import { describeGaps, gapsFor, hasGaps, inventoryGapFindings } from './completeness.js';
 import { type CheckEvidence, type IamUserEvidence, SYNC_STEPS } from './evidence.js';
-import { iso } from './format.js';
-import { accessEvidence, accessUnknownReason, userAccess } from './principals.js';
+import { iso, listPhrase } from './format.js';
+import {
+  accessEvidence,
+  accessUnknownReason,
+  describeAccessPaths,
+  describeRolePath,
+  mfaOnlyPaths,
+  statementEvidence,
+  userAccess,
+} from './principals.js';
 import { buildCheckResult, type CheckDefinition, type CheckResult, type Finding } from './result.js';
+
+function paths(user: IamUserEvidence): string {
+  const phrase = describeAccessPaths(user.access);
+  return phrase ? ` (${phrase})` : '';
+}
 
 function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | null {
   const { run } = evidence;
   // Decision: users without CodeCommit access are out of scope (the check is about CodeCommit users).
   if (user.access.hasAccess === false) return null;
   const access = userAccess(user, run);
-  if (access.state === 'no') return null;
+  // A user whose only path needs MFA it lacks has no access, but the MFA check still names that path.
+  if (access.state === 'no' && (mfaOnlyPaths(user.access).length === 0 || access.credentials.state === 'no'))
+    return null;
 
   const c = user.credentials;
   const base = { resourceType: 'iam_user' as const, resourceId: user.arn, resourceName: user.userName };
@@ -40,6 +55,26 @@ function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | nu
       evidence: { ...ev, gaps: reportGaps },
     };
   }
+  // Its only CodeCommit paths are roles whose trust policy requires MFA: CodeCommit needs MFA.
+  const gated = mfaOnlyPaths(user.access);
+  if (gated.length > 0) {
+    const roles = listPhrase(gated.map(describeRolePath), 2);
+    const keys = [...new Set(gated.flatMap((p) => p.conditionKeys))].join(', ');
+    const mfaRequiredBy = gated.map((p) => ({
+      path: describeRolePath(p),
+      conditionKeys: p.conditionKeys,
+      trustedBy: p.steps.flatMap((s) => s.trustedBy.map(statementEvidence)),
+    }));
+    return {
+      ...base,
+      status: 'pass',
+      reason:
+        c.mfaActive === true
+          ? `IAM user ${user.userName} reaches CodeCommit only ${roles}, whose trust policy requires MFA (${keys}), and MFA is active.`
+          : `IAM user ${user.userName} has a console password but reaches CodeCommit only ${roles}, whose trust policy requires MFA (${keys}); ${c.mfaActive === false ? 'it has no MFA device, so it cannot assume the role' : 'without MFA it cannot assume the role'}.`,
+      evidence: { ...ev, mfaRequiredBy },
+    };
+  }
   // A console password is enabled, so the user holds a usable credential; only its policies may be unknown.
   if (user.access.hasAccess === 'unknown') {
     // With MFA on, the outcome is pass or out of scope: never a fail, so no finding.
@@ -63,7 +98,7 @@ function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | nu
     return {
       ...base,
       status: 'fail',
-      reason: `IAM user ${user.userName} has CodeCommit access and a console password, but no MFA device.`,
+      reason: `IAM user ${user.userName} has CodeCommit access${paths(user)} and a console password, but no MFA device.`,
       evidence: ev,
     };
   }
@@ -118,7 +153,7 @@ export const userMfaCheck: CheckDefinition = {
   id: 'codecommit-user-mfa',
   title: 'AWS CodeCommit users should have MFA enabled',
   description:
-    "Every IAM user with CodeCommit access and a console password must have an active MFA device (credential report `mfa_active`). Users without a console password are not applicable; users without CodeCommit access are out of scope. The root user's MFA is reported too.",
+    "Every IAM user with CodeCommit access (through its own policies or a role it may assume) and a console password must have an active MFA device (credential report `mfa_active`); a user whose only path is a role whose trust policy requires MFA passes. Users without a console password are not applicable; users without CodeCommit access are out of scope. The root user's MFA is reported too.",
   controls: { soc2: ['CC6.1'], iso27001: ['A.5.17', 'A.8.5'] },
   howToFix: [
     'For each failing IAM user, assign an MFA device: the user signs in, opens Security credentials and chooses "Assign MFA device" (passkey/security key, authenticator app or hardware TOTP token); an administrator can do it with `aws iam create-virtual-mfa-device --virtual-mfa-device-name <user> --outfile qr.png --bootstrap-method QRCodePNG` and `aws iam enable-mfa-device --user-name <user> --serial-number <mfa-arn> --authentication-code1 <code> --authentication-code2 <code>`.',

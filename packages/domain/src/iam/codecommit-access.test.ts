@@ -283,7 +283,8 @@ describe('analyzeCodeCommitAccess', () => {
       const grant = summary.repositories[0]!.grants[0]!;
       expect(grant).toMatchObject({
         decision: 'unknown',
-        reason: 'condition key aws:MultiFactorAuthPresent is not known for this request',
+        reason: 'depends on aws:MultiFactorAuthPresent, which varies per request',
+        conditionKeys: ['aws:MultiFactorAuthPresent'],
       });
       expect(grant.statements[0]!.source).toMatchObject({ policyArn: `arn:aws:iam::${ACCOUNT}:policy/mfa` });
     });

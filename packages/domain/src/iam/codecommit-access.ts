@@ -20,10 +20,12 @@ import type {
   NamedPolicy,
   PolicyStatement,
   PrincipalPolicies,
+  RegionAccess,
   RepositoryAccess,
   RepositoryRef,
   RequestContext,
 } from './types.js';
+import { keysOf } from './unknown-keys.js';
 
 const LEVEL_ORDER: AccessLevel[] = ['none', 'read', 'write', 'admin'];
 
@@ -69,11 +71,13 @@ export function buildCodeCommitRequest(
 export function grantOf(action: string, result: EvaluationResult): ActionGrant | null {
   if (result.decision === 'allow') return { action, decision: 'allow', statements: result.allowedBy };
   if (result.decision !== 'unknown') return null;
+  const conditionKeys = keysOf(result.undecided);
   return {
     action,
     decision: 'unknown',
     statements: [...result.allowedBy, ...result.undecided.map(({ ref }) => ref)],
-    reason: result.undecided.map(({ reason }) => reason).join('; '),
+    reason: [...new Set(result.undecided.map(({ reason }) => reason))].join('; '),
+    ...(conditionKeys.length > 0 ? { conditionKeys } : {}),
   };
 }
 
@@ -147,6 +151,7 @@ function repositorySignature(
   principal: PrincipalPolicies,
   patterns: string[],
   repository: RepositoryRef,
+  regionMatters = true,
 ): string {
   const requests = [
     buildCodeCommitRequest(repository, 'codecommit:GetRepository'),
@@ -161,17 +166,102 @@ function repositorySignature(
     return patterns.map((pattern) => resourceMatchesPattern(pattern, repository.arn, values));
   });
   const [, , , region, account] = repository.arn.split(':');
-  return JSON.stringify([region, account, repository.tags ?? null, repository.defaultBranch, matches]);
+  return JSON.stringify([
+    regionMatters ? region : null,
+    account,
+    repository.tags ?? null,
+    repository.defaultBranch,
+    matches,
+  ]);
+}
+
+/** The account's CodeCommit beyond the synced repositories: every Region a grant could reach. */
+export interface CodeCommitScope {
+  accountId: string;
+  partition: string;
+  /** The partition's CodeCommit Regions. */
+  regions: readonly string[];
+}
+
+/** `arn:aws:codecommit:us-west-2:111122223333:*`: the account's CodeCommit in one Region. */
+export function regionRepositoryPattern(
+  scope: Pick<CodeCommitScope, 'accountId' | 'partition'>,
+  region: string,
+) {
+  return `arn:${scope.partition}:codecommit:${region}:${scope.accountId}:*`;
+}
+
+const WILDCARD_SEGMENT = /^[*?]*$/;
+
+function globMatches(pattern: string, value: string): boolean {
+  if (WILDCARD_SEGMENT.test(pattern) && pattern.includes('*')) return true;
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`, 'i').test(value);
 }
 
 /**
- * What a principal may do in each repository. `hasAccess` is true when some catalogued action is allowed
- * on some repository, `'unknown'` when some is only undecided. Undecided actions are reported as grants
- * with decision `'unknown'` but do not raise the level.
+ * Repository ARNs that stand for "some repository" of the account in `region`, one per Resource pattern
+ * of the principal's Allow statements that could name a repository there (wildcards filled with a
+ * letter, `${aws:username}` and `${aws:userid}` with the principal's), plus one generic name. If any of
+ * them is allowed, the principal has CodeCommit access in that Region, whatever repositories exist.
+ */
+function regionWitnesses(
+  principal: PrincipalPolicies,
+  scope: CodeCommitScope,
+  region: string,
+  patterns: readonly string[],
+): string[] {
+  const prefix = `arn:${scope.partition}:codecommit:${region}:${scope.accountId}:`;
+  const witnesses = new Set([`${prefix}any-repository`]);
+  for (const pattern of patterns) {
+    if (!pattern.startsWith('arn:')) continue;
+    const parts = pattern.split(':');
+    const [, partition = '*', service = '*', patternRegion = '*', account = '*'] = parts;
+    const resource = parts.length >= 6 ? parts.slice(5).join(':') : '*';
+    if (!globMatches(partition, scope.partition) || !globMatches(service, 'codecommit')) continue;
+    if (!globMatches(patternRegion, region) || !globMatches(account, scope.accountId)) continue;
+    let name = resource.replace(/\$\{aws:username\}/gi, principal.type === 'user' ? principal.name : '');
+    if (principal.userId) name = name.replace(/\$\{aws:userid\}/gi, principal.userId);
+    name = name
+      .replace(/\$\{\*\}/g, '*')
+      .replace(/\$\{\?\}/g, '?')
+      .replace(/\$\{\$\}/g, '$');
+    if (name.includes('${') || name === '') continue;
+    witnesses.add(prefix + name.replace(/[*?]/g, 'w'));
+  }
+  return [...witnesses];
+}
+
+/** The grants of several analyses of one Region, merged per action: an allow wins over an unknown. */
+function mergeGrants(analyses: readonly RepositoryAccess[]): ActionGrant[] {
+  const byAction = new Map<string, ActionGrant>();
+  for (const analysis of analyses)
+    for (const grant of analysis.grants) {
+      const known = byAction.get(grant.action);
+      if (!known || (known.decision === 'unknown' && grant.decision === 'allow'))
+        byAction.set(grant.action, grant);
+    }
+  return REPOSITORY_ACTIONS.flatMap((info) => byAction.get(info.action) ?? []);
+}
+
+function summaryAccess(grants: readonly ActionGrant[]): boolean | 'unknown' {
+  if (grants.some((grant) => grant.decision === 'allow')) return true;
+  return grants.length > 0 ? 'unknown' : false;
+}
+
+/**
+ * What a principal may do through its own policies: in each synced repository, and, with `scope`, in
+ * each CodeCommit Region of the account (so a grant scoped to a Region that is not synced counts).
+ * `hasAccess` is true when some catalogued action is allowed somewhere, `'unknown'` when some is only
+ * undecided. Undecided actions are reported as grants with decision `'unknown'` but do not raise the level.
  */
 export function analyzeCodeCommitAccess(
   principal: PrincipalPolicies,
   repositories: RepositoryRef[],
+  scope?: CodeCommitScope,
 ): CodeCommitAccessSummary {
   const evaluator = createPrincipalEvaluator(principal);
   const policies = [
@@ -185,26 +275,60 @@ export function analyzeCodeCommitAccess(
         .flatMap((statement) => [...asList(statement?.Resource), ...asList(statement?.NotResource)]),
     ),
   ];
+  // Only a condition on the Region makes two Regions differ beyond their ARNs' pattern matches.
+  const regionMatters = policies.some((policy) =>
+    JSON.stringify(policy.document ?? null)
+      .toLowerCase()
+      .includes('aws:requestedregion'),
+  );
   const bySignature = new Map<string, RepositoryAccess>();
-  const analyzed = repositories.map((repository) => {
-    const signature = repositorySignature(principal, patterns, repository);
+  const analyze = (repository: RepositoryRef): RepositoryAccess => {
+    const signature = repositorySignature(principal, patterns, repository, regionMatters);
     const known = bySignature.get(signature);
     if (known) return { ...known, repositoryName: repository.name, repositoryArn: repository.arn };
     const access = analyzeRepository(evaluator, repository);
     bySignature.set(signature, access);
     return access;
-  });
-  const grants = analyzed.flatMap((repository) => repository.grants);
-  const hasAccess = grants.some((grant) => grant.decision === 'allow')
-    ? true
-    : grants.length > 0
-      ? ('unknown' as const)
-      : false;
+  };
+  const analyzed = repositories.map(analyze);
+
+  const regions: RegionAccess[] = [];
+  if (scope) {
+    const allowPatterns = [
+      ...new Set(
+        principal.policies
+          .flatMap(statementsOf)
+          .filter((statement) => statement?.Effect === 'Allow')
+          .flatMap((statement) => asList(statement.Resource)),
+      ),
+    ];
+    for (const region of scope.regions) {
+      const witnesses = regionWitnesses(principal, scope, region, allowPatterns).map((arn) =>
+        analyze({ name: arn.slice(arn.lastIndexOf(':') + 1), arn, defaultBranch: null }),
+      );
+      const grants = mergeGrants(witnesses);
+      if (grants.length === 0) continue;
+      regions.push({
+        region,
+        resourcePattern: regionRepositoryPattern(scope, region),
+        level: witnesses.reduce<AccessLevel>((level, w) => higherLevel(level, w.level), 'none'),
+        grants,
+      });
+    }
+  }
+
+  const grants = [
+    ...analyzed.flatMap((repository) => repository.grants),
+    ...regions.flatMap((r) => r.grants),
+  ];
+  const ownAccess = summaryAccess(grants);
   return {
     principalArn: principal.arn,
     principalType: principal.type,
-    hasAccess,
-    level: analyzed.reduce<AccessLevel>((level, repository) => higherLevel(level, repository.level), 'none'),
+    hasAccess: ownAccess,
+    ownAccess,
+    level: [...analyzed, ...regions].reduce<AccessLevel>((level, r) => higherLevel(level, r.level), 'none'),
     repositories: analyzed,
+    ...(scope ? { regions } : {}),
   };
 }

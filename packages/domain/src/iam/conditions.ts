@@ -7,6 +7,7 @@
 import { ipInRange, parseIpAddress, parseIpRange } from './ip-addresses.js';
 import { isUnknown, type Outcome } from './matching.js';
 import type { RequestValues } from './request-context.js';
+import { type UnknownOutcome, unknownKey, unknownVariable } from './unknown-keys.js';
 import {
   parsePolicyString,
   type ResolvedToken,
@@ -17,7 +18,7 @@ import {
 } from './variables.js';
 
 /** How one policy value compares with one request value: `missing` when a variable has no value. */
-type ValueTest = boolean | 'missing' | { unknown: string };
+type ValueTest = boolean | 'missing' | UnknownOutcome;
 
 interface BaseOperator {
   /** Negated operators (`StringNotEquals`, …) hold when the request value matches none of the policy values. */
@@ -29,11 +30,10 @@ interface BaseOperator {
 function resolveValue(
   policyValue: string,
   request: RequestValues,
-): ResolvedToken[] | 'missing' | { unknown: string } {
+): ResolvedToken[] | 'missing' | UnknownOutcome {
   const resolution = resolveTokens(parsePolicyString(policyValue), request);
   if (resolution.status === 'missing') return 'missing';
-  if (resolution.status === 'unknown')
-    return { unknown: `policy variable \${${resolution.variable}} may be set` };
+  if (resolution.status === 'unknown') return unknownVariable(resolution.variable);
   return resolution.tokens;
 }
 
@@ -64,12 +64,12 @@ function arnTest(requestValue: string, policyValue: string, request: RequestValu
   const requestSegments = [...requestParts.slice(0, 5), requestParts.slice(5).join(':')];
   // A segment that cannot match decides, whatever variables other segments lack.
   let missing = false;
-  let unknown: { unknown: string } | undefined;
+  let unknown: UnknownOutcome | undefined;
   for (let index = 0; index < 6; index++) {
     const resolved = resolveTokens(policySegments[index] ?? [], request);
     if (resolved.status === 'missing') missing = true;
     else if (resolved.status === 'unknown') {
-      unknown ??= { unknown: `policy variable \${${resolved.variable}} may be set` };
+      unknown ??= unknownVariable(resolved.variable);
     } else {
       const regex = tokensToRegex(resolved.tokens, { wildcards: true, ignoreCase: false });
       if (!regex.test(requestSegments[index] ?? '')) return false;
@@ -231,7 +231,7 @@ function requestValueSatisfies(
   policyValues: string[],
   request: RequestValues,
 ): Outcome {
-  let unknown: { unknown: string } | undefined;
+  let unknown: UnknownOutcome | undefined;
   for (const policyValue of policyValues) {
     const result = base.test(requestValue, policyValue, request);
     if (typeof result === 'object') {
@@ -269,7 +269,7 @@ export function evaluateCondition(
   if (!parsed) return { unknown: `unsupported condition operator ${operator}` };
   const policyValues = policyValuesOf(rawValues);
   const lookup = request.lookup(key);
-  if (lookup.status === 'unknown') return { unknown: `condition key ${key} is not known for this request` };
+  if (lookup.status === 'unknown') return unknownKey(key);
   if (parsed.isNull) {
     const goal = lookup.status === 'present' ? 'false' : 'true';
     return policyValues.some((value) => value.toLowerCase() === goal);
@@ -278,7 +278,7 @@ export function evaluateCondition(
   if (parsed.setOperator) {
     if (lookup.status === 'absent') return parsed.setOperator === 'ForAllValues';
     const requestValues = lookup.value.kind === 'single' ? [lookup.value.value] : lookup.value.values;
-    let unknown: { unknown: string } | undefined;
+    let unknown: UnknownOutcome | undefined;
     for (const requestValue of requestValues) {
       const result = requestValueSatisfies(base, requestValue, policyValues, request);
       if (isUnknown(result)) unknown ??= result;
@@ -299,7 +299,7 @@ export function evaluateConditionBlock(
   request: RequestValues,
 ): Outcome {
   if (!condition) return true;
-  let unknown: { unknown: string } | undefined;
+  let unknown: UnknownOutcome | undefined;
   for (const [operator, entries] of Object.entries(condition)) {
     if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
       unknown ??= { unknown: `malformed condition block for ${operator}` };

@@ -138,7 +138,12 @@ function evaluatePolicySet(
       ? resourceAndConditionsApply(ref.statement, request, values)
       : statementApplies(ref.statement, request, values);
     if (outcome === false) continue;
-    if (isUnknown(outcome)) result.undecided.push({ ref, reason: outcome.unknown });
+    if (isUnknown(outcome))
+      result.undecided.push({
+        ref,
+        reason: outcome.unknown,
+        ...(outcome.keys ? { keys: outcome.keys } : {}),
+      });
     else if (ref.statement.Effect === 'Deny') result.deniedBy.push(ref);
     else result.allowedBy.push(ref);
   }
@@ -241,6 +246,11 @@ export interface PrincipalEvaluator {
   evaluate(request: RequestContext): EvaluationResult;
   /** The same request for several actions: the request context is prepared once for all of them. */
   evaluateActions(request: Omit<RequestContext, 'action'>, actions: readonly string[]): EvaluationResult[];
+  /** The same request on several resources (`sts:AssumeRole` on every role): context prepared once. */
+  evaluateResources(
+    request: Omit<RequestContext, 'resource'>,
+    resources: readonly string[],
+  ): EvaluationResult[];
 }
 
 /** For the access analysis, which asks ~90 actions per repository. */
@@ -273,6 +283,12 @@ export function createPrincipalEvaluator(principal: PrincipalPolicies): Principa
       const values = buildRequestValues(effective);
       return actions.map((action) => evaluateEffective({ ...effective, action }, values));
     },
+    evaluateResources(request, resources) {
+      // The request values come from the context alone, never from the resource.
+      const effective = defaults.apply({ ...request, resource: '' });
+      const values = buildRequestValues(effective);
+      return resources.map((resource) => evaluateEffective({ ...effective, resource }, values));
+    },
   };
 }
 
@@ -293,8 +309,13 @@ export function describeStatementRef(ref: StatementRef): string {
       ? `inline policy ${source.policyName} of ${source.ownerArn}`
       : source.kind === 'managed'
         ? `managed policy ${source.policyArn}`
-        : `permissions boundary ${source.policyArn}`;
-  const via = source.kind !== 'boundary' && source.viaGroup ? ` via group ${source.viaGroup}` : '';
+        : source.kind === 'boundary'
+          ? `permissions boundary ${source.policyArn}`
+          : `trust policy of ${source.roleArn}`;
+  const via =
+    (source.kind === 'inline' || source.kind === 'managed') && source.viaGroup
+      ? ` via group ${source.viaGroup}`
+      : '';
   const sid = ref.sid ? ` (Sid "${ref.sid}")` : '';
   return `${policy}${via}, statement ${ref.index}${sid}`;
 }

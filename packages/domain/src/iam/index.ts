@@ -8,7 +8,13 @@
  * makes the decision `unknown` when it could change the outcome; it is never a silent allow or deny.
  */
 
-export { analyzeCodeCommitAccess, buildCodeCommitRequest, grantOf } from './codecommit-access.js';
+export {
+  analyzeCodeCommitAccess,
+  buildCodeCommitRequest,
+  type CodeCommitScope,
+  grantOf,
+  regionRepositoryPattern,
+} from './codecommit-access.js';
 export {
   CODECOMMIT_ACTIONS,
   codeCommitActionInfo,
@@ -25,4 +31,12 @@ export {
   type PrincipalEvaluator,
   principalRequestContext,
 } from './evaluate.js';
+export {
+  type AccessAnalysis,
+  type AccessAnalysisInput,
+  createAccessAnalysis,
+  MAX_ROLE_PATHS,
+  type RoleWithTrust,
+} from './role-assumption.js';
 export type * from './types.js';
+export { describeUnknownKey, variesPerRequest } from './unknown-keys.js';

@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
  */
 import type { RequestValues } from './request-context.js';
+import { type UnknownOutcome, unknownVariable } from './unknown-keys.js';
 import {
   type PolicyStringToken,
   parsePolicyString,
@@ -13,9 +14,9 @@ import {
 } from './variables.js';
 
 /** A three-valued answer: `unknown` carries why it could not be decided. */
-export type Outcome = true | false | { unknown: string };
+export type Outcome = true | false | UnknownOutcome;
 
-export function isUnknown(outcome: Outcome): outcome is { unknown: string } {
+export function isUnknown(outcome: Outcome): outcome is UnknownOutcome {
   return typeof outcome === 'object';
 }
 
@@ -108,8 +109,7 @@ function segmentMatches(
 ): ResourceMatch {
   const resolution = resolveTokens(tokens, request);
   if (resolution.status === 'missing') return 'missing_variable';
-  if (resolution.status === 'unknown')
-    return { unknown: `policy variable \${${resolution.variable}} may be set` };
+  if (resolution.status === 'unknown') return unknownVariable(resolution.variable);
   return tokensToRegex(resolution.tokens, { wildcards: true, ignoreCase }).test(value);
 }
 
@@ -132,7 +132,7 @@ export function resourceMatchesPattern(
   if (!requestSegments) return false;
   // A segment that cannot match decides, whatever variables other segments lack.
   let missing = false;
-  let unknown: { unknown: string } | undefined;
+  let unknown: UnknownOutcome | undefined;
   for (let index = 0; index < 6; index++) {
     const { tokens, resourceType } = compiled[index]!;
     let value = requestSegments[index]!;
@@ -189,7 +189,7 @@ function splitRequestArn(resource: string): string[] | null {
   return segments;
 }
 
-function isUnknownMatch(result: ResourceMatch): result is { unknown: string } {
+function isUnknownMatch(result: ResourceMatch): result is UnknownOutcome {
   return typeof result === 'object';
 }
 
@@ -212,7 +212,7 @@ export function resourceElementMatches(
   resource: string,
   request: RequestValues,
 ): Outcome {
-  let unknown: { unknown: string } | undefined;
+  let unknown: UnknownOutcome | undefined;
   for (const pattern of patterns) {
     const result = resourceMatchesPattern(pattern, resource, request);
     if (result === true) return !negated;

@@ -27,7 +27,9 @@ export interface PolicyStatement {
 export type PolicySource =
   | { kind: 'inline'; ownerArn: string; policyName: string; viaGroup?: string }
   | { kind: 'managed'; policyArn: string; versionId?: string; viaGroup?: string }
-  | { kind: 'boundary'; policyArn: string };
+  | { kind: 'boundary'; policyArn: string }
+  /** A role's trust policy (its AssumeRolePolicyDocument). */
+  | { kind: 'trust'; roleArn: string };
 
 export interface NamedPolicy {
   source: PolicySource;
@@ -76,7 +78,7 @@ export interface EvaluationResult {
   /** Deny statements that matched the request. */
   deniedBy: StatementRef[];
   /** Statements whose outcome could not be decided (unknown operator, unsupported key), with why. */
-  undecided: { ref: StatementRef; reason: string }[];
+  undecided: { ref: StatementRef; reason: string; keys?: string[] }[];
   /**
    * Set by `evaluatePrincipal` when a permissions boundary applies: the boundary's own decision, so an
    * explanation can say whether the identity policies or the boundary decided.
@@ -122,6 +124,8 @@ export interface ActionGrant {
   decision: 'allow' | 'unknown';
   statements: StatementRef[];
   reason?: string;
+  /** For `unknown`: the condition keys (or policy variables) the decision depends on. */
+  conditionKeys?: string[];
 }
 
 export interface RepositoryAccess {
@@ -140,14 +144,86 @@ export interface RepositoryAccess {
   overrideApprovalRules: ActionGrant | null;
 }
 
+/** What a principal's own policies allow on the account's CodeCommit in one Region, repositories or not. */
+export interface RegionAccess {
+  region: string;
+  /** `arn:aws:codecommit:<region>:<account>:*`. */
+  resourcePattern: string;
+  level: AccessLevel;
+  grants: ActionGrant[];
+}
+
+/** One `sts:AssumeRole` a principal (a user, or a role's session) may call into a role of the account. */
+export interface RoleAssumptionStep {
+  roleArn: string;
+  roleName: string;
+  decision: 'allow' | 'unknown';
+  /**
+   * How the trust policy admits the caller: by its own ARN (no identity policy needed, as IAM does in
+   * the same account), by the account (the caller's identity policies decide), or anyone (`*`).
+   */
+  admittedBy: 'principal_arn' | 'account' | 'anyone' | 'not_collected';
+  /** The caller's statements that allow `sts:AssumeRole` on the role (empty when its ARN is trusted). */
+  allowedBy: StatementRef[];
+  /** The trust policy's statements that admit (or may admit) the caller. */
+  trustedBy: StatementRef[];
+  /** For `unknown`: why, and the condition keys it depends on. */
+  reason?: string;
+  conditionKeys?: string[];
+}
+
+/** A chain of role assumptions that ends in a role with CodeCommit access of its own. */
+export interface RoleAccessPath {
+  /** From the principal on: the first role it assumes, …, the role with CodeCommit access. */
+  steps: RoleAssumptionStep[];
+  decision: 'allow' | 'unknown';
+  /** The last role's own access. */
+  role: {
+    arn: string;
+    name: string;
+    access: boolean | 'unknown';
+    level: AccessLevel;
+    /** The policies that grant it CodeCommit actions. */
+    grantedBy: PolicySource[];
+  };
+  /** Every condition key that leaves the path undecided (trust conditions, the role's own). */
+  conditionKeys: string[];
+}
+
+/**
+ * A role the principal's policies let it assume that the analysis cannot see: one of another account,
+ * or (when the run did not collect roles) one of this account.
+ */
+export interface OtherAccountRole {
+  why: 'other_account' | 'roles_not_collected';
+  /** The Resource pattern, e.g. `arn:aws:iam::444455556666:role/Deploy`. */
+  resourcePattern: string;
+  statements: StatementRef[];
+}
+
 export interface CodeCommitAccessSummary {
   principalArn: string;
   principalType: 'user' | 'role';
-  /** true when some codecommit action is allowed on some repository; 'unknown' when only undecided. */
+  /**
+   * Every path: true when some codecommit action is allowed on some repository or Region, or through a
+   * role the principal may assume; 'unknown' when some path is only undecided.
+   */
   hasAccess: boolean | 'unknown';
-  /** The highest level over all repositories. */
+  /** Through its own policies alone (repositories and Regions). */
+  ownAccess?: boolean | 'unknown';
+  /** The highest level over all repositories and Regions, and roles it may assume. */
   level: AccessLevel;
   repositories: RepositoryAccess[];
+  /** Regions where its own policies allow (or may allow) CodeCommit actions, whatever is synced. */
+  regions?: RegionAccess[];
+  /** Roles through which it reaches CodeCommit, best path per role (at most 20 listed). */
+  viaRoles?: RoleAccessPath[];
+  /** How many roles it reaches CodeCommit through, when more than are listed. */
+  viaRoleCount?: number;
+  /** Roles of other accounts it may assume: access through them cannot be decided. */
+  otherAccountRoles?: OtherAccountRole[];
+  /** What the analysis looked at, so that "no access" can say so. */
+  considered?: { repositories: number; regions: number; roles: number };
 }
 
 /** How much a CodeCommit action lets a principal do to a repository. */

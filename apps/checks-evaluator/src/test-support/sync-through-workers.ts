@@ -1,0 +1,191 @@
+/**
+ * A scenario synced as production syncs it, then evaluated: `apps/repo-sync` and `apps/iam-sync` each in
+ * its own process (apps do not import apps), started from their `src/index.ts` and configured only by
+ * the environment, on the test's database, Redis prefix and fake-aws; the evaluator in this process
+ * through its worker factory, as the parent job of a real BullMQ flow (`addSyncRunFlow`).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  activateConnection,
+  createConnection,
+  createOrGetActiveSyncRun,
+  createTenant,
+  type Database,
+  upsertPeople,
+} from '@codecommit-evidence/evidence-store';
+import type { FakeAws } from '@codecommit-evidence/fake-aws';
+import { addSyncRunFlow, createFlowProducer, createRedisConnection } from '@codecommit-evidence/queues';
+import { clockEnv } from '@codecommit-evidence/testing';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { createChecksWorker } from '../worker.js';
+
+const root = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startWorkerProcess(app: 'repo-sync' | 'iam-sync', env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
+    cwd: root(`apps/${app}`),
+    env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name: app, child, output: () => out, exited };
+}
+
+async function stop(proc: Proc | undefined): Promise<void> {
+  if (!proc || proc.child.exitCode !== null) return;
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+export interface SyncThroughWorkersInput {
+  db: Kysely<Database>;
+  databaseUrl: string;
+  redis: { url: string; prefix: string };
+  fake: FakeAws;
+  accountId: string;
+  region: string;
+  tenantName: string;
+  connectionName: string;
+  people: { email: string; name: string; status: 'active' | 'offboarded'; offboardedAt: string | null }[];
+  log: Logger;
+}
+
+export interface SyncedScenario {
+  connectionId: string;
+  runId: number;
+  checkRunId: number;
+  /** Stops the workers and closes the queues (not the fake, which the caller started). */
+  close(): Promise<void>;
+}
+
+const PRODUCT_ROLE = 'CodeCommitEvidence';
+const EXTERNAL_ID = 'cce-scenario-external-id';
+
+/**
+ * Adds the product's role (as the setup kit creates it: trusted by the platform account with the
+ * connection's External ID, read-only), connects, loads the roster, syncs through the workers and
+ * waits for the check run.
+ */
+export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promise<SyncedScenario> {
+  const { db, fake } = input;
+  fake.updateScenario((draft) => {
+    draft.account.roles.push({
+      roleName: PRODUCT_ROLE,
+      roleId: 'AROACODECOMMITEVIDENCE1',
+      path: '/',
+      createDate: new Date().toISOString(),
+      maxSessionDuration: 3600,
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${draft.platform.accountId}:root` },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
+          },
+        ],
+      },
+      inlinePolicies: [],
+      attachedPolicies: [
+        'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly',
+        'arn:aws:iam::aws:policy/IAMReadOnlyAccess',
+      ],
+      permissionsBoundary: null,
+      tags: [],
+    });
+  });
+
+  const { tenant } = await createTenant(db, input.tenantName);
+  const connection = await createConnection(db, { tenantId: tenant.id, name: input.connectionName });
+  await db
+    .updateTable('connections')
+    .set({ external_id: EXTERNAL_ID })
+    .where('id', '=', connection.id)
+    .execute();
+  await activateConnection(db, connection.id, {
+    roleArn: `arn:aws:iam::${input.accountId}:role/${PRODUCT_ROLE}`,
+    accountId: input.accountId,
+    region: input.region,
+    permissions: {},
+    warnings: [],
+  });
+  await upsertPeople(db, tenant.id, input.people);
+
+  const env = {
+    DATABASE_URL: input.databaseUrl,
+    REDIS_URL: input.redis.url,
+    QUEUE_PREFIX: input.redis.prefix,
+    AWS_ENDPOINT_URL: fake.url,
+    AWS_REGION: input.region,
+    AWS_ACCESS_KEY_ID: fake.platformCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: fake.platformCredentials.secretAccessKey,
+    LOG_LEVEL: 'warn',
+    CODECOMMIT_RPS: '500',
+    IAM_RPS: '500',
+    AWS_ACCOUNT_CONCURRENCY: '16',
+    CREDENTIAL_REPORT_POLL_INTERVAL_MS: '200',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+  };
+  const procs = [startWorkerProcess('repo-sync', env), startWorkerProcess('iam-sync', env)];
+  const producer = createRedisConnection(input.redis.url, 'producer');
+  const workerRedis = createRedisConnection(input.redis.url, 'worker');
+  const flow = createFlowProducer(producer, input.redis.prefix);
+  const checksWorker = createChecksWorker({
+    db,
+    connection: workerRedis,
+    prefix: input.redis.prefix,
+    flowProducer: flow,
+    logger: input.log,
+  });
+  const close = async () => {
+    await checksWorker.close();
+    await Promise.all(procs.map(stop));
+    await flow.close();
+    producer.disconnect();
+    workerRedis.disconnect();
+  };
+
+  try {
+    const { run } = await createOrGetActiveSyncRun(db, connection.id, 'api');
+    await addSyncRunFlow(flow, { connectionId: connection.id, runId: run.id });
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const checkRun = await db
+        .selectFrom('check_runs')
+        .select('id')
+        .where('sync_run_id', '=', run.id)
+        .executeTakeFirst();
+      if (checkRun) return { connectionId: connection.id, runId: run.id, checkRunId: checkRun.id, close };
+      for (const p of procs)
+        if (p.child.exitCode !== null)
+          throw new Error(`${p.name} exited (${p.child.exitCode}):\n${p.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no check run within 90 s\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
