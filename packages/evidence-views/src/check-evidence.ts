@@ -1,5 +1,4 @@
 import {
-  analyzeCodeCommitAccess,
   type CheckEvidence,
   DEFAULT_AUDIT_WINDOW_DAYS,
   type IamRoleEvidence,
@@ -22,6 +21,7 @@ import {
   selectAsOf,
 } from '@codecommit-evidence/evidence-store';
 import type { Kysely } from 'kysely';
+import { createAccessAnalyzer, createStraightforwardAccessAnalyzer } from './access-analysis.js';
 import {
   completenessFromProblems,
   failedSyncJobs,
@@ -88,6 +88,14 @@ export interface AssembleContext {
   auditWindowDays: number;
 }
 
+export interface AssembleOptions {
+  /**
+   * Analyse every principal on its own instead of once per distinct policy set: the reference path
+   * that the tests compare the memoised one with. Same answers, far more work.
+   */
+  straightforward?: boolean;
+}
+
 /**
  * The checks' evidence from the rows of one run: pure, so that it is tested without a database.
  *
@@ -103,6 +111,7 @@ export interface AssembleContext {
 export function assembleCheckEvidence(
   rows: RunEvidenceRows,
   context: AssembleContext,
+  options: AssembleOptions = {},
 ): { evidence: CheckEvidence; completeness: RunCompleteness; notes: AssemblyNote[] } {
   const completeness = completenessFromProblems(rows.problems);
   const notes: AssemblyNote[] = [];
@@ -129,6 +138,9 @@ export function assembleCheckEvidence(
     a.repository_name.localeCompare(b.repository_name),
   );
   const refs = repositories.map(repositoryRef);
+  const analyzer = options.straightforward
+    ? createStraightforwardAccessAnalyzer(refs)
+    : createAccessAnalyzer(refs);
   const index = indexPolicies(rows.groups, rows.managedPolicies);
   const unresolved: UnresolvedReference[] = [];
   const reportByArn = new Map(rows.credentialReport.filter((r) => !r.is_root).map((r) => [r.arn, r]));
@@ -145,7 +157,7 @@ export function assembleCheckEvidence(
             userId: u.user_id ?? '',
             tags: u.tags ?? {},
             credentials: userCredentials(u, reportByArn.get(u.arn), collected),
-            access: analyzeCodeCommitAccess(built.principal, refs),
+            access: analyzer.analyze(built.principal),
           };
         })
     : [];
@@ -158,7 +170,7 @@ export function assembleCheckEvidence(
           return {
             arn: r.arn,
             roleName: r.role_name,
-            access: analyzeCodeCommitAccess(built.principal, refs),
+            access: analyzer.analyze(built.principal),
           };
         })
     : [];
