@@ -323,6 +323,14 @@ export interface FindingsTable {
   evidence: Json<unknown>;
 }
 
+/** A part of findings' evidence shared by many, stored once per connection by the digest of its JSON. */
+export interface CheckEvidenceBlobsTable {
+  connection_id: string;
+  digest: string;
+  body: Json<unknown>;
+  first_check_run_id: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -346,6 +354,7 @@ export interface Database {
   identity_links: IdentityLinksTable;
   check_runs: CheckRunsTable;
   check_results: CheckResultsTable;
+  check_evidence_blobs: CheckEvidenceBlobsTable;
   findings: FindingsTable;
 }
 

@@ -8,8 +8,10 @@ import { CHECKS } from '@codecommit-evidence/domain';
 import {
   type Connection,
   type FindingRow,
+  getEvidenceBlobs,
   listCheckResults,
   listFindings,
+  referencedDigests,
 } from '@codecommit-evidence/evidence-store';
 import { type AccessReviewEntry, loadAccessReview } from '@codecommit-evidence/evidence-views';
 import type { FastifyReply } from 'fastify';
@@ -134,6 +136,22 @@ function accessReviewRow(e: AccessReviewEntry): Record<(typeof ACCESS_REVIEW_COL
   };
 }
 
+/** Every evidence blob reachable from some findings, by digest (references inside blobs included). */
+async function allReferences(
+  db: Parameters<typeof getEvidenceBlobs>[0],
+  connectionId: string,
+  findings: readonly FindingRow[],
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  let pending = referencedDigests(findings.map((f) => f.evidence));
+  while (pending.length > 0) {
+    const bodies = await getEvidenceBlobs(db, connectionId, pending);
+    for (const [digest, body] of bodies) out[digest] = body;
+    pending = referencedDigests([...bodies.values()]).filter((d) => !(d in out));
+  }
+  return out;
+}
+
 export const exportRoutes: RoutePlugin = {
   name: 'exports',
   scope: 'tenant',
@@ -173,6 +191,9 @@ export const exportRoutes: RoutePlugin = {
                 region: connection.region,
               },
               checkRun: view,
+              // What findings share is stored once and referenced ({"$ref": digest}): here each
+              // reference's content, once, so the file is complete on its own.
+              references: await allReferences(ctx.db, connection.id, findings),
               checks: CHECKS.map((def) => {
                 const result = results.find((r) => r.check_id === def.id);
                 return {
