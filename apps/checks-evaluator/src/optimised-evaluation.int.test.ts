@@ -7,9 +7,20 @@
 import { evaluateAllChecks, evaluateBranchProtectionAdmins } from '@codecommit-evidence/domain';
 import { getConnectionById, getSyncRun } from '@codecommit-evidence/evidence-store';
 import { assembleCheckEvidence, loadRunEvidenceRows } from '@codecommit-evidence/evidence-views';
+import {
+  closeQueues,
+  createFlowProducer,
+  createQueues,
+  createRedisConnection,
+  enqueue,
+} from '@codecommit-evidence/queues';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
+import type { Worker } from 'bullmq';
+import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type SyncedAccount, syncGeneratedAccount } from './bench/synced-account.js';
+import { evaluateChecks } from './processors/evaluate-checks.js';
+import { createChecksWorker } from './worker.js';
 
 describe('optimised evaluation on a generated account (200 repositories x 500 users)', () => {
   const t = useTestDatabase();
@@ -69,5 +80,84 @@ describe('optimised evaluation on a generated account (200 repositories x 500 us
     const statuses = new Set(fast.flatMap((c) => c.findings.map((f) => f.status)));
     expect(statuses.has('fail')).toBe(true);
     expect(statuses.has('pass')).toBe(true);
+  }, 240_000);
+
+  it('a long evaluation keeps its lock: with a lock of a third of its duration and a second worker waiting, it runs once', async () => {
+    // How long one evaluation takes on this machine, to set the lock to a third of it.
+    const measuredStart = Date.now();
+    await evaluateChecks(
+      {
+        connectionId: account.connectionId,
+        runId: account.runId,
+        trigger: 'on_demand',
+        rosterAsOf: new Date(0).toISOString(),
+      },
+      { db: t.current.db, log: pino({ level: 'silent' }) },
+    );
+    const lockDuration = Math.max(200, Math.round((Date.now() - measuredStart) / 3));
+    const producer = createRedisConnection(r.current.url, 'producer');
+    const queues = createQueues(producer, r.current.prefix);
+    const flowProducer = createFlowProducer(producer, r.current.prefix);
+    const connections = [0, 1].map(() => createRedisConnection(r.current.url, 'worker'));
+    const events: string[] = [];
+    let started = 0;
+    let finished = 0;
+    const workers: Worker[] = connections.map((connection, i) => {
+      const w = createChecksWorker({
+        db: t.current.db,
+        connection,
+        prefix: r.current.prefix,
+        flowProducer,
+        logger: pino({ level: 'silent' }),
+        concurrency: 1,
+        // Renewed at half its duration; a lock not renewed in time is taken over by the other worker.
+        workerOptions: { lockDuration, stalledInterval: Math.round(lockDuration / 2), maxStalledCount: 5 },
+      });
+      w.on('active', () => {
+        started = started || Date.now();
+      });
+      w.on('stalled', (id) => events.push(`worker ${i}: job ${id} stalled`));
+      w.on('error', (err) => events.push(`worker ${i}: ${err.message}`));
+      w.on('failed', (_job, err) => events.push(`worker ${i}: failed: ${err.message}`));
+      w.on('completed', () => {
+        finished = Date.now();
+      });
+      return w;
+    });
+    try {
+      const job = await enqueue(
+        queues,
+        'evaluate-checks',
+        {
+          connectionId: account.connectionId,
+          runId: account.runId,
+          trigger: 'on_demand',
+          rosterAsOf: new Date(1000).toISOString(),
+        },
+        { jobId: 'lock-test', attempts: 3 },
+      );
+      for (let i = 0; i < 1200 && !(await job.isCompleted()) && !(await job.isFailed()); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await job.isCompleted()).toBe(true);
+      expect(events).toEqual([]);
+      const done = await queues.checks.getJob('lock-test');
+      expect(done?.attemptsMade).toBe(1);
+      expect(done?.returnvalue).toMatchObject({ reused: false });
+      const runs = await t.current.db
+        .selectFrom('check_runs')
+        .select('id')
+        .where('sync_run_id', '=', account.runId)
+        .where('roster_as_of', '=', new Date(1000))
+        .execute();
+      expect(runs).toHaveLength(1);
+      // The evaluation lasted several lock durations: the lock was renewed during it.
+      expect(finished - started).toBeGreaterThan(2 * lockDuration);
+    } finally {
+      for (const w of workers) await w.close();
+      for (const c of connections) c.disconnect();
+      await flowProducer.close();
+      await closeQueues(queues);
+      producer.disconnect();
+    }
   }, 240_000);
 });

@@ -62,10 +62,21 @@ export function batchesByBytes<T>(
  */
 export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput): Promise<CheckRun> {
   const compactor = new EvidenceCompactor();
-  const results = input.results.map((r) => ({
-    ...r,
-    findings: r.findings.map((f) => ({ ...f, evidenceJson: compactor.compactFinding(f.evidence) })),
-  }));
+  // CPU-bound for thousands of findings: pause every few milliseconds so timers (a job lock) run.
+  let sliceStart = performance.now();
+  type Compacted = CheckRunInput['results'][number]['findings'][number] & { evidenceJson: string };
+  const results: (Omit<CheckRunInput['results'][number], 'findings'> & { findings: Compacted[] })[] = [];
+  for (const r of input.results) {
+    const findings: Compacted[] = [];
+    for (const f of r.findings) {
+      findings.push({ ...f, evidenceJson: compactor.compactFinding(f.evidence) });
+      if (performance.now() - sliceStart >= 20) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    results.push({ ...r, findings });
+  }
   return db.transaction().execute(async (trx) => {
     const run = await trx
       .insertInto('check_runs')

@@ -83,4 +83,42 @@ describe('createAccessAnalyzer', () => {
       expect(accessAnalysisKey(principals[0]!)).not.toBe(accessAnalysisKey(principals[1]!));
     }
   });
+
+  it('shares the analysis when only statements of other services name the principal (AWS managed policies do)', () => {
+    const power: NamedPolicy = {
+      source: {
+        kind: 'managed',
+        policyArn: 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser',
+        viaGroup: 'Developers',
+      },
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: ['codecommit:*'], Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: ['iam:UploadSSHPublicKey', 'iam:ListSSHPublicKeys'],
+            Resource: 'arn:aws:iam::*:user/${aws:username}',
+          },
+        ],
+      },
+    };
+    const analyzer = createAccessAnalyzer(repos);
+    const principals = [user('alice', [power]), user('bob', [power])];
+    for (const p of principals) expect(analyzer.analyze(p)).toEqual(analyzeCodeCommitAccess(p, repos));
+    expect(analyzer.distinct).toBe(1);
+    // NotAction may match CodeCommit: then the principal's own keys count.
+    const not: NamedPolicy = {
+      ...power,
+      document: {
+        Statement: [
+          { Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:codecommit:*:*:${aws:username}-*' },
+        ],
+      },
+    };
+    const other = createAccessAnalyzer(repos);
+    for (const p of [user('alice', [not]), user('bob', [not])])
+      expect(other.analyze(p)).toEqual(analyzeCodeCommitAccess(p, repos));
+    expect(other.distinct).toBe(2);
+  });
 });

@@ -90,10 +90,33 @@ interface UndecidedGrant {
   reason: string | null;
 }
 
+type AccessEvidence = Record<string, unknown> & { grantedBy: StatementEvidence[] };
+
+// Principals analysed once per distinct policy set share their summary's `repositories`: their
+// evidence is built once per list (and per the summary's other fields, whatever they hold).
+const accessEvidenceMemo = new WeakMap<
+  CodeCommitAccessSummary['repositories'],
+  Map<string, AccessEvidence>
+>();
+
 /** What a finding shows of an access summary: level, some repositories, and the granting statements. */
-export function accessEvidence(access: CodeCommitAccessSummary): Record<string, unknown> & {
-  grantedBy: StatementEvidence[];
-} {
+export function accessEvidence(access: CodeCommitAccessSummary): AccessEvidence {
+  const { principalArn: _arn, principalType: _type, repositories, ...rest } = access;
+  let byRest = accessEvidenceMemo.get(repositories);
+  if (!byRest) {
+    byRest = new Map();
+    accessEvidenceMemo.set(repositories, byRest);
+  }
+  const key = JSON.stringify(rest);
+  let evidence = byRest.get(key);
+  if (!evidence) {
+    evidence = accessEvidenceOf(access);
+    byRest.set(key, evidence);
+  }
+  return evidence;
+}
+
+function accessEvidenceOf(access: CodeCommitAccessSummary): AccessEvidence {
   // The evaluator lists every repository, also those the principal cannot touch.
   const statements = new StatementSet();
   const reachable: { name: string; level: string }[] = [];
