@@ -62,6 +62,23 @@ export function describePolicySource(source: PolicySource): string {
   }
 }
 
+// Principals analysed once per distinct policy set share their summary's `repositories`: what the
+// review shows of them is computed once per list, not once per principal (2,000 users x 1,000
+// repositories otherwise).
+const perRepositories = new WeakMap<
+  CodeCommitAccessSummary['repositories'],
+  { reachable: { name: string; level: AccessLevel }[]; grantedBy: string[] }
+>();
+
+function shown(access: CodeCommitAccessSummary) {
+  let known = perRepositories.get(access.repositories);
+  if (!known) {
+    known = { reachable: reachable(access), grantedBy: grantingPolicies(access) };
+    perRepositories.set(access.repositories, known);
+  }
+  return known;
+}
+
 function grantingPolicies(access: CodeCommitAccessSummary): string[] {
   const names = new Set<string>();
   for (const r of access.repositories)
@@ -124,9 +141,9 @@ export function buildAccessReview(evidence: CheckEvidence): AccessReviewEntry[] 
       hasAccess: userHasAccess(user.access.hasAccess, creds.usable, creds.notCollected),
       policyAccess: user.access.hasAccess,
       level: user.access.level,
-      repositoryCount: reachable(user.access).length,
-      repositories: reachable(user.access),
-      grantedBy: grantingPolicies(user.access),
+      repositoryCount: shown(user.access).reachable.length,
+      repositories: shown(user.access).reachable,
+      grantedBy: shown(user.access).grantedBy,
       person: link.person
         ? {
             email: link.person.email,
@@ -158,9 +175,9 @@ export function buildAccessReview(evidence: CheckEvidence): AccessReviewEntry[] 
       hasAccess: role.access.hasAccess === true ? 'yes' : role.access.hasAccess === false ? 'no' : 'unknown',
       policyAccess: role.access.hasAccess,
       level: role.access.level,
-      repositoryCount: reachable(role.access).length,
-      repositories: reachable(role.access),
-      grantedBy: grantingPolicies(role.access),
+      repositoryCount: shown(role.access).reachable.length,
+      repositories: shown(role.access).reachable,
+      grantedBy: shown(role.access).grantedBy,
       person: null,
       linkMethod: null,
       linkedEmail: null,
