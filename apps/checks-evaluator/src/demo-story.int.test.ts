@@ -42,7 +42,11 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** Findings of a check as `resource name -> status`, the shape of demo.expected.json (root is "root"). */
 async function findingsByName(db: Parameters<typeof listFindings>[0], checkRunId: number, checkId: string) {
-  const rows = await listFindings(db, checkRunId, { checkId, limit: 10_000 });
+  const rows = await listFindings(db, checkRunId, {
+    checkId,
+    limit: 10_000,
+    resolve: Number.POSITIVE_INFINITY,
+  });
   const out: Record<string, string> = {};
   for (const f of rows) {
     const name = f.resource_type === 'root' ? 'root' : f.resource_name;

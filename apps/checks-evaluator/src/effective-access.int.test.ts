@@ -55,7 +55,11 @@ describe('effective access: role assumption, every Region, true reasons', () => 
   });
 
   const findings = async (checkId: string) => {
-    const rows = await listFindings(t.current.db, synced!.checkRunId, { checkId, limit: 1000 });
+    const rows = await listFindings(t.current.db, synced!.checkRunId, {
+      checkId,
+      limit: 1000,
+      resolve: Number.POSITIVE_INFINITY,
+    });
     return Object.fromEntries(
       rows.map((f) => [f.resource_type === 'root' ? 'root' : f.resource_name, f] as const),
     );

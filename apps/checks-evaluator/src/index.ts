@@ -18,6 +18,7 @@ import { createChecksWorker } from './worker.js';
 const env = loadConfigOrExit('checks-evaluator', ChecksEvaluatorEnv);
 const logger = createLogger({ name: 'checks-evaluator', level: env.LOG_LEVEL });
 const db = createDb(env.DATABASE_URL, {
+  onConnectionError: (err) => logger.warn({ err: err.message }, 'postgres connection lost'),
   applicationName: 'checks-evaluator',
   max: env.CHECKS_CONCURRENCY * 4 + 2,
 });

@@ -20,7 +20,10 @@ import { buildServer } from './server.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit('connector-api', ConnectorApiEnv);
   const logger = createLogger({ name: 'connector-api', level: config.LOG_LEVEL });
-  const db = createDb(config.DATABASE_URL, { applicationName: 'connector-api' });
+  const db = createDb(config.DATABASE_URL, {
+    applicationName: 'connector-api',
+    onConnectionError: (err) => logger.warn({ err: err.message }, 'postgres connection lost'),
+  });
   const redis = createRedisConnection(config.REDIS_URL, 'producer');
   // ioredis retries forever in the background; an unreachable Redis is reported by the checks below.
   redis.on('error', () => {});

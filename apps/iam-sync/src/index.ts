@@ -18,6 +18,7 @@ import { createIamSyncWorker } from './worker.js';
 const env = loadConfigOrExit('iam-sync', IamSyncEnv);
 const logger = createLogger({ name: 'iam-sync', level: env.LOG_LEVEL });
 const db = createDb(env.DATABASE_URL, {
+  onConnectionError: (err) => logger.warn({ err: err.message }, 'postgres connection lost'),
   applicationName: 'iam-sync',
   max: Math.max(4, env.IAM_SYNC_CONCURRENCY + 2),
 });

@@ -23,7 +23,11 @@ import { createRepoSyncWorker } from './worker.js';
 const env = loadConfigOrExit('repo-sync', RepoSyncEnv);
 
 const logger = createLogger({ name: 'repo-sync', level: env.LOG_LEVEL });
-const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_SIZE, applicationName: 'repo-sync' });
+const db = createDb(env.DATABASE_URL, {
+  max: env.DATABASE_POOL_SIZE,
+  applicationName: 'repo-sync',
+  onConnectionError: (err) => logger.warn({ err: err.message }, 'postgres connection lost'),
+});
 const redis = createRedisConnection(env.REDIS_URL, 'worker');
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 

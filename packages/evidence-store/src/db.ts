@@ -20,6 +20,11 @@ export interface CreateDbOptions {
   /** Pool size; keep small per process, Postgres connections are not free. */
   max?: number;
   applicationName?: string;
+  /**
+   * Told about every connection the pool loses (an idle client, or one checked out by a query). The
+   * query in flight rejects on its own, so the job that ran it fails and is retried; this is for the log.
+   */
+  onConnectionError?: (err: Error) => void;
 }
 
 /** A Kysely instance over a pg pool. Call `destroy()` on shutdown. */
@@ -32,8 +37,15 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Ky
     // Fail fast at start-up instead of hanging when the server is unreachable.
     connectionTimeoutMillis: 10_000,
   });
+  const onError = options.onConnectionError ?? (() => {});
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
+  pool.on('error', onError);
+  // pg-pool listens for 'error' only on idle clients: a checked-out client whose connection Postgres
+  // resets (ECONNRESET, "invalid message length") emits 'error' with no listener, and Node ends the
+  // process. Every client gets its own listener for its whole life.
+  pool.on('connect', (client) => {
+    client.on('error', onError);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -3,6 +3,7 @@ export * from './check-runs.js';
 export * from './connections.js';
 export { assertDatabaseReachable, type CreateDbOptions, createDb, json } from './db.js';
 export { DatabaseEnv } from './env.js';
+export * from './evidence-blobs.js';
 export { type MigrationOutcome, migrateToLatest } from './migrate.js';
 export * from './people.js';
 export type * from './schema.js';

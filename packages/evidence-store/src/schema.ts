@@ -324,6 +324,14 @@ export interface FindingsTable {
   evidence: Json<unknown>;
 }
 
+/** A part of findings' evidence shared by many, stored once per connection by the digest of its JSON. */
+export interface CheckEvidenceBlobsTable {
+  connection_id: string;
+  digest: string;
+  body: Json<unknown>;
+  first_check_run_id: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -347,6 +355,7 @@ export interface Database {
   identity_links: IdentityLinksTable;
   check_runs: CheckRunsTable;
   check_results: CheckResultsTable;
+  check_evidence_blobs: CheckEvidenceBlobsTable;
   findings: FindingsTable;
 }
 

@@ -54,6 +54,32 @@ export interface AccessReviewEntry {
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
+// Principals analysed once per distinct policy set share their summary's parts: what the review shows
+// of them is computed once per distinct part, not once per principal (2,000 users x 1,000 repositories
+// otherwise). Keyed by the parts' identities, so a principal whose own Regions or role paths differ
+// gets its own answer.
+const reachableOf = new WeakMap<CodeCommitAccessSummary['repositories'], ReturnType<typeof reachable>>();
+const NONE = {};
+const grantedByOf = new WeakMap<object, WeakMap<object, WeakMap<object, string[]>>>();
+
+function shown(access: CodeCommitAccessSummary) {
+  let known = reachableOf.get(access.repositories);
+  if (!known) {
+    known = reachable(access);
+    reachableOf.set(access.repositories, known);
+  }
+  const byRegions = grantedByOf.get(access.repositories) ?? new WeakMap<object, WeakMap<object, string[]>>();
+  grantedByOf.set(access.repositories, byRegions);
+  const byRoles = byRegions.get(access.regions ?? NONE) ?? new WeakMap<object, string[]>();
+  byRegions.set(access.regions ?? NONE, byRoles);
+  let grantedBy = byRoles.get(access.viaRoles ?? NONE);
+  if (!grantedBy) {
+    grantedBy = grantingPolicies(access);
+    byRoles.set(access.viaRoles ?? NONE, grantedBy);
+  }
+  return { reachable: known, grantedBy };
+}
+
 function grantingPolicies(access: CodeCommitAccessSummary): string[] {
   const names = new Set<string>();
   const grants = [...access.repositories, ...(access.regions ?? [])].flatMap((r) => r.grants);
@@ -107,9 +133,9 @@ export function buildAccessReview(evidence: CheckEvidence): AccessReviewEntry[] 
       hasAccess: userAccess(user, evidence.run).state,
       policyAccess: user.access.hasAccess,
       level: user.access.level,
-      repositoryCount: reachable(user.access).length,
-      repositories: reachable(user.access),
-      grantedBy: grantingPolicies(user.access),
+      repositoryCount: shown(user.access).reachable.length,
+      repositories: shown(user.access).reachable,
+      grantedBy: shown(user.access).grantedBy,
       person: link.person
         ? {
             email: link.person.email,
@@ -141,9 +167,9 @@ export function buildAccessReview(evidence: CheckEvidence): AccessReviewEntry[] 
       hasAccess: role.access.hasAccess === true ? 'yes' : role.access.hasAccess === false ? 'no' : 'unknown',
       policyAccess: role.access.hasAccess,
       level: role.access.level,
-      repositoryCount: reachable(role.access).length,
-      repositories: reachable(role.access),
-      grantedBy: grantingPolicies(role.access),
+      repositoryCount: shown(role.access).reachable.length,
+      repositories: shown(role.access).reachable,
+      grantedBy: shown(role.access).grantedBy,
       person: null,
       linkMethod: null,
       linkedEmail: null,

@@ -24,6 +24,7 @@ import {
   selectAsOf,
 } from '@codecommit-evidence/evidence-store';
 import type { Kysely } from 'kysely';
+import { createAccessAnalyzer, createStraightforwardAccessAnalyzer } from './access-analysis.js';
 import {
   completenessFromProblems,
   failedSyncJobs,
@@ -91,6 +92,17 @@ export interface AssembleContext {
   auditWindowDays: number;
 }
 
+// What `localeCompare(…, 'en', { numeric: true })` compares with, built once instead of per call.
+const byNumericId = new Intl.Collator('en', { numeric: true }).compare;
+
+export interface AssembleOptions {
+  /**
+   * Analyse every principal on its own instead of once per distinct policy set: the reference path
+   * that the tests compare the memoised one with. Same answers, far more work.
+   */
+  straightforward?: boolean;
+}
+
 /**
  * The checks' evidence from the rows of one run: pure, so that it is tested without a database.
  *
@@ -106,7 +118,58 @@ export interface AssembleContext {
 export function assembleCheckEvidence(
   rows: RunEvidenceRows,
   context: AssembleContext,
-): { evidence: CheckEvidence; completeness: RunCompleteness; notes: AssemblyNote[] } {
+  options: AssembleOptions = {},
+): AssembledEvidence {
+  const steps = assemblySteps(rows, context, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `assembleCheckEvidence`, handing the event loop back every few milliseconds of work, so that a
+ * long assembly does not hold up timers (a BullMQ job lock's renewal) or I/O.
+ */
+export async function assembleCheckEvidenceYielding(
+  rows: RunEvidenceRows,
+  context: AssembleContext,
+  options: AssembleOptions & { sliceMs?: number } = {},
+): Promise<AssembledEvidence> {
+  const sliceMs = options.sliceMs ?? 20;
+  const steps = assemblySteps(rows, context, options);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+export interface AssembledEvidence {
+  evidence: CheckEvidence;
+  completeness: RunCompleteness;
+  notes: AssemblyNote[];
+}
+
+type RoleWithTrustPolicy = {
+  row: RunEvidenceRows['roles'][number];
+  principal: ReturnType<typeof rolePrincipalPolicies>['principal'];
+  trustPolicy: ReturnType<typeof asPolicyDocument>;
+};
+
+/** A pause point every this many principals or repositories. */
+const STEP = 25;
+
+/** The assembly as a generator: it yields between units of work and returns the evidence. */
+function* assemblySteps(
+  rows: RunEvidenceRows,
+  context: AssembleContext,
+  options: AssembleOptions,
+): Generator<void, AssembledEvidence> {
   const completeness = completenessFromProblems(rows.problems);
   const notes: AssemblyNote[] = [];
   const failed = failedSyncJobs(rows.problems);
@@ -132,47 +195,59 @@ export function assembleCheckEvidence(
     a.repository_name.localeCompare(b.repository_name),
   );
   const refs = repositories.map(repositoryRef);
+  const scope = codeCommitScope(context);
+  const analyzer = options.straightforward
+    ? createStraightforwardAccessAnalyzer(refs, scope)
+    : createAccessAnalyzer(refs, scope);
   const index = indexPolicies(rows.groups, rows.managedPolicies);
   const unresolved: UnresolvedReference[] = [];
   const reportByArn = new Map(rows.credentialReport.filter((r) => !r.is_root).map((r) => [r.arn, r]));
 
-  const builtRoles = rolesCollected
-    ? [...rows.roles]
-        .sort((a, b) => a.role_name.localeCompare(b.role_name))
-        .map((r) => {
-          const built = rolePrincipalPolicies(r, index);
-          unresolved.push(...built.unresolved);
-          return { row: r, principal: built.principal, trustPolicy: asPolicyDocument(r.assume_role_policy) };
-        })
-    : [];
-  // Every path to CodeCommit: own policies in every Region, and roles the principal may assume. The
-  // role graph is built once here for all principals of the run.
+  const builtRoles: RoleWithTrustPolicy[] = [];
+  if (rolesCollected) {
+    const sorted = [...rows.roles].sort((a, b) => a.role_name.localeCompare(b.role_name));
+    for (const [i, r] of sorted.entries()) {
+      if (i % STEP === 0) yield;
+      const built = rolePrincipalPolicies(r, index);
+      unresolved.push(...built.unresolved);
+      builtRoles.push({
+        row: r,
+        principal: built.principal,
+        trustPolicy: asPolicyDocument(r.assume_role_policy),
+      });
+    }
+  }
+  // Every path to CodeCommit: own policies in every Region (analysed once per distinct policy set by
+  // the analyzer), and roles the principal may assume. The role graph is built once here for all
+  // principals of the run.
   const analysis = createAccessAnalysis({
     repositories: refs,
-    scope: codeCommitScope(context),
+    scope,
     roles: rolesCollected ? builtRoles : null,
+    ownAccess: (principal) => analyzer.analyze(principal),
   });
-  const users: IamUserEvidence[] = iamCollected
-    ? [...rows.users]
-        .sort((a, b) => a.user_name.localeCompare(b.user_name))
-        .map((u) => {
-          const built = userPrincipalPolicies(u, index);
-          unresolved.push(...built.unresolved);
-          return {
-            arn: u.arn,
-            userName: u.user_name,
-            userId: u.user_id ?? '',
-            tags: u.tags ?? {},
-            credentials: userCredentials(u, reportByArn.get(u.arn), collected),
-            access: analysis.analyze(built.principal),
-          };
-        })
-    : [];
-  const roles: IamRoleEvidence[] = builtRoles.map((r) => ({
-    arn: r.row.arn,
-    roleName: r.row.role_name,
-    access: analysis.analyze(r.principal),
-  }));
+  const users: IamUserEvidence[] = [];
+  if (iamCollected) {
+    const sorted = [...rows.users].sort((a, b) => a.user_name.localeCompare(b.user_name));
+    for (const [i, u] of sorted.entries()) {
+      if (i % STEP === 0) yield;
+      const built = userPrincipalPolicies(u, index);
+      unresolved.push(...built.unresolved);
+      users.push({
+        arn: u.arn,
+        userName: u.user_name,
+        userId: u.user_id ?? '',
+        tags: u.tags ?? {},
+        credentials: userCredentials(u, reportByArn.get(u.arn), collected),
+        access: analysis.analyze(built.principal),
+      });
+    }
+  }
+  const roles: IamRoleEvidence[] = [];
+  for (const [i, r] of builtRoles.entries()) {
+    if (i % STEP === 0) yield;
+    roles.push({ arn: r.row.arn, roleName: r.row.role_name, access: analysis.analyze(r.principal) });
+  }
   if (unresolved.length > 0)
     notes.push({
       code: 'policy_not_collected',
@@ -194,21 +269,26 @@ export function assembleCheckEvidence(
     approvalsByPr.set(a.pull_request_id, list);
   }
 
-  const repositoryEvidenceList = repositories.map((repo) => {
+  yield;
+  const repositoryEvidenceList: CheckEvidence['repositories'] = [];
+  for (const [i, repo] of repositories.entries()) {
+    if (i % STEP === 0) yield;
     const name = repo.repository_name;
     const templatesCollected = !failed.repositories && !gap(`${SYNC_STEPS.approvalRuleTemplates}:${name}`);
     const prsCollected = !failed.repositories && !gap(`${SYNC_STEPS.pullRequests}:${name}`);
-    return repositoryEvidence(repo, {
-      approvalRuleTemplates: templatesCollected
-        ? associatedTemplates(repo.repository_id, rows.associations, templatesByName)
-        : null,
-      pullRequests: prsCollected
-        ? (prsByRepository.get(name) ?? [])
-            .sort((a, b) => a.pull_request_id.localeCompare(b.pull_request_id, 'en', { numeric: true }))
-            .map((pr) => pullRequestEvidence(pr, approvalsByPr.get(pr.pull_request_id) ?? []))
-        : null,
-    });
-  });
+    repositoryEvidenceList.push(
+      repositoryEvidence(repo, {
+        approvalRuleTemplates: templatesCollected
+          ? associatedTemplates(repo.repository_id, rows.associations, templatesByName)
+          : null,
+        pullRequests: prsCollected
+          ? (prsByRepository.get(name) ?? [])
+              .sort((a, b) => byNumericId(a.pull_request_id, b.pull_request_id))
+              .map((pr) => pullRequestEvidence(pr, approvalsByPr.get(pr.pull_request_id) ?? []))
+          : null,
+      }),
+    );
+  }
 
   const evidence: CheckEvidence = {
     run: {
@@ -356,7 +436,8 @@ export async function loadCheckEvidence(
     rosterAsOf: input.rosterAsOf,
   });
   const evaluatedAt = input.evaluatedAt ?? syncRun.finished_at ?? syncRun.started_at ?? syncRun.created_at;
-  const assembled = assembleCheckEvidence(rows, {
+  // CPU-bound: it pauses every few milliseconds so that timers (a job lock's renewal) keep running.
+  const assembled = await assembleCheckEvidenceYielding(rows, {
     syncRunId: syncRun.id,
     // What the run was taken with, so that re-evaluating an old run keeps its old answer.
     accountId: syncRun.aws_account_id ?? connection.aws_account_id ?? '',

@@ -22,7 +22,7 @@ const log = pino({ level: 'silent' });
 const t = useTestDatabase();
 
 async function findingsOf(checkRunId: number, checkId: string) {
-  const rows = await listFindings(t.current.db, checkRunId, { checkId });
+  const rows = await listFindings(t.current.db, checkRunId, { checkId, resolve: Number.POSITIVE_INFINITY });
   return Object.fromEntries(
     rows.map((f) => [f.resource_name, { status: f.status, reason: f.reason, evidence: f.evidence }]),
   );

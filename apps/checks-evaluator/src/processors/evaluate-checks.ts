@@ -1,4 +1,5 @@
-import { type CheckResult, evaluateAllChecks } from '@codecommit-evidence/domain';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { CHECKS, type CheckResult } from '@codecommit-evidence/domain';
 import {
   type CheckRun,
   type Database,
@@ -202,7 +203,14 @@ export async function evaluateChecks(
     if (err instanceof EvidenceViewError) throw new ChecksEvaluatorError(err.code, err.message);
     throw err;
   }
-  const results = evaluateAllChecks(loaded.evidence);
+  // One check at a time, handing the event loop back in between, so that BullMQ renews the job's lock
+  // during a long evaluation (a lost lock lets another worker take the job and run it twice).
+  const results: CheckResult[] = [];
+  for (const check of CHECKS) {
+    await yieldToEventLoop();
+    results.push(check.evaluate(loaded.evidence));
+  }
+  await yieldToEventLoop();
   const { completeness, notes } = loaded;
   const partial =
     completeness.missingPermissions.length > 0 ||

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, toCsv } from './csv.js';
+import { csvField, csvStream, toCsv } from './csv.js';
 import { parseCsv } from './test-support/csv-reader.js';
 
 describe('csv', () => {
@@ -35,5 +35,23 @@ describe('csv', () => {
       ['x,y', 'he said "no"\r\nthen left'],
       ['', ''],
     ]);
+  });
+
+  it('streams the same document from rows that arrive one by one', async () => {
+    const rows = [
+      { a: '=1+1', b: -1 },
+      { a: 'x,y', b: true },
+      { a: null, b: new Date('2026-01-02T03:04:05.000Z') },
+    ];
+    async function* arriving() {
+      for (const row of rows) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield row;
+      }
+    }
+    let text = '';
+    for await (const chunk of csvStream(['a', 'b'], arriving())) text += String(chunk);
+    expect(text).toBe(toCsv(['a', 'b'], rows));
+    expect(text).toBe(`a,b\r\n'=1+1,-1\r\n"x,y",true\r\n,2026-01-02T03:04:05.000Z\r\n`);
   });
 });

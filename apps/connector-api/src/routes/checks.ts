@@ -1,7 +1,7 @@
 /** Check results: the latest (or a past) check run with a result per check, findings, history. */
 
 import { CHECKS, type FindingStatus } from '@codecommit-evidence/domain';
-import { listCheckResults, listFindings } from '@codecommit-evidence/evidence-store';
+import { getEvidenceBlobs, listCheckResults, listFindings } from '@codecommit-evidence/evidence-store';
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { AppContext, RoutePlugin } from '../context.js';
@@ -28,6 +28,12 @@ const FindingsQuery = z
   })
   .superRefine(onlyOneSelector);
 const HistoryQuery = z.strictObject(PageQuery);
+const EvidenceRefParams = z.object({
+  id: z.string(),
+  digest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, 'must be a reference of finding evidence: sha256: and 64 hex digits'),
+});
 
 async function findingsPage(
   ctx: AppContext,
@@ -119,6 +125,25 @@ export const checkRoutes: RoutePlugin = {
         },
       },
       async (req) => findingsPage(ctx, tenantId(req), req.params, req.query),
+    );
+
+    // Findings hold {"$ref": "sha256:…"} where evidence is shared by many findings (stored once).
+    app.get(
+      '/v1/connections/:id/evidence-references/:digest',
+      {
+        schema: {
+          tags,
+          summary:
+            'A part of finding evidence that many findings share, by the reference a finding holds ({"$ref": "sha256:…"}); it may hold references itself',
+          params: EvidenceRefParams,
+        },
+      },
+      async (req) => {
+        const connection = await loadConnection(ctx, tenantId(req), req.params.id);
+        const bodies = await getEvidenceBlobs(ctx.db, connection.id, [req.params.digest]);
+        if (!bodies.has(req.params.digest)) throw notFound('evidence reference');
+        return { ref: req.params.digest, evidence: bodies.get(req.params.digest) };
+      },
     );
 
     app.get(

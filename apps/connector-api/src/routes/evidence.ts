@@ -25,6 +25,9 @@ const PullRequestQuery = z.strictObject({
   repository: text(100).optional().describe('only pull requests of this repository'),
 });
 
+/** Repositories listed per IAM user in a page of `/iam-users`. */
+const REPOSITORIES_PER_USER = 20;
+
 export const evidenceRoutes: RoutePlugin = {
   name: 'evidence',
   scope: 'tenant',
@@ -253,7 +256,14 @@ export const evidenceRoutes: RoutePlugin = {
         return {
           syncRun: asOfView(run),
           rosterAsOf: review.rosterAsOf.toISOString(),
-          iamUsers: items.map(({ principalType: _type, ...user }) => user),
+          // A page stays small whatever the account: an administrator reaches every repository, so the
+          // list is cut to its first ones here (repositoryCount says how many; the access-review
+          // export lists them all).
+          iamUsers: items.map(({ principalType: _type, ...user }) => ({
+            ...user,
+            repositories: user.repositories.slice(0, REPOSITORIES_PER_USER),
+            repositoriesTruncated: user.repositories.length > REPOSITORIES_PER_USER,
+          })),
           nextCursor,
           gaps: review.completeness,
         };

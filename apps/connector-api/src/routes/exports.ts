@@ -4,12 +4,15 @@
  * its person, MFA, last use), each as CSV (RFC 4180) or JSON.
  */
 
+import { Readable } from 'node:stream';
 import { CHECKS } from '@codecommit-evidence/domain';
 import {
   type Connection,
   type FindingRow,
+  getEvidenceBlobs,
   listCheckResults,
   listFindings,
+  referencedDigests,
 } from '@codecommit-evidence/evidence-store';
 import { type AccessReviewEntry, loadAccessReview } from '@codecommit-evidence/evidence-views';
 import type { FastifyReply } from 'fastify';
@@ -17,7 +20,7 @@ import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { runAccessCache } from '../evidence-views/access-cache.js';
-import { type CsvValue, toCsv } from '../evidence-views/csv.js';
+import { type CsvValue, csvStream } from '../evidence-views/csv.js';
 import { asOfView, checkRunView, findingView, iso } from '../evidence-views/presenters.js';
 import {
   CheckRunSelector,
@@ -88,7 +91,7 @@ const ACCESS_REVIEW_COLUMNS = [
   'credentials_not_collected',
 ] as const;
 
-function download(reply: FastifyReply, filename: string, format: 'csv' | 'json', body: string) {
+function download(reply: FastifyReply, filename: string, format: 'csv' | 'json', body: string | Readable) {
   return reply
     .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
     .header('content-disposition', `attachment; filename="${filename}"`)
@@ -134,6 +137,29 @@ function accessReviewRow(e: AccessReviewEntry): Record<(typeof ACCESS_REVIEW_COL
   };
 }
 
+/** Every evidence blob reachable from some digests (references inside blobs included), in batches. */
+async function* referencesOf(
+  db: Parameters<typeof getEvidenceBlobs>[0],
+  connectionId: string,
+  digests: string[],
+): AsyncGenerator<[string, unknown]> {
+  const seen = new Set<string>(digests);
+  let pending = digests;
+  while (pending.length > 0) {
+    const batch = pending.slice(0, 500);
+    pending = pending.slice(500);
+    const bodies = await getEvidenceBlobs(db, connectionId, batch);
+    for (const [digest, body] of bodies) {
+      yield [digest, body];
+      for (const d of referencedDigests([body]))
+        if (!seen.has(d)) {
+          seen.add(d);
+          pending.push(d);
+        }
+    }
+  }
+}
+
 export const exportRoutes: RoutePlugin = {
   name: 'exports',
   scope: 'tenant',
@@ -155,61 +181,91 @@ export const exportRoutes: RoutePlugin = {
           const connection = await loadConnection(ctx, tenantId(req), req.params.id);
           const run = await resolveCheckRun(ctx.db, connection.id, req.query);
           const results = await listCheckResults(ctx.db, run.id);
-          const findings: FindingRow[] = [];
-          for (let afterId = 0; ; ) {
-            const chunk = await listFindings(ctx.db, run.id, { afterId, limit: FINDINGS_PAGE });
-            findings.push(...chunk);
-            if (chunk.length < FINDINGS_PAGE) break;
-            afterId = chunk[chunk.length - 1]?.id ?? afterId;
-          }
           const view = checkRunView(run);
           const name = filename('check-results', connection, run.id, format);
+          // Findings are read page by page (keyset on id) while the body is written: memory stays
+          // flat whatever the check run's size.
+          async function* findingsOf(checkId: string): AsyncGenerator<FindingRow> {
+            for (let afterId = 0; ; ) {
+              const chunk = await listFindings(ctx.db, run.id, { checkId, afterId, limit: FINDINGS_PAGE });
+              yield* chunk;
+              if (chunk.length < FINDINGS_PAGE) return;
+              afterId = chunk[chunk.length - 1]?.id ?? afterId;
+            }
+          }
           if (format === 'json') {
-            const body = {
-              connection: {
-                id: connection.id,
-                name: connection.name,
-                awsAccountId: connection.aws_account_id,
-                region: connection.region,
-              },
-              checkRun: view,
-              checks: CHECKS.map((def) => {
+            const connectionView = {
+              id: connection.id,
+              name: connection.name,
+              awsAccountId: connection.aws_account_id,
+              region: connection.region,
+            };
+            async function* body(): AsyncGenerator<string> {
+              yield `{"connection":${JSON.stringify(connectionView)},"checkRun":${JSON.stringify(view)},"checks":[`;
+              const digests = new Set<string>();
+              for (const [i, def] of CHECKS.entries()) {
                 const result = results.find((r) => r.check_id === def.id);
-                return {
+                const head = {
                   id: def.id,
                   title: def.title,
                   controls: def.controls,
                   status: result?.status ?? null,
                   counts: result?.counts ?? null,
                   howToFix: def.howToFix,
-                  findings: findings.filter((f) => f.check_id === def.id).map(findingView),
                 };
-              }),
-            };
-            return download(reply, name, format, JSON.stringify(body, null, 2));
+                yield `${i > 0 ? ',' : ''}\n${JSON.stringify(head).slice(0, -1)},"findings":[`;
+                let n = 0;
+                for await (const f of findingsOf(def.id)) {
+                  for (const d of referencedDigests([f.evidence])) digests.add(d);
+                  yield `${n++ > 0 ? ',' : ''}\n${JSON.stringify(findingView(f))}`;
+                }
+                yield ']}';
+              }
+              // What findings share is stored once and referenced ({"$ref": digest}): here each
+              // reference's content, once, so the file is complete on its own.
+              yield '],\n"references":{';
+              let n = 0;
+              for await (const [digest, ref] of referencesOf(ctx.db, connection.id, [...digests])) {
+                yield `${n++ > 0 ? ',' : ''}\n${JSON.stringify(digest)}:${JSON.stringify(ref)}`;
+              }
+              yield '}}\n';
+            }
+            return download(reply, name, format, Readable.from(body()));
           }
-          const rows = CHECKS.flatMap((def): Record<(typeof CHECK_RESULT_COLUMNS)[number], CsvValue>[] => {
-            const result = results.find((r) => r.check_id === def.id);
-            const base = {
-              check_run_id: run.id,
-              sync_run_id: run.sync_run_id,
-              evaluated_at: view.evaluatedAt,
-              judged_at: view.judgedAt,
-              roster_as_of: view.rosterAsOf,
-              partial: run.partial,
-              check_id: def.id,
-              check_title: def.title,
-              controls: [
-                ...def.controls.soc2.map((c) => `SOC 2 ${c}`),
-                ...def.controls.iso27001.map((c) => `ISO 27001 ${c}`),
-              ].join('; '),
-              check_status: result?.status ?? null,
-            };
-            const own = findings.filter((f) => f.check_id === def.id);
-            // A check without findings still gets its line, so every check of the run is in the file.
-            if (own.length === 0)
-              return [
-                {
+          async function* rows(): AsyncGenerator<Record<(typeof CHECK_RESULT_COLUMNS)[number], CsvValue>> {
+            for (const def of CHECKS) {
+              const result = results.find((r) => r.check_id === def.id);
+              const base = {
+                check_run_id: run.id,
+                sync_run_id: run.sync_run_id,
+                evaluated_at: view.evaluatedAt,
+                judged_at: view.judgedAt,
+                roster_as_of: view.rosterAsOf,
+                partial: run.partial,
+                check_id: def.id,
+                check_title: def.title,
+                controls: [
+                  ...def.controls.soc2.map((c) => `SOC 2 ${c}`),
+                  ...def.controls.iso27001.map((c) => `ISO 27001 ${c}`),
+                ].join('; '),
+                check_status: result?.status ?? null,
+              };
+              let n = 0;
+              for await (const f of findingsOf(def.id)) {
+                n += 1;
+                yield {
+                  ...base,
+                  resource_type: f.resource_type,
+                  resource_id: f.resource_id,
+                  resource_name: f.resource_name,
+                  finding_status: f.status,
+                  reason: f.reason,
+                  evidence: JSON.stringify(f.evidence),
+                };
+              }
+              // A check without findings still gets its line, so every check of the run is in the file.
+              if (n === 0)
+                yield {
                   ...base,
                   resource_type: null,
                   resource_id: null,
@@ -217,19 +273,10 @@ export const exportRoutes: RoutePlugin = {
                   finding_status: null,
                   reason: null,
                   evidence: null,
-                },
-              ];
-            return own.map((f) => ({
-              ...base,
-              resource_type: f.resource_type,
-              resource_id: f.resource_id,
-              resource_name: f.resource_name,
-              finding_status: f.status,
-              reason: f.reason,
-              evidence: JSON.stringify(f.evidence),
-            }));
-          });
-          return download(reply, name, format, toCsv(CHECK_RESULT_COLUMNS, rows));
+                };
+            }
+          }
+          return download(reply, name, format, csvStream(CHECK_RESULT_COLUMNS, rows()));
         },
       );
 
@@ -274,9 +321,20 @@ export const exportRoutes: RoutePlugin = {
               gaps: review.completeness,
               principals: entries,
             };
-            return download(reply, name, format, JSON.stringify(body, null, 2));
+            const { principals: _all, ...head } = body;
+            function* json(): Generator<string> {
+              yield `${JSON.stringify(head).slice(0, -1)},"principals":[`;
+              for (const [i, e] of entries.entries()) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(e)}`;
+              yield ']}\n';
+            }
+            return download(reply, name, format, Readable.from(json()));
           }
-          return download(reply, name, format, toCsv(ACCESS_REVIEW_COLUMNS, entries.map(accessReviewRow)));
+          return download(
+            reply,
+            name,
+            format,
+            csvStream(ACCESS_REVIEW_COLUMNS, entries.map(accessReviewRow)),
+          );
         },
       );
     }

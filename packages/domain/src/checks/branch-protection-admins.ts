@@ -10,31 +10,67 @@ interface Principal {
   arn: string;
   type: 'user' | 'role';
   name: string;
-  /**
-   * Bypass and override grants by repository ARN and by name, only for repositories where there are
-   * some (the evaluator lists every repository, so a full index would be principals × repositories).
-   */
-  byArn: Map<string, ActionGrant[]>;
-  byName: Map<string, ActionGrant[]>;
+  /** Bypass and override grants by repository ARN and by name (shared by principals of one access summary). */
+  bypass: BypassIndex;
   /** Users: whether it holds a usable credential. Roles: always 'yes' (anyone who can assume it acts). */
   credential: 'yes' | 'no' | 'unknown';
   credentialNote?: string;
 }
 
-function indexBypassGrants(access: CodeCommitAccessSummary): Pick<Principal, 'byArn' | 'byName'> {
-  const byArn = new Map<string, ActionGrant[]>();
-  const byName = new Map<string, ActionGrant[]>();
-  for (const r of access.repositories) {
-    const grants = [...r.defaultBranchBypass, ...(r.overrideApprovalRules ? [r.overrideApprovalRules] : [])];
-    if (grants.length === 0) continue;
-    byArn.set(r.repositoryArn, grants);
-    byName.set(r.repositoryName, grants);
-  }
-  return { byArn, byName };
+/**
+ * Bypass and override grants by repository ARN and by name, only for repositories where there are
+ * some (the evaluator lists every repository, so a full index would be principals × repositories).
+ */
+interface BypassIndex {
+  byArn: Map<string, ActionGrant[]>;
+  byName: Map<string, ActionGrant[]>;
 }
 
-function bypassGrants(p: Principal, repo: RepositoryEvidence): ActionGrant[] {
-  return p.byArn.get(repo.arn) ?? p.byName.get(repo.name) ?? [];
+const NO_GRANTS: ActionGrant[] = [];
+
+/**
+ * Builds the bypass index of access summaries. Principals analysed once per distinct policy set share
+ * their `repositories` list, and repositories of one resource class share their grant lists: the index
+ * is built once per list, and one grant list object stands for each distinct (bypass, override) pair,
+ * so that the decisions below can be reused by identity.
+ */
+class BypassIndexer {
+  private readonly byRepositories = new WeakMap<CodeCommitAccessSummary['repositories'], BypassIndex>();
+  private readonly pairs = new WeakMap<object, Map<ActionGrant | null, ActionGrant[]>>();
+
+  index(access: CodeCommitAccessSummary): BypassIndex {
+    const known = this.byRepositories.get(access.repositories);
+    if (known) return known;
+    const byArn = new Map<string, ActionGrant[]>();
+    const byName = new Map<string, ActionGrant[]>();
+    for (const r of access.repositories) {
+      if (r.defaultBranchBypass.length === 0 && !r.overrideApprovalRules) continue;
+      const grants = this.pair(r.defaultBranchBypass, r.overrideApprovalRules);
+      byArn.set(r.repositoryArn, grants);
+      byName.set(r.repositoryName, grants);
+    }
+    const index = { byArn, byName };
+    this.byRepositories.set(access.repositories, index);
+    return index;
+  }
+
+  private pair(bypass: ActionGrant[], override: ActionGrant | null): ActionGrant[] {
+    let byOverride = this.pairs.get(bypass);
+    if (!byOverride) {
+      byOverride = new Map();
+      this.pairs.set(bypass, byOverride);
+    }
+    let grants = byOverride.get(override);
+    if (!grants) {
+      grants = [...bypass, ...(override ? [override] : [])];
+      byOverride.set(override, grants);
+    }
+    return grants;
+  }
+}
+
+function bypassGrants(index: BypassIndex, repo: RepositoryEvidence): ActionGrant[] {
+  return index.byArn.get(repo.arn) ?? index.byName.get(repo.name) ?? NO_GRANTS;
 }
 
 /** The actions with their decisions, and the distinct statements behind them, each listed once. */
@@ -57,9 +93,98 @@ function undecidedWhy(grants: readonly ActionGrant[]): string {
   return listPhrase(reasons.filter(Boolean), 2) || 'the policy evaluation left it undecided';
 }
 
+interface BypassDecision {
+  bypassing: Record<string, unknown>[];
+  bypassPhrases: string[];
+  undecided: Record<string, unknown>[];
+  undecidedPhrases: string[];
+}
+
+/** Who may bypass review on one repository, and who is undecided, in principal order. */
+function decideBypass(repo: RepositoryEvidence, principals: Principal[]): BypassDecision {
+  const bypassing: Record<string, unknown>[] = [];
+  const bypassPhrases: string[] = [];
+  const undecided: Record<string, unknown>[] = [];
+  const undecidedPhrases: string[] = [];
+  // Principals of one policy set share their grants: their evidence is built once and shared.
+  const evidenceOf = new Map<ActionGrant[], ReturnType<typeof grantEvidence>>();
+  const allowedEvidenceOf = new Map<ActionGrant[], ReturnType<typeof grantEvidence>>();
+  const shared = (
+    cache: Map<ActionGrant[], ReturnType<typeof grantEvidence>>,
+    grants: ActionGrant[],
+    pick: (grants: ActionGrant[]) => ActionGrant[],
+  ) => {
+    let ev = cache.get(grants);
+    if (!ev) {
+      ev = grantEvidence(pick(grants));
+      cache.set(grants, ev);
+    }
+    return ev;
+  };
+  for (const p of principals) {
+    const grants = bypassGrants(p.bypass, repo);
+    if (grants.length === 0 || p.credential === 'no') continue;
+    const allowed = grants.filter((g) => g.decision === 'allow');
+    const who = `${p.type} ${p.name}`;
+    if (allowed.length > 0 && p.credential === 'yes') {
+      const ev = shared(allowedEvidenceOf, grants, () => allowed);
+      bypassing.push({ arn: p.arn, type: p.type, name: p.name, ...ev });
+      bypassPhrases.push(`${who} (${allowed.map((g) => shortAction(g.action)).join(', ')})`);
+      continue;
+    }
+    const why =
+      allowed.length > 0
+        ? `may ${allowed.map((g) => shortAction(g.action)).join(', ')} but ${p.credentialNote ?? 'its credentials are unknown'}`
+        : `${grants.map((g) => shortAction(g.action)).join(', ')} undecided (${undecidedWhy(grants)})`;
+    undecided.push({
+      arn: p.arn,
+      type: p.type,
+      name: p.name,
+      reason: why,
+      ...shared(evidenceOf, grants, (g) => g),
+    });
+    undecidedPhrases.push(`${who}: ${why}`);
+  }
+  return { bypassing, bypassPhrases, undecided, undecidedPhrases };
+}
+
+/**
+ * `decideBypass` once per repository resource class: the repositories on which every principal class
+ * (same bypass index, same credential state) holds the same grant lists get the same decision, so a
+ * thousand repositories matched by the same `*` statements are decided once. The grant lists are
+ * compared by identity, which `BypassIndexer` makes stand for their content.
+ */
+function bypassDecider(principals: Principal[]): (repo: RepositoryEvidence) => BypassDecision {
+  const classes = new Map<string, Principal>();
+  const ids = new Map<object, number>();
+  const idOf = (o: object) => {
+    let id = ids.get(o);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(o, id);
+    }
+    return id;
+  };
+  for (const p of principals) {
+    const key = `${idOf(p.bypass)}|${p.credential}|${p.credentialNote ?? ''}`;
+    if (!classes.has(key)) classes.set(key, p);
+  }
+  const representatives = [...classes.values()];
+  const decisions = new Map<string, BypassDecision>();
+  return (repo) => {
+    const key = representatives.map((p) => idOf(bypassGrants(p.bypass, repo))).join(',');
+    let decision = decisions.get(key);
+    if (!decision) {
+      decision = decideBypass(repo, principals);
+      decisions.set(key, decision);
+    }
+    return decision;
+  };
+}
+
 function judgeRepository(
   repo: RepositoryEvidence,
-  principals: Principal[],
+  decide: (repo: RepositoryEvidence) => BypassDecision,
   evidence: CheckEvidence,
 ): Finding {
   const base = { resourceType: 'repository' as const, resourceId: repo.name, resourceName: repo.name };
@@ -75,27 +200,7 @@ function judgeRepository(
   const ref = branchRef(branch);
   const review = reviewEnforcement({ ...repo, defaultBranch: branch }, evidence.run);
 
-  const bypassing: Record<string, unknown>[] = [];
-  const bypassPhrases: string[] = [];
-  const undecided: Record<string, unknown>[] = [];
-  const undecidedPhrases: string[] = [];
-  for (const p of principals) {
-    const grants = bypassGrants(p, repo);
-    if (grants.length === 0 || p.credential === 'no') continue;
-    const allowed = grants.filter((g) => g.decision === 'allow');
-    const who = `${p.type} ${p.name}`;
-    if (allowed.length > 0 && p.credential === 'yes') {
-      bypassing.push({ arn: p.arn, type: p.type, name: p.name, ...grantEvidence(allowed) });
-      bypassPhrases.push(`${who} (${allowed.map((g) => shortAction(g.action)).join(', ')})`);
-      continue;
-    }
-    const why =
-      allowed.length > 0
-        ? `may ${allowed.map((g) => shortAction(g.action)).join(', ')} but ${p.credentialNote ?? 'its credentials are unknown'}`
-        : `${grants.map((g) => shortAction(g.action)).join(', ')} undecided (${undecidedWhy(grants)})`;
-    undecided.push({ arn: p.arn, type: p.type, name: p.name, reason: why, ...grantEvidence(grants) });
-    undecidedPhrases.push(`${who}: ${why}`);
-  }
+  const { bypassing, bypassPhrases, undecided, undecidedPhrases } = decide(repo);
 
   const ev = {
     repositoryArn: repo.arn,
@@ -140,9 +245,21 @@ function judgeRepository(
   };
 }
 
+export interface BranchProtectionOptions {
+  /**
+   * Decide who may bypass review once per repository resource class (default), or afresh for every
+   * repository: the straightforward path that tests compare with. Same findings either way.
+   */
+  decideOncePerClass?: boolean;
+}
+
 /** `codecommit-branch-protection-admins`: one finding per repository. */
-export function evaluateBranchProtectionAdmins(evidence: CheckEvidence): CheckResult {
+export function evaluateBranchProtectionAdmins(
+  evidence: CheckEvidence,
+  options: BranchProtectionOptions = {},
+): CheckResult {
   const { run } = evidence;
+  const indexer = new BypassIndexer();
   const principals: Principal[] = [
     ...evidence.users.map((u): Principal => {
       const cred = credentialState(u, run);
@@ -150,7 +267,7 @@ export function evaluateBranchProtectionAdmins(evidence: CheckEvidence): CheckRe
         arn: u.arn,
         type: 'user',
         name: u.userName,
-        ...indexBypassGrants(u.access),
+        bypass: indexer.index(u.access),
         credential: cred.state,
         ...(cred.state === 'unknown'
           ? { credentialNote: `whether it holds a usable credential is unknown (${cred.unknown.join('; ')})` }
@@ -162,18 +279,22 @@ export function evaluateBranchProtectionAdmins(evidence: CheckEvidence): CheckRe
         arn: r.arn,
         type: 'role',
         name: r.roleName,
-        ...indexBypassGrants(r.access),
+        bypass: indexer.index(r.access),
         credential: 'yes',
       }),
     ),
   ];
+  const decide =
+    options.decideOncePerClass === false
+      ? (repo: RepositoryEvidence) => decideBypass(repo, principals)
+      : bypassDecider(principals);
   const findings: Finding[] = [
     ...inventoryGapFindings(
       run,
       [SYNC_STEPS.repositories, SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles],
       'repository and IAM principal inventory',
     ),
-    ...evidence.repositories.map((repo) => judgeRepository(repo, principals, evidence)),
+    ...evidence.repositories.map((repo) => judgeRepository(repo, decide, evidence)),
   ];
   return buildCheckResult('codecommit-branch-protection-admins', findings);
 }
@@ -246,5 +367,5 @@ export const branchProtectionAdminsCheck: CheckDefinition = {
     '```',
     'Merging a pull request (MergePullRequestBy*) stays allowed, so changes reach the default branch only through reviewed pull requests. Remove any Allow that the finding names if the principal should not write at all.',
   ].join('\n'),
-  evaluate: evaluateBranchProtectionAdmins,
+  evaluate: (evidence) => evaluateBranchProtectionAdmins(evidence),
 };

@@ -1,6 +1,7 @@
 /** The CodeCommit checks: definitions and pure evaluation over the evidence of one sync run. */
 export {
   APPROVAL_RULE_TEMPLATE_EXAMPLE,
+  type BranchProtectionOptions,
   branchProtectionAdminsCheck,
   DENY_DEFAULT_BRANCH_CHANGES_STATEMENT,
   DENY_OVERRIDE_STATEMENT,

@@ -103,10 +103,52 @@ interface UndecidedGrant {
   reason: string | null;
 }
 
+type AccessEvidence = Record<string, unknown> & { grantedBy: StatementEvidence[] };
+
+// Principals analysed once per distinct policy set share their summary's large parts (`repositories`,
+// `regions`, `viaRoles`): their evidence is built once per combination of those parts, by identity, and
+// per the summary's small remaining fields, by value (a JSON of the large ones per principal would cost
+// what the memo saves).
+const NONE = {};
+const accessEvidenceMemo = new WeakMap<
+  object,
+  WeakMap<object, WeakMap<object, Map<string, AccessEvidence>>>
+>();
+
+function memoSlot(access: CodeCommitAccessSummary): Map<string, AccessEvidence> {
+  const level1 = access.repositories;
+  const level2 = access.regions ?? NONE;
+  const level3 = access.viaRoles ?? NONE;
+  let byRegions = accessEvidenceMemo.get(level1);
+  if (!byRegions) accessEvidenceMemo.set(level1, (byRegions = new WeakMap()));
+  let byRoles = byRegions.get(level2);
+  if (!byRoles) byRegions.set(level2, (byRoles = new WeakMap()));
+  let byRest = byRoles.get(level3);
+  if (!byRest) byRoles.set(level3, (byRest = new Map()));
+  return byRest;
+}
+
 /** What a finding shows of an access summary: level, some repositories, and the granting statements. */
-export function accessEvidence(access: CodeCommitAccessSummary): Record<string, unknown> & {
-  grantedBy: StatementEvidence[];
-} {
+export function accessEvidence(access: CodeCommitAccessSummary): AccessEvidence {
+  const {
+    principalArn: _arn,
+    principalType: _type,
+    repositories: _repositories,
+    regions: _regions,
+    viaRoles: _viaRoles,
+    ...rest
+  } = access;
+  const byRest = memoSlot(access);
+  const key = JSON.stringify(rest);
+  let evidence = byRest.get(key);
+  if (!evidence) {
+    evidence = accessEvidenceOf(access);
+    byRest.set(key, evidence);
+  }
+  return evidence;
+}
+
+function accessEvidenceOf(access: CodeCommitAccessSummary): AccessEvidence {
   // The evaluator lists every repository, also those the principal cannot touch.
   const statements = new StatementSet();
   const reachable: { name: string; level: string }[] = [];

@@ -653,7 +653,9 @@ export function createAccessAnalysis(input: AccessAnalysisInput): AccessAnalysis
         hasAccess,
         ownAccess,
         level,
-        viaRoles: paths.slice(0, MAX_ROLE_PATHS),
+        // The memoised list itself when it is short enough: principals of one policy set then share it,
+        // and what is built from it downstream is built once (evidence-views and principals.ts key on it).
+        viaRoles: paths.length > MAX_ROLE_PATHS ? paths.slice(0, MAX_ROLE_PATHS) : paths,
         ...(paths.length > MAX_ROLE_PATHS ? { viaRoleCount: paths.length } : {}),
         ...(others.length > 0 ? { otherAccountRoles: others } : {}),
         considered: {

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-26T1400_initial.js';
 import * as syncRunTarget from './2026-11-26T1600_sync-run-target.js';
 import * as applicationClock from './2026-12-01T2200_application-clock.js';
+import * as checkEvidenceBlobs from './2026-12-01T2200_check-evidence-blobs.js';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so the same code runs from the
@@ -11,6 +12,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26T1400_initial': initial,
   '2026-11-26T1600_sync-run-target': syncRunTarget,
   '2026-12-01T2200_application-clock': applicationClock,
+  '2026-12-01T2200_check-evidence-blobs': checkEvidenceBlobs,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,10 @@
+/**
+ * `pnpm bench:evaluate [--repos 1000] [--prs 50] [--users 2000] [--json]`: one evaluation, a
+ * re-evaluation without changes and the read API at the size of a real customer, on a synced account
+ * kept between runs (the first run syncs it through fake-aws once). Prints the figures against the goals
+ * of issue 15. Needs Postgres and Redis (DATABASE_URL, REDIS_URL). Never part of `pnpm test`. The
+ * benchmark lives with the evaluator (apps/checks-evaluator/src/bench), whose dependencies it uses.
+ */
+import { runEvaluateBench } from '../apps/checks-evaluator/src/bench/evaluate-bench.js';
+
+await runEvaluateBench(process.argv.slice(2));
