@@ -110,42 +110,43 @@ type AccessEvidence = Record<string, unknown> & { grantedBy: StatementEvidence[]
 // per the summary's small remaining fields, by value (a JSON of the large ones per principal would cost
 // what the memo saves).
 const NONE = {};
-const accessEvidenceMemo = new WeakMap<
-  object,
-  WeakMap<object, WeakMap<object, Map<string, AccessEvidence>>>
->();
 
-function memoSlot(access: CodeCommitAccessSummary): Map<string, AccessEvidence> {
-  const level1 = access.repositories;
-  const level2 = access.regions ?? NONE;
-  const level3 = access.viaRoles ?? NONE;
-  let byRegions = accessEvidenceMemo.get(level1);
-  if (!byRegions) accessEvidenceMemo.set(level1, (byRegions = new WeakMap()));
-  let byRoles = byRegions.get(level2);
-  if (!byRoles) byRegions.set(level2, (byRoles = new WeakMap()));
-  let byRest = byRoles.get(level3);
-  if (!byRest) byRoles.set(level3, (byRest = new Map()));
-  return byRest;
+/**
+ * A memo over access summaries: one answer per identity of the large parts and per value of the small
+ * remaining fields (its principal's ARN and type aside, which the answers never use).
+ */
+function summaryMemo<T>(): (access: CodeCommitAccessSummary, compute: () => T) => T {
+  const memo = new WeakMap<object, WeakMap<object, WeakMap<object, Map<string, T>>>>();
+  return (access, compute) => {
+    let byRegions = memo.get(access.repositories);
+    if (!byRegions) memo.set(access.repositories, (byRegions = new WeakMap()));
+    let byRoles = byRegions.get(access.regions ?? NONE);
+    if (!byRoles) byRegions.set(access.regions ?? NONE, (byRoles = new WeakMap()));
+    let byRest = byRoles.get(access.viaRoles ?? NONE);
+    if (!byRest) byRoles.set(access.viaRoles ?? NONE, (byRest = new Map()));
+    const {
+      principalArn: _arn,
+      principalType: _type,
+      repositories: _repositories,
+      regions: _regions,
+      viaRoles: _viaRoles,
+      ...rest
+    } = access;
+    const key = JSON.stringify(rest);
+    let answer = byRest.get(key);
+    if (answer === undefined) {
+      answer = compute();
+      byRest.set(key, answer);
+    }
+    return answer;
+  };
 }
+
+const accessEvidenceMemo = summaryMemo<AccessEvidence>();
 
 /** What a finding shows of an access summary: level, some repositories, and the granting statements. */
 export function accessEvidence(access: CodeCommitAccessSummary): AccessEvidence {
-  const {
-    principalArn: _arn,
-    principalType: _type,
-    repositories: _repositories,
-    regions: _regions,
-    viaRoles: _viaRoles,
-    ...rest
-  } = access;
-  const byRest = memoSlot(access);
-  const key = JSON.stringify(rest);
-  let evidence = byRest.get(key);
-  if (!evidence) {
-    evidence = accessEvidenceOf(access);
-    byRest.set(key, evidence);
-  }
-  return evidence;
+  return accessEvidenceMemo(access, () => accessEvidenceOf(access));
 }
 
 function accessEvidenceOf(access: CodeCommitAccessSummary): AccessEvidence {
@@ -276,8 +277,14 @@ export function mfaOnlyPaths(access: CodeCommitAccessSummary): RoleAccessPath[] 
   return paths.length > 0 && paths.every(requiresMfa) ? paths : [];
 }
 
+const accessPathsMemo = summaryMemo<string>();
+
 /** The paths behind an access summary, as a phrase: own policies, Regions, roles. */
 export function describeAccessPaths(access: CodeCommitAccessSummary): string {
+  return accessPathsMemo(access, () => describeAccessPathsOf(access));
+}
+
+function describeAccessPathsOf(access: CodeCommitAccessSummary): string {
   const parts: string[] = [];
   const allowed = (grants: readonly ActionGrant[]) => grants.filter((g) => g.decision === 'allow');
   const repositoryGrants = access.repositories.flatMap((r) => allowed(r.grants));
