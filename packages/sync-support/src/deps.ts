@@ -3,8 +3,10 @@ import {
   type AwsClientFactory,
   createAccountRateLimiter,
   createAwsClientFactory,
+  forwardingCallCounter,
 } from '@codecommit-evidence/aws-clients';
 import type { Database } from '@codecommit-evidence/evidence-store';
+import type { WorkerMetrics } from '@codecommit-evidence/runtime';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -46,6 +48,8 @@ export interface CreateSyncWorkerDepsInput {
   endpoint?: string;
   /** The platform's own keys; unset in production (the SDK's default credential chain). */
   platformCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** The process's Prometheus metrics: every AWS call and the rate limiter's waits are reported there. */
+  metrics?: WorkerMetrics;
 }
 
 export function createSyncWorkerDeps(input: CreateSyncWorkerDepsInput): SyncWorkerDeps {
@@ -61,6 +65,8 @@ export function createSyncWorkerDeps(input: CreateSyncWorkerDepsInput): SyncWork
     rateLimiter,
     ...(input.endpoint ? { endpoint: input.endpoint } : {}),
     ...(input.platformCredentials ? { platformCredentials: input.platformCredentials } : {}),
+    ...(input.metrics ? { callCounter: forwardingCallCounter(input.metrics.recordAwsCall) } : {}),
   });
+  input.metrics?.observeRateLimiter(() => rateLimiter.metrics());
   return { db: input.db, redis: input.redis, logger: input.logger, aws, rateLimiter };
 }
