@@ -19,6 +19,9 @@ export function healthEnv(defaultPort: number) {
   });
 }
 
+/** The three paths, for the deployment manifests' probes (a test compares them). */
+export const HEALTH_PATHS = { liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
+
 /** A probe passes when it resolves; its rejection message (never a secret: callers name the variable) is shown. */
 export type Probe = () => Promise<void> | void;
 
@@ -51,8 +54,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       return;
     }
     const answer = async (): Promise<void> => {
-      if (path === '/healthz' || path === '/readyz') {
-        const probes = path === '/healthz' ? options.liveness : options.readiness;
+      if (path === HEALTH_PATHS.liveness || path === HEALTH_PATHS.readiness) {
+        const probes = path === HEALTH_PATHS.liveness ? options.liveness : options.readiness;
         const failing = await runProbes(probes, timeoutMs);
         const ok = Object.keys(failing).length === 0;
         res
@@ -60,7 +63,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
           .end(JSON.stringify(ok ? { status: 'ok' } : { status: 'unavailable', failing }));
         return;
       }
-      if (path === '/metrics') {
+      if (path === HEALTH_PATHS.metrics) {
         const body = await options.registry.metrics();
         res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
         return;

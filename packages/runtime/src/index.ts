@@ -1,6 +1,7 @@
 /** What every process of CodeCommit Evidence shares at run time: config parsing, logging, shutdown, health and metrics. */
 export { ConfigError, LogEnv, parseEnv, ShutdownEnv } from './env.js';
 export {
+  HEALTH_PATHS,
   type HealthServer,
   type HealthServerOptions,
   healthEnv,
