@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import {
   packageJson,
   readRepoFile,
   requiredKeys,
+  runTool,
   runtimeWorkspaceDeps,
   SAMPLE_SECRETS,
   SDK_VARIABLES,
@@ -53,26 +53,13 @@ const noEnvFile = path.join(mkdtempSync(path.join(tmpdir(), 'cce-compose-')), 'e
 writeFileSync(noEnvFile, '');
 
 function dockerCompose(args: string[]): string {
-  try {
-    return execFileSync(
-      'docker-compose',
-      ['--project-directory', repoRoot, '--env-file', noEnvFile, ...args],
-      {
-        cwd: repoRoot,
-        // No variable set: the commands the README gives must work on a fresh checkout.
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT')
-      throw new Error(
-        "docker-compose is not installed: this test needs Debian's docker-compose (apt-get install -y docker-compose)",
-      );
-    throw new Error(`docker-compose ${args.join(' ')} failed:\n${e.stderr ?? e.message}`);
-  }
+  return runTool(
+    'docker-compose',
+    ['--project-directory', repoRoot, '--env-file', noEnvFile, ...args],
+    "this test needs Debian's docker-compose 1.29 (apt-get install -y docker-compose)",
+    // No variable set: the commands the README gives must work on a fresh checkout.
+    { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' } },
+  );
 }
 
 describe('docker-compose.yml and docker-compose.demo.yml', () => {

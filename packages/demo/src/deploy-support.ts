@@ -2,6 +2,7 @@
  * What the deployment tests (Compose, Kubernetes) compare the manifests with: the apps' config
  * schemas, the Dockerfile's targets and their commands, the package entry points.
  */
+import { type ExecFileSyncOptions, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChecksEvaluatorEnv } from '@codecommit-evidence/checks-evaluator/config';
@@ -130,4 +131,23 @@ export function runtimeWorkspaceDeps(folder: string, seen = new Set<string>()): 
     runtimeWorkspaceDeps(depFolder, seen);
   }
   return seen;
+}
+
+/**
+ * Runs a tool the deployment tests need and returns its stdout. A missing tool fails the test with
+ * `missing` (what to install), never skips it; a failing one fails with its stderr.
+ */
+export function runTool(
+  cmd: string,
+  args: string[],
+  missing: string,
+  options: Omit<ExecFileSyncOptions, 'encoding' | 'stdio'> = {},
+): string {
+  try {
+    return execFileSync(cmd, args, { ...options, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new Error(`${cmd} is not installed: ${missing}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed:\n${e.stderr ?? e.message}`);
+  }
 }
