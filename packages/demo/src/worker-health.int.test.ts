@@ -1,20 +1,14 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QUEUES } from '@codecommit-evidence/queues';
 import { useTestDatabase } from '@codecommit-evidence/testing';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import {
-  apiClient,
-  createRoleFromSetupKit,
-  createTenantAndConnection,
-  followSyncRun,
-  waitForCheckRun,
-} from './journey.js';
-import { repoRoot, type Stack, startStack, WORKERS } from './stack.js';
+import { connectDemoAccount, followSyncRun, waitForCheckRun } from './journey.js';
+import { type Stack, startStack, WORKERS } from './stack.js';
 
 /** A metric's value from a Prometheus text page (the sum of every series with these labels). */
-function valueOf(page: string, metric: string, labels: Record<string, string>): number {
+function metricValue(page: string, metric: string, labels: Record<string, string>): number {
   let sum = 0;
   for (const line of page.split('\n')) {
     if (!line.startsWith(`${metric}{`)) continue;
@@ -50,28 +44,13 @@ describe("the workers' health and metrics servers", () => {
       expect((await fetch(`${base}/nothing`)).status, w).toBe(404);
     }
 
-    const created = await createTenantAndConnection(stack.apiUrl, stack.adminToken, {
+    const { api, connectionId, runId, rosterAt } = await connectDemoAccount(stack, {
       tenant: 'health',
       connection: 'c',
     });
-    const api = apiClient(stack.apiUrl, created.apiKey);
-    const roleArn = await createRoleFromSetupKit(
-      stack.fakeUrl,
-      stack.scenario.admin,
-      stack.scenario.region,
-      created.setupKit,
-    );
-    const roster = JSON.parse(readFileSync(path.join(repoRoot, 'scenarios/demo.roster.json'), 'utf8'));
-    const rosterAt = new Date();
-    await api('PUT', '/v1/people', roster);
-    const connected = await api('POST', `/v1/connections/${created.connectionId}/connect`, {
-      roleArn,
-      region: stack.scenario.region,
-    });
-    const runId = Number(connected.syncRunId ?? connected.syncRun?.id);
-    const run = await followSyncRun(api, created.connectionId, runId, () => {});
+    const run = await followSyncRun(api, connectionId, runId, () => {});
     expect(run.status).toBe('succeeded');
-    await waitForCheckRun(api, created.connectionId, runId, rosterAt);
+    await waitForCheckRun(api, connectionId, runId, rosterAt);
 
     const metrics = async (w: (typeof WORKERS)[number]) => {
       const res = await fetch(`${stack!.healthUrls[w]}/metrics`);
@@ -80,28 +59,28 @@ describe("the workers' health and metrics servers", () => {
     };
     const repo = await metrics('repo-sync');
     expect(
-      valueOf(repo, 'cce_jobs_completed_total', { queue: QUEUES.repoSync, job: 'sync-repositories' }),
+      metricValue(repo, 'cce_jobs_completed_total', { queue: QUEUES.repoSync, job: 'sync-repositories' }),
     ).toBe(1);
     expect(
-      valueOf(repo, 'cce_jobs_completed_total', { queue: QUEUES.repoSync, job: 'sync-repository' }),
+      metricValue(repo, 'cce_jobs_completed_total', { queue: QUEUES.repoSync, job: 'sync-repository' }),
     ).toBeGreaterThan(0);
     expect(
-      valueOf(repo, 'cce_aws_calls_total', { operation: 'codecommit:ListRepositories' }),
+      metricValue(repo, 'cce_aws_calls_total', { operation: 'codecommit:ListRepositories' }),
     ).toBeGreaterThan(0);
-    expect(valueOf(repo, 'cce_aws_calls_total', { operation: 'sts:AssumeRole' })).toBeGreaterThan(0);
+    expect(metricValue(repo, 'cce_aws_calls_total', { operation: 'sts:AssumeRole' })).toBeGreaterThan(0);
     expect(repo).toMatch(/^cce_queue_jobs\{queue="repo-sync",state="wait"\} 0$/m);
     expect(repo).toMatch(/^cce_rate_limit_waits_total \d+$/m);
     const iam = await metrics('iam-sync');
-    expect(valueOf(iam, 'cce_jobs_completed_total', { queue: QUEUES.iamSync, job: 'sync-iam' })).toBe(1);
+    expect(metricValue(iam, 'cce_jobs_completed_total', { queue: QUEUES.iamSync, job: 'sync-iam' })).toBe(1);
     expect(
-      valueOf(iam, 'cce_aws_calls_total', { operation: 'iam:GetAccountAuthorizationDetails' }),
+      metricValue(iam, 'cce_aws_calls_total', { operation: 'iam:GetAccountAuthorizationDetails' }),
     ).toBeGreaterThan(0);
     const checks = await metrics('checks-evaluator');
     expect(
-      valueOf(checks, 'cce_jobs_completed_total', { queue: QUEUES.checks, job: 'evaluate-checks' }),
+      metricValue(checks, 'cce_jobs_completed_total', { queue: QUEUES.checks, job: 'evaluate-checks' }),
     ).toBe(1);
     expect(
-      valueOf(checks, 'cce_job_duration_seconds_count', { queue: QUEUES.checks, job: 'evaluate-checks' }),
+      metricValue(checks, 'cce_job_duration_seconds_count', { queue: QUEUES.checks, job: 'evaluate-checks' }),
     ).toBe(1);
     // The evaluator never calls AWS.
     expect(checks).not.toMatch(/^cce_aws_calls_total\{/m);
