@@ -6,6 +6,8 @@
  *   pnpm images                       build and smoke-run all
  *   pnpm images connector-api migrate only these (service names)
  *   pnpm images --no-smoke            build only
+ *   pnpm images --engine=buildah      this engine, not the first that answers (e.g. where podman cannot
+ *                                     run containers but buildah's chroot isolation can)
  *   NODE_IMAGE=my-node:22 pnpm images use a base image you already have (default: the Dockerfile's)
  *   BUILDAH_ISOLATION=chroot STORAGE_DRIVER=vfs pnpm images   podman/buildah without a daemon
  *
@@ -39,8 +41,13 @@ function ok(cmd: string, args: string[]): boolean {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 }
 
-/** The first engine that answers: a docker CLI without a daemon does not count. */
-function detectEngine(): Engine {
+/** The first engine that answers (a docker CLI without a daemon does not count), or `--engine=<name>`. */
+function detectEngine(forced?: string): Engine {
+  if (forced) {
+    if (!['docker', 'podman', 'buildah'].includes(forced)) fail(`--engine must be docker, podman or buildah`);
+    if (!ok(forced, forced === 'buildah' ? ['--version'] : ['info'])) fail(`${forced} does not answer`);
+    return forced as Engine;
+  }
   if (ok('docker', ['info'])) return 'docker';
   if (ok('podman', ['info'])) return 'podman';
   if (ok('buildah', ['--version'])) return 'buildah';
@@ -133,11 +140,7 @@ function runToEnd(
   if (engine === 'buildah') {
     const container = execFileSync('buildah', ['from', image], { encoding: 'utf8' }).trim();
     try {
-      const cmd = JSON.parse(
-        execFileSync('buildah', ['inspect', '--format', '{{json .OCIv1.Config.Cmd}}', container], {
-          encoding: 'utf8',
-        }),
-      );
+      const cmd = commandOf(container);
       const r = spawnSync('buildah', ['run', ...envArgs, `--network=${network}`, container, '--', ...cmd], {
         encoding: 'utf8',
         timeout: 60_000,
@@ -178,11 +181,7 @@ async function serveAndStop(
     engine === 'buildah'
       ? (() => {
           container = execFileSync('buildah', ['from', image], { encoding: 'utf8' }).trim();
-          const cmd = JSON.parse(
-            execFileSync('buildah', ['inspect', '--format', '{{json .OCIv1.Config.Cmd}}', container], {
-              encoding: 'utf8',
-            }),
-          );
+          const cmd = commandOf(container);
           return spawn('buildah', ['run', ...envArgs, '--network=host', container, '--', ...cmd]);
         })()
       : spawn(engine, [
@@ -203,12 +202,38 @@ async function serveAndStop(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = await waitForHttp(readyUrl, 60_000);
-  if (engine === 'buildah') child.kill('SIGTERM');
+  // buildah answers its own SIGTERM with SIGKILL to the process it runs: signal the app's process
+  // (a host process under chroot isolation) instead, as a container runtime would.
+  if (engine === 'buildah') for (const pid of leafProcesses(child.pid!)) ok('kill', ['-TERM', String(pid)]);
   else ok(engine, ['kill', '--signal', 'TERM', `cce-smoke-${process.pid}`]);
   const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]);
   if (code === null) child.kill('SIGKILL');
   if (container) ok('buildah', ['rm', container]);
-  return { ready, code, output };
+  // buildah exits with its own code; the app's is in its report.
+  const reported = /subprocess exited with status (\d+)/.exec(output);
+  return { ready, code: engine === 'buildah' && reported ? Number(reported[1]) : code, output };
+}
+
+/** The image's CMD, as a buildah working container has it. */
+function commandOf(container: string): string[] {
+  return JSON.parse(execFileSync('buildah', ['inspect', container], { encoding: 'utf8' })).OCIv1.config.Cmd;
+}
+
+/** The processes under `root` that have no children of their own (the app, under buildah's helpers). */
+function leafProcesses(root: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const children = (pid: number) => rows.filter(([, ppid]) => ppid === pid).map(([p]) => p);
+  const leaves: number[] = [];
+  const walk = (pid: number) => {
+    const kids = children(pid);
+    if (kids.length === 0 && pid !== root) leaves.push(pid);
+    for (const k of kids) walk(k);
+  };
+  walk(root);
+  return leaves;
 }
 
 async function smoke(engine: Engine, spec: ImageSpec): Promise<string> {
@@ -224,7 +249,7 @@ async function smoke(engine: Engine, spec: ImageSpec): Promise<string> {
   };
   switch (spec.target) {
     case 'migrate': {
-      const r = runToEnd(engine, spec.image, { DATABASE_URL: databaseUrl }, 'host');
+      const r = runToEnd(engine, spec.image, { DATABASE_URL: databaseUrl });
       if (r.code !== 0) fail(`${spec.image}: migration failed (exit ${r.code}):\n${r.output}`);
       return r.output.trim().split('\n').pop() ?? '';
     }
@@ -235,15 +260,20 @@ async function smoke(engine: Engine, spec: ImageSpec): Promise<string> {
     }
     default: {
       if (spec.target === 'connector-api') {
-        expectExit('with no environment', runToEnd(engine, spec.image, {}, 'none'), 78, 'ADMIN_TOKEN');
+        expectExit('with no environment', runToEnd(engine, spec.image, {}), 78, 'ADMIN_TOKEN');
       } else {
         expectExit(
           'with a bad HEALTH_PORT',
-          runToEnd(engine, spec.image, { HEALTH_PORT: 'x' }, 'none'),
+          runToEnd(engine, spec.image, { HEALTH_PORT: 'x' }),
           78,
           'HEALTH_PORT',
         );
-        expectExit('with no database', runToEnd(engine, spec.image, {}, 'none'), 1, 'DATABASE_URL');
+        expectExit(
+          'with no database',
+          runToEnd(engine, spec.image, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }),
+          1,
+          'DATABASE_URL',
+        );
       }
       const port = {
         'connector-api': 18080,
@@ -293,7 +323,7 @@ async function main(): Promise<void> {
   const chosen = all
     .filter((i) => only.length === 0 || only.includes(i.service))
     .sort((a, b) => Number(b.target === 'migrate') - Number(a.target === 'migrate'));
-  const engine = detectEngine();
+  const engine = detectEngine(args.find((a) => a.startsWith('--engine='))?.split('=')[1]);
   const node = baseImage();
   process.stdout.write(`images: engine ${engine}, base image ${node}\n`);
   ensureBaseImage(engine, node);
