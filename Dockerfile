@@ -1,7 +1,13 @@
-# syntax=docker/dockerfile:1.7
-# One image per app: docker build --build-arg APP=connector-api -t cce-connector-api .
-# APP is a workspace folder name: connector-api, repo-sync, iam-sync, checks-evaluator (apps/),
-# evidence-store (the migrate command) or fake-aws (the demo's AWS emulator) (packages/).
+# One image per deployable, each a named target built from the workspace folder APP:
+#   docker build --target connector-api    --build-arg APP=connector-api    -t codecommit-evidence/connector-api .
+#   docker build --target repo-sync        --build-arg APP=repo-sync        -t codecommit-evidence/repo-sync .
+#   docker build --target iam-sync         --build-arg APP=iam-sync         -t codecommit-evidence/iam-sync .
+#   docker build --target checks-evaluator --build-arg APP=checks-evaluator -t codecommit-evidence/checks-evaluator .
+#   docker build --target migrate          --build-arg APP=evidence-store   -t codecommit-evidence/migrate .
+#   docker build --target fake-aws         --build-arg APP=fake-aws         -t codecommit-evidence/fake-aws .
+# `pnpm images` builds and smoke-runs all of them (targets and APPs come from docker-compose.yml).
+# Plain Dockerfile syntax on purpose: no `# syntax=` line, so BuildKit uses its built-in frontend
+# instead of pulling one.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
@@ -13,10 +19,11 @@ FROM base AS prune
 ARG APP
 WORKDIR /src
 COPY . .
+RUN test -n "${APP}" || { echo "set --build-arg APP=<workspace folder>" >&2; exit 1; }
 RUN turbo prune "@codecommit-evidence/${APP}" --docker
 
 # 2. Install from the pruned lockfile (cached while package.json files do not change), build, then
-#    deploy the app with production dependencies only.
+#    deploy the app with production dependencies only (each package ships only its `files`).
 FROM base AS build
 ARG APP
 WORKDIR /src
@@ -26,12 +33,45 @@ COPY --from=prune /src/out/full/ .
 COPY tsconfig.base.json ./
 COPY scripts/build-package.mjs ./scripts/
 RUN turbo run build --filter="@codecommit-evidence/${APP}..."
-RUN pnpm --filter="@codecommit-evidence/${APP}" deploy --prod /out
+# Read-only here, so the runtime's COPY keeps the modes without a second (chmod) layer.
+RUN pnpm --filter="@codecommit-evidence/${APP}" deploy --prod /out && chmod -R a-w /out
 
-# 3. The runtime: compiled JavaScript, production dependencies, a non-root user.
+# 3. The runtime: compiled JavaScript and production dependencies, owned by root and read-only to the
+#    non-root user that runs them (a compromised process cannot rewrite the app).
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build --chown=node:node /out .
+COPY --from=build /out .
 USER node
+
+# 4. One target per image: its command, and a build-time check that APP matched the target.
+FROM runtime AS connector-api
+RUN node -e "process.exit(require('./package.json').name === '@codecommit-evidence/connector-api' ? 0 : 1)" || { echo "build --target connector-api with --build-arg APP=connector-api" >&2; exit 1; }
+EXPOSE 8080
 CMD ["node", "dist/index.js"]
+
+FROM runtime AS repo-sync
+RUN node -e "process.exit(require('./package.json').name === '@codecommit-evidence/repo-sync' ? 0 : 1)" || { echo "build --target repo-sync with --build-arg APP=repo-sync" >&2; exit 1; }
+EXPOSE 9101
+CMD ["node", "dist/index.js"]
+
+FROM runtime AS iam-sync
+RUN node -e "process.exit(require('./package.json').name === '@codecommit-evidence/iam-sync' ? 0 : 1)" || { echo "build --target iam-sync with --build-arg APP=iam-sync" >&2; exit 1; }
+EXPOSE 9102
+CMD ["node", "dist/index.js"]
+
+FROM runtime AS checks-evaluator
+RUN node -e "process.exit(require('./package.json').name === '@codecommit-evidence/checks-evaluator' ? 0 : 1)" || { echo "build --target checks-evaluator with --build-arg APP=checks-evaluator" >&2; exit 1; }
+EXPOSE 9103
+CMD ["node", "dist/index.js"]
+
+FROM runtime AS migrate
+RUN node -e "process.exit(require('./package.json').name === '@codecommit-evidence/evidence-store' ? 0 : 1)" || { echo "build --target migrate with --build-arg APP=evidence-store" >&2; exit 1; }
+CMD ["node", "bin/cce-migrate.js"]
+
+FROM runtime AS fake-aws
+RUN node -e "process.exit(require('./package.json').name === '@codecommit-evidence/fake-aws' ? 0 : 1)" || { echo "build --target fake-aws with --build-arg APP=fake-aws" >&2; exit 1; }
+# The demo account travels with the image, so Compose and Kubernetes need no volume for it.
+COPY --from=prune /src/scenarios/ /scenarios/
+EXPOSE 4566
+CMD ["node", "bin/fake-aws.js", "serve", "--scenario", "/scenarios/demo.json", "--host", "0.0.0.0", "--port", "4566", "--shift-dates"]

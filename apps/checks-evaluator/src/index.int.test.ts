@@ -10,7 +10,7 @@ function run(env: Record<string, string>, until?: RegExp): Promise<{ code: numbe
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
       cwd: appDir,
-      env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env },
+      env: { PATH: process.env.PATH ?? '', HEALTH_PORT: '0', ...clockEnv(), ...env }, // any free port: runs in parallel
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -4,11 +4,14 @@ import {
   closeWorkerGracefully,
   createFlowProducer,
   createRedisConnection,
+  QUEUES,
+  serveWorkerHealthOrStop,
 } from '@codecommit-evidence/queues';
 import {
   checkDependenciesOrExit,
   createLogger,
   createShutdown,
+  createWorkerMetrics,
   loadConfigOrExit,
 } from '@codecommit-evidence/runtime';
 import { ChecksEvaluatorEnv } from './config.js';
@@ -35,6 +38,7 @@ await checkDependenciesOrExit(
   },
 );
 
+const metrics = createWorkerMetrics();
 const flowProducer = createFlowProducer(redis, env.QUEUE_PREFIX);
 const worker = createChecksWorker({
   db,
@@ -55,6 +59,16 @@ shutdown.register('flow-producer', () => flowProducer.close());
 shutdown.register('redis', () => redis.quit());
 shutdown.register('database', () => db.destroy());
 shutdown.listen();
+await serveWorkerHealthOrStop({
+  worker,
+  queue: QUEUES.checks,
+  connection: redis,
+  env,
+  metrics,
+  logger,
+  readiness: { postgres: () => assertDatabaseReachable(db) },
+  shutdown,
+});
 logger.info(
   { concurrency: env.CHECKS_CONCURRENCY, prefix: env.QUEUE_PREFIX },
   'checks-evaluator worker started',

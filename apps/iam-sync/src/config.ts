@@ -1,7 +1,7 @@
 import { AwsEnv } from '@codecommit-evidence/aws-clients';
 import { DatabaseEnv } from '@codecommit-evidence/evidence-store';
 import { RedisEnv } from '@codecommit-evidence/queues';
-import { LogEnv, ShutdownEnv } from '@codecommit-evidence/runtime';
+import { healthEnv, LogEnv, ShutdownEnv } from '@codecommit-evidence/runtime';
 import { z } from 'zod';
 import type { IamSyncSettings } from './processors/sync-iam.js';
 
@@ -15,6 +15,8 @@ export const IamSyncEnv = z.object({
   ...LogEnv.shape,
   ...ShutdownEnv.shape,
   ...AwsEnv.shape,
+  /** `/healthz`, `/readyz` and `/metrics` listen here. */
+  ...healthEnv(9102).shape,
   /** `sync-iam` jobs processed at once by this process. */
   IAM_SYNC_CONCURRENCY: int(1, 64, 4),
   /** Per-user AWS calls in flight per job on the fallback path (the account limiter still applies). */

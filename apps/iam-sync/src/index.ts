@@ -3,11 +3,14 @@ import {
   assertRedisReachable,
   closeWorkerGracefully,
   createRedisConnection,
+  QUEUES,
+  serveWorkerHealthOrStop,
 } from '@codecommit-evidence/queues';
 import {
   checkDependenciesOrExit,
   createLogger,
   createShutdown,
+  createWorkerMetrics,
   loadConfigOrExit,
 } from '@codecommit-evidence/runtime';
 import { createSyncWorkerDeps, syncAwsOptionsFromEnv } from '@codecommit-evidence/sync-support';
@@ -35,8 +38,10 @@ await checkDependenciesOrExit(
   },
 );
 
+const metrics = createWorkerMetrics();
 const deps = createSyncWorkerDeps({
   db,
+  metrics,
   redis,
   logger,
   keyPrefix: env.QUEUE_PREFIX,
@@ -60,4 +65,14 @@ shutdown.register('redis', () => redis.quit());
 shutdown.register('aws', async () => deps.aws.destroy());
 shutdown.register('database', () => db.destroy());
 shutdown.listen();
+await serveWorkerHealthOrStop({
+  worker,
+  queue: QUEUES.iamSync,
+  connection: redis,
+  env,
+  metrics,
+  logger,
+  readiness: { postgres: () => assertDatabaseReachable(db) },
+  shutdown,
+});
 logger.info({ concurrency: env.IAM_SYNC_CONCURRENCY, prefix: env.QUEUE_PREFIX }, 'iam-sync worker started');

@@ -1,7 +1,7 @@
 import { AwsEnv } from '@codecommit-evidence/aws-clients';
 import { DatabaseEnv } from '@codecommit-evidence/evidence-store';
 import { RedisEnv } from '@codecommit-evidence/queues';
-import { LogEnv, ShutdownEnv } from '@codecommit-evidence/runtime';
+import { healthEnv, LogEnv, ShutdownEnv } from '@codecommit-evidence/runtime';
 import { z } from 'zod';
 
 /** The repo-sync worker's whole configuration: the shared fragments and its own knobs. */
@@ -11,6 +11,8 @@ export const RepoSyncEnv = z.object({
   ...LogEnv.shape,
   ...ShutdownEnv.shape,
   ...AwsEnv.shape,
+  /** `/healthz`, `/readyz` and `/metrics` listen here. */
+  ...healthEnv(9101).shape,
   /** Jobs this process runs at once; the per-account limiter still bounds what reaches AWS. */
   REPO_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /**

@@ -8,11 +8,13 @@ import {
   closeWorkerGracefully,
   createRedisConnection,
   QUEUES,
+  serveWorkerHealthOrStop,
 } from '@codecommit-evidence/queues';
 import {
   checkDependenciesOrExit,
   createLogger,
   createShutdown,
+  createWorkerMetrics,
   loadConfigOrExit,
 } from '@codecommit-evidence/runtime';
 import { createSyncWorkerDeps, syncAwsOptionsFromEnv } from '@codecommit-evidence/sync-support';
@@ -40,9 +42,11 @@ await checkDependenciesOrExit(
   },
 );
 
+const metrics = createWorkerMetrics();
 const deps = {
   ...createSyncWorkerDeps({
     db,
+    metrics,
     redis,
     logger,
     keyPrefix: env.QUEUE_PREFIX,
@@ -67,4 +71,14 @@ shutdown.register('aws', async () => deps.aws.destroy());
 shutdown.register('redis', () => redis.quit());
 shutdown.register('db', () => db.destroy());
 shutdown.listen();
+await serveWorkerHealthOrStop({
+  worker,
+  queue: QUEUES.repoSync,
+  connection: redis,
+  env,
+  metrics,
+  logger,
+  readiness: { postgres: () => assertDatabaseReachable(db) },
+  shutdown,
+});
 logger.info({ concurrency: env.REPO_SYNC_CONCURRENCY, prefix: env.QUEUE_PREFIX }, 'repo-sync worker started');

@@ -66,6 +66,18 @@ export function fanOutCallCounter(...counters: CallCounter[]): CallCounter {
   };
 }
 
+/** A counter that keeps its own totals and forwards every event to `sink` (the process's Prometheus metrics). */
+export function forwardingCallCounter(sink: (operation: string, event: CallEvent) => void): CallCounter {
+  const own = createCallCounter();
+  return {
+    ...own,
+    record(operation, event = 'call') {
+      own.record(operation, event);
+      sink(operation, event);
+    },
+  };
+}
+
 function empty(): CallStats {
   return { calls: {}, attempts: {}, throttled: {}, failed: {} };
 }

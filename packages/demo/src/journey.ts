@@ -2,8 +2,9 @@
  * What a user does through the HTTP API, step by step, and what a customer does in their AWS account:
  * shared by the demo and the cross-process tests so both walk exactly the same path.
  */
+
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { sleep } from './stack.js';
+import { readStoryRoster, type Stack, sleep } from './stack.js';
 
 export class ApiError extends Error {
   constructor(
@@ -201,4 +202,31 @@ export async function listFindings(
 /** Finding key used by scenarios/demo.expected.json: the resource name, or `root` for the root user. */
 export function findingKey(f: FindingView): string {
   return f.resourceType === 'root' ? 'root' : f.resourceName;
+}
+
+/**
+ * The tests' shared opening: a tenant and a connection, the role from its setup kit in the fake, the
+ * demo roster, then connect (which starts the first sync run). Answers what the test goes on with.
+ */
+export async function connectDemoAccount(
+  stack: Stack,
+  names: { tenant: string; connection: string },
+): Promise<{ api: Api; connectionId: string; runId: number; rosterAt: Date }> {
+  const created = await createTenantAndConnection(stack.apiUrl, stack.adminToken, names);
+  const api = apiClient(stack.apiUrl, created.apiKey);
+  const roleArn = await createRoleFromSetupKit(
+    stack.fakeUrl,
+    stack.scenario.admin,
+    stack.scenario.region,
+    created.setupKit,
+  );
+  const roster = await readStoryRoster(stack);
+  const rosterAt = new Date();
+  await api('PUT', '/v1/people', roster);
+  const connected = await api('POST', `/v1/connections/${created.connectionId}/connect`, {
+    roleArn,
+    region: stack.scenario.region,
+  });
+  const runId = Number(connected.syncRunId ?? connected.syncRun?.id);
+  return { api, connectionId: created.connectionId, runId, rosterAt };
 }

@@ -4,16 +4,8 @@ import path from 'node:path';
 import { useTestDatabase } from '@codecommit-evidence/testing';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import {
-  apiClient,
-  createRoleFromSetupKit,
-  createTenantAndConnection,
-  findingKey,
-  followSyncRun,
-  listFindings,
-  waitForCheckRun,
-} from './journey.js';
-import { readStoryRoster, repoRoot, type Stack, sleep, startStack } from './stack.js';
+import { connectDemoAccount, findingKey, followSyncRun, listFindings, waitForCheckRun } from './journey.js';
+import { repoRoot, type Stack, sleep, startStack } from './stack.js';
 
 /**
  * Stopping a worker with SIGTERM in the middle of a sync run: it finishes (or hands back) its active
@@ -35,30 +27,15 @@ describe('a worker stopped with SIGTERM mid-run', () => {
       fakeAwsArgs: ['--latency-ms', '120'],
       env: { REPO_SYNC_CONCURRENCY: '1' },
     });
-    const created = await createTenantAndConnection(stack.apiUrl, stack.adminToken, {
+    const { api, connectionId, runId, rosterAt } = await connectDemoAccount(stack, {
       tenant: 'sigterm',
       connection: 'c',
     });
-    const api = apiClient(stack.apiUrl, created.apiKey);
-    const roleArn = await createRoleFromSetupKit(
-      stack.fakeUrl,
-      stack.scenario.admin,
-      stack.scenario.region,
-      created.setupKit,
-    );
-    const roster = await readStoryRoster(stack);
-    const rosterAt = new Date();
-    await api('PUT', '/v1/people', roster);
-    const connected = await api('POST', `/v1/connections/${created.connectionId}/connect`, {
-      roleArn,
-      region: stack.scenario.region,
-    });
-    const runId = Number(connected.syncRunId ?? connected.syncRun?.id);
     expect(runId).toBeGreaterThan(0);
 
     // Wait until repo-sync is inside the run (some per-repository step started), then stop it.
     for (const until = Date.now() + 60_000; ; ) {
-      const run = await api('GET', `/v1/connections/${created.connectionId}/syncs/${runId}`);
+      const run = await api('GET', `/v1/connections/${connectionId}/syncs/${runId}`);
       const steps = Object.keys((run.syncRun ?? run).steps ?? {});
       if (steps.some((s) => s.startsWith('codecommit:'))) break;
       if (Date.now() > until) throw new Error('repo-sync never started the run');
@@ -71,16 +48,16 @@ describe('a worker stopped with SIGTERM mid-run', () => {
     expect(log).toContain('shutdown complete');
 
     await sleep(500);
-    const meanwhile = await api('GET', `/v1/connections/${created.connectionId}/syncs/${runId}`);
+    const meanwhile = await api('GET', `/v1/connections/${connectionId}/syncs/${runId}`);
     expect((meanwhile.syncRun ?? meanwhile).status).toBe('running');
 
     await stack.start('repo-sync');
-    const done = await followSyncRun(api, created.connectionId, runId, () => {});
+    const done = await followSyncRun(api, connectionId, runId, () => {});
     expect(done.status).toBe('succeeded');
-    const { checkRun } = await waitForCheckRun(api, created.connectionId, runId, rosterAt);
+    const { checkRun } = await waitForCheckRun(api, connectionId, runId, rosterAt);
     const expected = JSON.parse(readFileSync(path.join(repoRoot, 'scenarios/demo.expected.json'), 'utf8'));
     for (const [checkId, want] of Object.entries<{ findings: Record<string, string> }>(expected.checks)) {
-      const findings = await listFindings(api, created.connectionId, checkId, checkRun.id);
+      const findings = await listFindings(api, connectionId, checkId, checkRun.id);
       expect(Object.fromEntries(findings.map((f) => [findingKey(f), f.status])), checkId).toEqual(
         want.findings,
       );

@@ -77,6 +77,8 @@ export interface StackOptions {
 export interface Stack {
   fakeUrl: string;
   apiUrl: string;
+  /** Each worker's health and metrics server (`/healthz`, `/readyz`, `/metrics`). */
+  healthUrls: Record<(typeof WORKERS)[number], string>;
   adminToken: string;
   queuePrefix: string;
   scenario: DemoScenarioFacts;
@@ -99,6 +101,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const scenario = options.scenario ?? readScenarioFacts();
   mkdirSync(options.logDir, { recursive: true });
   const [fakePort, apiPort] = [await freePort(), await freePort()];
+  const healthPorts: Record<(typeof WORKERS)[number], number> = {
+    'repo-sync': await freePort(),
+    'iam-sync': await freePort(),
+    'checks-evaluator': await freePort(),
+  };
   const fakeUrl = `http://127.0.0.1:${fakePort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const adminToken = randomBytes(24).toString('base64url');
@@ -144,12 +151,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             ADMIN_TOKEN: adminToken,
             PLATFORM_AWS_ACCOUNT_ID: scenario.platformAccountId,
           }
-        : common;
+        : { ...common, HEALTH_HOST: '127.0.0.1', HEALTH_PORT: String(healthPorts[name]) };
   const logOf = (name: ProcessName) => path.join(options.logDir, `${name}.log`);
 
   const stack: Stack = {
     fakeUrl,
     apiUrl,
+    healthUrls: {
+      'repo-sync': `http://127.0.0.1:${healthPorts['repo-sync']}`,
+      'iam-sync': `http://127.0.0.1:${healthPorts['iam-sync']}`,
+      'checks-evaluator': `http://127.0.0.1:${healthPorts['checks-evaluator']}`,
+    },
     adminToken,
     queuePrefix,
     scenario,

@@ -2,16 +2,19 @@
 import pg from 'pg';
 import { createDb } from './db.js';
 import { DatabaseEnv } from './env.js';
-import { migrateToLatest } from './migrate.js';
+import { migrateToLatest, pendingMigrations } from './migrate.js';
 
 /**
  * `pnpm migrate`: creates the database named in DATABASE_URL if it does not exist, then applies every
  * pending migration. Prints what it did; exits 1 with the reason on failure.
+ * `--wait`: changes nothing; waits until the database has every migration of this build (applied by
+ * the migration Job), so an app's init container holds the app back until then.
  */
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     console.log(
-      'Usage: cce-migrate\n\nApplies pending evidence-store migrations to DATABASE_URL (created if missing).',
+      'Usage: cce-migrate [--wait]\n\nApplies pending evidence-store migrations to DATABASE_URL (created if missing).\n' +
+        '--wait  change nothing; wait (up to 15 minutes) until no migration of this build is pending.',
     );
     return;
   }
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const url = parsed.data.DATABASE_URL;
+  if (process.argv.includes('--wait')) return waitUntilCurrent(url, 15 * 60_000);
   await ensureDatabase(url);
   const db = createDb(url, { max: 1, applicationName: 'cce-migrate' });
   try {
@@ -32,6 +36,31 @@ async function main(): Promise<void> {
     );
   } finally {
     await db.destroy();
+  }
+}
+
+async function waitUntilCurrent(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const db = createDb(url, { max: 1, applicationName: 'cce-migrate-wait' });
+    let state: string;
+    try {
+      const pending = await pendingMigrations(db);
+      if (pending.length === 0) {
+        console.log('schema is up to date');
+        return;
+      }
+      state = `waiting for ${pending.length} migration(s): ${pending.join(', ')}`;
+    } catch (err) {
+      state = `waiting for the database: ${(err as Error).message}`;
+    } finally {
+      await db.destroy();
+    }
+    if (state !== last) console.log(state);
+    last = state;
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 60_000} minutes, ${state}`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
 }
 

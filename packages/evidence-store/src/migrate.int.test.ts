@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from './db.js';
-import { migrateToLatest } from './migrate.js';
+import { migrateToLatest, pendingMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
 
 describe('migrations', () => {
@@ -44,7 +44,10 @@ describe('migrations', () => {
       ).rows[0]!.n;
     try {
       expect(await tableCount()).toBe(0);
+      // What an app's init container waits on (`cce-migrate --wait`): every migration, then none.
+      expect(await pendingMigrations(db)).toEqual(Object.keys(migrations));
       const first = await migrateToLatest(db);
+      expect(await pendingMigrations(db)).toEqual([]);
       expect(first.applied).toEqual(Object.keys(migrations));
       expect(await tableCount()).toBeGreaterThan(20);
       expect((await migrateToLatest(db)).applied).toEqual([]);

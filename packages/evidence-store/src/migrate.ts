@@ -18,3 +18,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome
   }
   return { applied };
 }
+
+/** Names of the migrations this build knows that the database has not applied yet (none: current). */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrations = await new Migrator({ db, provider: migrationProvider }).getMigrations();
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

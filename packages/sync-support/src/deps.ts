@@ -3,8 +3,10 @@ import {
   type AwsClientFactory,
   createAccountRateLimiter,
   createAwsClientFactory,
+  forwardingCallCounter,
 } from '@codecommit-evidence/aws-clients';
 import type { Database } from '@codecommit-evidence/evidence-store';
+import type { WorkerMetrics } from '@codecommit-evidence/runtime';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -50,6 +52,8 @@ export interface CreateSyncWorkerDepsInput {
   platformCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Default: the process clock. */
   now?: () => Date;
+  /** The process's Prometheus metrics: every AWS call and the rate limiter's waits are reported there. */
+  metrics?: WorkerMetrics;
 }
 
 export function createSyncWorkerDeps(input: CreateSyncWorkerDepsInput): SyncWorkerDeps {
@@ -65,7 +69,9 @@ export function createSyncWorkerDeps(input: CreateSyncWorkerDepsInput): SyncWork
     rateLimiter,
     ...(input.endpoint ? { endpoint: input.endpoint } : {}),
     ...(input.platformCredentials ? { platformCredentials: input.platformCredentials } : {}),
+    ...(input.metrics ? { callCounter: forwardingCallCounter(input.metrics.recordAwsCall) } : {}),
   });
+  input.metrics?.observeRateLimiter(() => rateLimiter.metrics());
   return {
     db: input.db,
     redis: input.redis,

@@ -33,7 +33,7 @@ interface Proc {
 function startWorkerProcess(app: 'repo-sync' | 'iam-sync', env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd: root(`apps/${app}`),
-    env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env },
+    env: { PATH: process.env.PATH ?? '', HEALTH_PORT: '0', ...clockEnv(), ...env }, // any free port: runs in parallel
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -226,6 +226,7 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
         cwd: appDir,
         env: {
           PATH: process.env.PATH ?? '',
+          HEALTH_PORT: '0',
           DATABASE_URL: url.toString(),
           REDIS_URL: redisUrl,
           QUEUE_PREFIX: prefix,

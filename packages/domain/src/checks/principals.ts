@@ -119,11 +119,20 @@ function summaryMemo<T>(): (access: CodeCommitAccessSummary, compute: () => T) =
   const memo = new WeakMap<object, WeakMap<object, WeakMap<object, Map<string, T>>>>();
   return (access, compute) => {
     let byRegions = memo.get(access.repositories);
-    if (!byRegions) memo.set(access.repositories, (byRegions = new WeakMap()));
+    if (!byRegions) {
+      byRegions = new WeakMap();
+      memo.set(access.repositories, byRegions);
+    }
     let byRoles = byRegions.get(access.regions ?? NONE);
-    if (!byRoles) byRegions.set(access.regions ?? NONE, (byRoles = new WeakMap()));
+    if (!byRoles) {
+      byRoles = new WeakMap();
+      byRegions.set(access.regions ?? NONE, byRoles);
+    }
     let byRest = byRoles.get(access.viaRoles ?? NONE);
-    if (!byRest) byRoles.set(access.viaRoles ?? NONE, (byRest = new Map()));
+    if (!byRest) {
+      byRest = new Map();
+      byRoles.set(access.viaRoles ?? NONE, byRest);
+    }
     const {
       principalArn: _arn,
       principalType: _type,
