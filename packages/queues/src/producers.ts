@@ -43,8 +43,12 @@ export function parseJobPayload<N extends JobName>(name: N, payload: unknown): J
 export type Queues = Record<QueueName, Queue>;
 
 export function createQueues(connection: Redis, prefix: string): Queues {
-  const make = (name: QueueName) =>
-    new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const make = (name: QueueName) => {
+    const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    // As for the flow producer: connection errors surface through each call, never as a crash.
+    queue.on('error', () => {});
+    return queue;
+  };
   return {
     'repo-sync': make(QUEUES.repoSync),
     'iam-sync': make(QUEUES.iamSync),
@@ -68,7 +72,11 @@ export async function enqueue<N extends JobName>(
 }
 
 export function createFlowProducer(connection: Redis, prefix: string): FlowProducer {
-  return new FlowProducer({ connection, prefix });
+  const producer = new FlowProducer({ connection, prefix });
+  // BullMQ re-emits its connection's errors on the producer; with no listener a closed connection
+  // (Redis quit at shutdown, a restart) crashes the process. Failures surface through each call.
+  producer.on('error', () => {});
+  return producer;
 }
 
 /**
