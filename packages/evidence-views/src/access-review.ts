@@ -6,6 +6,7 @@ import {
   describeRolePath,
   type IamUserEvidence,
   type LinkMethod,
+  summaryMemo,
   userAccess,
 } from '@codecommit-evidence/domain';
 import { type Database, listIdentityLinks, listPeople } from '@codecommit-evidence/evidence-store';
@@ -55,12 +56,10 @@ export interface AccessReviewEntry {
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 // Principals analysed once per distinct policy set share their summary's parts: what the review shows
-// of them is computed once per distinct part, not once per principal (2,000 users x 1,000 repositories
-// otherwise). Keyed by the parts' identities, so a principal whose own Regions or role paths differ
-// gets its own answer.
+// of them is computed once per distinct part (the domain's summaryMemo), not once per principal (2,000
+// users x 1,000 repositories otherwise).
 const reachableOf = new WeakMap<CodeCommitAccessSummary['repositories'], ReturnType<typeof reachable>>();
-const NONE = {};
-const grantedByOf = new WeakMap<object, WeakMap<object, WeakMap<object, string[]>>>();
+const grantedByOf = summaryMemo<string[]>();
 
 function shown(access: CodeCommitAccessSummary) {
   let known = reachableOf.get(access.repositories);
@@ -68,16 +67,7 @@ function shown(access: CodeCommitAccessSummary) {
     known = reachable(access);
     reachableOf.set(access.repositories, known);
   }
-  const byRegions = grantedByOf.get(access.repositories) ?? new WeakMap<object, WeakMap<object, string[]>>();
-  grantedByOf.set(access.repositories, byRegions);
-  const byRoles = byRegions.get(access.regions ?? NONE) ?? new WeakMap<object, string[]>();
-  byRegions.set(access.regions ?? NONE, byRoles);
-  let grantedBy = byRoles.get(access.viaRoles ?? NONE);
-  if (!grantedBy) {
-    grantedBy = grantingPolicies(access);
-    byRoles.set(access.viaRoles ?? NONE, grantedBy);
-  }
-  return { reachable: known, grantedBy };
+  return { reachable: known, grantedBy: grantedByOf(access, () => grantingPolicies(access)) };
 }
 
 function grantingPolicies(access: CodeCommitAccessSummary): string[] {

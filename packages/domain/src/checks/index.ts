@@ -40,6 +40,7 @@ export {
   describeRolePath,
   linkUserToPerson,
   type RosterEvidence,
+  summaryMemo,
   type UserAccess,
   userAccess,
 } from './principals.js';

@@ -115,7 +115,7 @@ const NONE = {};
  * A memo over access summaries: one answer per identity of the large parts and per value of the small
  * remaining fields (its principal's ARN and type aside, which the answers never use).
  */
-function summaryMemo<T>(): (access: CodeCommitAccessSummary, compute: () => T) => T {
+export function summaryMemo<T>(): (access: CodeCommitAccessSummary, compute: () => T) => T {
   const memo = new WeakMap<object, WeakMap<object, WeakMap<object, Map<string, T>>>>();
   return (access, compute) => {
     let byRegions = memo.get(access.repositories);
