@@ -4,6 +4,7 @@ import { findTenantByApiKey } from '@codecommit-evidence/evidence-store';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { ApiError } from './errors.js';
+import { sessionTenant } from './session.js';
 
 /** Longer than any key we issue (`cce_` + 43 characters); longer tokens are refused without a lookup. */
 const MAX_TOKEN_LENGTH = 512;
@@ -20,12 +21,13 @@ export function bearerToken(header: string | string[] | undefined): string | und
 export function apiKeyHook(ctx: AppContext) {
   return async (req: FastifyRequest) => {
     const token = bearerToken(req.headers.authorization);
-    const tenant = token ? await findTenantByApiKey(ctx.db, token) : undefined;
+    // Without a bearer token, the console's session cookie (session.ts) may authenticate the request.
+    const tenant = token ? await findTenantByApiKey(ctx.db, token) : await sessionTenant(ctx, req);
     if (!tenant) {
       throw new ApiError(
         401,
         'unauthorized',
-        'Send Authorization: Bearer <API key> (from POST /v1/tenants).',
+        'Send Authorization: Bearer <API key> (from POST /v1/tenants), or sign in to the console.',
       );
     }
     req.tenant = tenant;

@@ -16,6 +16,12 @@ export const ConnectorApiEnv = z.object({
   PLATFORM_AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
   AWS_ENDPOINT_URL: z.url().optional(),
   DEFAULT_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(15).max(10_080).default(360),
+  SESSION_TTL_MINUTES: z.coerce.number().int().min(5).max(43_200).default(480),
+  SESSION_COOKIE_SECURE: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  CONSOLE_DIR: z.string().min(1).optional(),
 });
 export type ConnectorApiEnv = z.infer<typeof ConnectorApiEnv>;
 

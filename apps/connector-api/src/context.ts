@@ -15,6 +15,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { ApiMetrics } from './metrics.js';
+import type { SessionConfig } from './session.js';
 
 export interface AwsAccess {
   /** AWS endpoint override (fake-aws in tests and the demo); unset = real AWS. */
@@ -30,6 +31,10 @@ export interface ServerConfig {
   adminToken: string;
   platformAccountId: string;
   defaultSyncIntervalMinutes: number;
+  /** Console sessions (session.ts); unset = 8 hours, cookie without `Secure`. */
+  session?: SessionConfig;
+  /** Folder of the console's built assets (apps/console/dist); unset = the console is not served. */
+  consoleDir?: string;
 }
 
 export interface ServerDeps {

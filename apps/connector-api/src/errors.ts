@@ -8,6 +8,7 @@ export const API_ERROR_CODES = [
   'invalid_request',
   'malformed_json',
   'unauthorized',
+  'csrf_token_invalid',
   'not_found',
   'method_not_allowed',
   'payload_too_large',

@@ -15,6 +15,7 @@ import {
   loadConfigOrExit,
 } from '@codecommit-evidence/runtime';
 import { ConnectorApiEnv } from './config.js';
+import { defaultConsoleDir } from './console.js';
 import { buildServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
       adminToken: config.ADMIN_TOKEN,
       platformAccountId: config.PLATFORM_AWS_ACCOUNT_ID,
       defaultSyncIntervalMinutes: config.DEFAULT_SYNC_INTERVAL_MINUTES,
+      session: { ttlMinutes: config.SESSION_TTL_MINUTES, cookieSecure: config.SESSION_COOKIE_SECURE },
+      consoleDir: config.CONSOLE_DIR ?? defaultConsoleDir(),
     },
     // Platform credentials come from the SDK default chain (env, container role, IRSA).
     aws: config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {},

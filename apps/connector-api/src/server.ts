@@ -22,6 +22,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { apiKeyHook } from './auth.js';
+import { consoleRoutes } from './console.js';
 import type { App, AppContext, RoutePlugin, ServerDeps } from './context.js';
 import { ApiError, isApiError } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -34,10 +35,12 @@ import { healthRoutes } from './routes/health.js';
 import { peopleRoutes } from './routes/people.js';
 import { syncRoutes } from './routes/syncs.js';
 import { tenantRoutes } from './routes/tenants.js';
+import { sessionRoutes } from './session.js';
 
 export const ROUTES: readonly RoutePlugin[] = [
   healthRoutes,
   tenantRoutes,
+  sessionRoutes,
   connectionRoutes,
   connectRoutes,
   syncRoutes,
@@ -45,6 +48,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   checkRoutes,
   evidenceRoutes,
   exportRoutes,
+  consoleRoutes,
 ];
 
 /** Every route but the bulk roster uploads (which set their own) takes at most this much JSON. */
@@ -103,9 +107,15 @@ export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key' },
           adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (POST /v1/tenants only)' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cce_session',
+            description: 'Console session (POST /v1/session); state-changing requests also send X-CSRF-Token',
+          },
         },
       },
-      security: [{ apiKey: [] }],
+      security: [{ apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
   });

@@ -45,3 +45,20 @@ export async function findTenantByApiKey(
     .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
 }
+
+/**
+ * The tenant of the API key with this hash, or undefined once it is revoked or gone: a console session
+ * remembers the hash of the key it was opened with, so revoking the key ends its sessions too.
+ */
+export async function findTenantByApiKeyHash(
+  db: Kysely<Database>,
+  keyHash: string,
+): Promise<{ id: string; name: string } | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+    .select(['tenants.id', 'tenants.name'])
+    .where('api_keys.key_hash', '=', keyHash)
+    .where('api_keys.revoked_at', 'is', null)
+    .executeTakeFirst();
+}
