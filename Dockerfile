@@ -36,6 +36,21 @@ RUN turbo run build --filter="@codecommit-evidence/${APP}..."
 # Read-only here, so the runtime's COPY keeps the modes without a second (chmod) layer.
 RUN pnpm --filter="@codecommit-evidence/${APP}" deploy --prod /out && chmod -R a-w /out
 
+# 2b. The web console's static assets (apps/console, built with esbuild from its sources), which the
+#     connector-api image serves under /console.
+FROM base AS console-prune
+WORKDIR /src
+COPY . .
+RUN turbo prune "@codecommit-evidence/console" --docker
+
+FROM base AS console-build
+WORKDIR /src
+COPY --from=console-prune /src/out/json/ .
+RUN pnpm install --frozen-lockfile
+COPY --from=console-prune /src/out/full/ .
+COPY tsconfig.base.json ./
+RUN pnpm --filter "@codecommit-evidence/console" run build && chmod -R a-w apps/console/dist
+
 # 3. The runtime: compiled JavaScript and production dependencies, owned by root and read-only to the
 #    non-root user that runs them (a compromised process cannot rewrite the app).
 FROM ${NODE_IMAGE} AS runtime
@@ -47,6 +62,8 @@ USER node
 # 4. One target per image: its command, and a build-time check that APP matched the target.
 FROM runtime AS connector-api
 RUN node -e "process.exit(require('./package.json').name === '@codecommit-evidence/connector-api' ? 0 : 1)" || { echo "build --target connector-api with --build-arg APP=connector-api" >&2; exit 1; }
+COPY --from=console-build /src/apps/console/dist /app/console
+ENV CONSOLE_DIR=/app/console
 EXPOSE 8080
 CMD ["node", "dist/index.js"]
 

@@ -19,6 +19,8 @@ const result = await build({
   format: 'esm',
   target: ['chrome110', 'firefox110', 'safari16'],
   jsx: 'automatic',
+  // Workspace packages from their TypeScript sources (their dist/ need not be built first).
+  conditions: ['development'],
   define: { 'process.env.NODE_ENV': '"production"' },
   write: false,
   outdir: 'out',

@@ -6,7 +6,8 @@
  * follows the sync, and prints each check's result with its failing findings and the fix.
  *
  *   pnpm demo              run, print, stop everything it started
- *   pnpm demo --keep       leave everything running (Ctrl-C stops it)
+ *   pnpm demo --keep       leave everything running (Ctrl-C stops it): the console's URL and a
+ *                          one-time sign-in link are printed
  *   pnpm demo --json FILE  also write the results as JSON (the end-to-end test reads it)
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/codecommit_evidence_demo, created if missing,
@@ -217,6 +218,10 @@ async function walkThrough(stack: Stack, args: Args): Promise<void> {
     );
 
   step('Where to look next');
+  // A one-time link: it opens a console session once, within 15 minutes, and the key stays out of the URL.
+  const signIn = await api('POST', '/v1/session/links');
+  say(`  console:        ${stack.apiUrl}/console/`);
+  say(`  sign in once:   ${stack.apiUrl}${signIn.path}   (one-time link, 15 minutes; or paste the API key)`);
   say(`  API:            ${stack.apiUrl}   (Authorization: Bearer <the tenant API key above>)`);
   say(`  OpenAPI:        ${stack.apiUrl}/docs`);
   say(`  findings:       GET /v1/connections/${id}/checks/<check id>`);

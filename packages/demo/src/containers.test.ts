@@ -263,6 +263,13 @@ describe('the Dockerfile', () => {
     }
   });
 
+  it('ships the web console in the connector-api image, built from its sources, where CONSOLE_DIR points', () => {
+    expect(dockerfile).toContain('turbo prune "@codecommit-evidence/console" --docker');
+    const api = targets.get('connector-api')!.lines.join('\n');
+    expect(api).toContain('COPY --from=console-build /src/apps/console/dist /app/console');
+    expect(api).toContain('ENV CONSOLE_DIR=/app/console');
+  });
+
   it('keeps secrets and local clutter out of the build context', () => {
     const ignored = readRepoFile('.dockerignore')
       .split('\n')

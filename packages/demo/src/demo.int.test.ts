@@ -35,6 +35,8 @@ describe('pnpm demo', () => {
     expect(stdout).toContain('External ID: cce-');
     expect(stdout).toMatch(/carol: .*offboarded/);
     expect(stdout).toContain('/docs');
+    expect(stdout).toMatch(/console: +http:\/\/127\.0\.0\.1:\d+\/console\//);
+    expect(stdout).toMatch(/sign in once: +http:\/\/127\.0\.0\.1:\d+\/console\/sign-in#link=[\w-]{43}/);
     expect(stdout).toContain('everything it started has been stopped');
   });
 });
