@@ -16,7 +16,7 @@ import { readStoryRoster, type Stack, startStack } from '@codecommit-evidence/de
 import { useTestDatabase } from '@codecommit-evidence/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { expectAccessible, launchChromium } from './test-support/browser';
+import { launchChromium, seriousViolations } from './test-support/browser';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(here, '../test-artifacts');
@@ -32,7 +32,7 @@ async function shot(page: Page, name: string): Promise<void> {
 /** Checks and screenshots the page once `ready` is visible. */
 async function visit(page: Page, name: string, ready: string): Promise<void> {
   await page.locator(ready).first().waitFor({ timeout: WAIT });
-  await expectAccessible(page, name);
+  expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
   await shot(page, name);
 }
 
