@@ -122,7 +122,7 @@ describe('the web console, in Chromium, over the real stack', () => {
       const connectionId = new URL(page.url()).searchParams.get('id')!;
       await page.locator('summary', { hasText: 'Trust policy' }).click();
       await expect
-        .poll(() => page.locator('pre[aria-label="Trust policy"]').textContent())
+        .poll(() => page.locator('section[aria-label="Trust policy"] pre').textContent())
         .toContain(externalId);
       await visit(page, '03-connect-kit', '#role-arn');
       const kit = (await bearer('GET', `/v1/connections/${connectionId}/setup-kit`)).setupKit;
