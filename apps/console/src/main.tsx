@@ -122,9 +122,11 @@ function App() {
 
   let body: ReactNode;
   if (route.page === '/sign-in') body = <SignInPage />;
-  else if (session.isPending) body = <Loading what="your session" />;
   else if (session.isError && !signedOut) body = <ErrorBox error={session.error} />;
-  else if (!session.data) body = route.page === undefined ? <NotFound /> : <Loading what="sign-in" />;
+  else if (!session.isPending && !session.data)
+    body = route.page === undefined ? <NotFound /> : <Loading what="sign-in" />;
+  // While the session is still being read, the page already asks for its data (one round trip fewer
+  // on the first load); were the session gone, those calls answer 401 and the person goes to sign-in.
   else
     body = (
       <PageBoundary path={route.path}>

@@ -44,11 +44,13 @@ export function ConnectionHeader({ id, title }: { id: string; title: string }) {
   );
 }
 
+const FRAMEWORK: Record<string, string> = { soc2: 'SOC 2', iso27001: 'ISO 27001' };
+/** `{soc2: ["CC6.1"], iso27001: ["A.8.5"]}` → "SOC 2 CC6.1 · ISO 27001 A.8.5". */
 const controlsText = (controls: unknown) =>
-  Array.isArray(controls)
-    ? controls
-        .map((c) => (typeof c === 'string' ? c : [c.framework, c.id ?? c.control].filter(Boolean).join(' ')))
-        .join(', ')
+  controls && typeof controls === 'object' && !Array.isArray(controls)
+    ? Object.entries(controls as Record<string, unknown>)
+        .map(([k, v]) => `${FRAMEWORK[k] ?? k} ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+        .join(' · ')
     : pretty(controls);
 
 export function ConnectionPage({ id }: { id: string }) {
