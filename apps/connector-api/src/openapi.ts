@@ -1,6 +1,6 @@
 /**
  * The OpenAPI document the server publishes at `/docs/json`, built without a database, Redis or AWS:
- * the console generates its typed client from it (apps/console, `pnpm --filter console gen:api`), and
+ * the console generates its typed client from it (apps/console, `pnpm gen:api`), and
  * its test fails when the committed types differ from this document.
  */
 

@@ -1,4 +1,4 @@
-/** `pnpm --filter @codecommit-evidence/console gen:api`: rewrites src/api/schema.d.ts from the API. */
+/** `pnpm gen:api`: rewrites src/api/schema.d.ts from the API. */
 import { writeFileSync } from 'node:fs';
 import { generateApiTypes, SCHEMA_FILE } from './api-types.js';
 

@@ -9,7 +9,7 @@ describe('the console API types', () => {
     const fresh = await generateApiTypes();
     expect(
       committed === fresh,
-      'src/api/schema.d.ts is stale: pnpm --filter @codecommit-evidence/console gen:api',
+      'src/api/schema.d.ts is stale: run pnpm gen:api',
     ).toBe(true);
   });
 });
