@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
+import { isStorable } from '../schemas.js';
+
+/** Longer than any key a page is sorted by (names, emails, ARNs). */
+const MAX_KEY_LENGTH = 2048;
 
 /** `?limit=` (1-500) and `?cursor=` as every paginated read takes them. */
 export const PageQuery = {
@@ -29,7 +33,13 @@ export function decodeCursor<T extends readonly ('string' | 'number')[]>(
   if (!Array.isArray(parsed) || parsed.length !== shape.length) throw badCursor();
   for (let i = 0; i < shape.length; i++) {
     const v = parsed[i];
-    if (shape[i] === 'number' ? !Number.isSafeInteger(v) : typeof v !== 'string') throw badCursor();
+    // A cursor is only ever a key this API wrote, so a string Postgres could not compare (a NUL,
+    // a lone surrogate) or one longer than any key is not one (issue 11: `["\u0000",1]` was a 500).
+    const ok =
+      shape[i] === 'number'
+        ? Number.isSafeInteger(v)
+        : typeof v === 'string' && v.length <= MAX_KEY_LENGTH && isStorable(v);
+    if (!ok) throw badCursor();
   }
   return parsed as never;
 }
