@@ -22,6 +22,7 @@ import { ADMIN_TOKEN, api, CUSTOMER_ACCOUNT_ID, newConnection, useHarness } from
 
 const h = useHarness();
 const REQUESTS = 10_000;
+const IN_FLIGHT = 4;
 
 /** mulberry32: seeded, so a failure replays. */
 function prng(seed: number) {
@@ -118,6 +119,10 @@ const HOSTILE_CURSORS = [
   encodeCursor(['app', -5]),
   encodeCursor([Number.MAX_SAFE_INTEGER]),
   encodeCursor(['0000-01-01T00:00:00Z', 'x']),
+  encodeCursor([8.64e15, '00000000-0000-0000-0000-000000000000']),
+  encodeCursor([-62198755200000, '00000000-0000-0000-0000-000000000000']),
+  encodeCursor([Date.UTC(2026, 0, 1), 'not-a-uuid']),
+  encodeCursor([Date.UTC(2026, 0, 1), '00000000-0000-0000-0000-00000000000\u0000']),
   Buffer.from('[1e308]').toString('base64url'),
   Buffer.from('[null]').toString('base64url'),
   Buffer.from('{"a":1}').toString('base64url'),
@@ -379,100 +384,111 @@ describe('hostile input from the OpenAPI document', () => {
       'victim-user',
     ];
 
-    for (let i = 0; i < REQUESTS; i++) {
-      // Every operation at least once per round, then at random.
-      const op =
-        i < operations.length * 3 ? (operations[i % operations.length] as Operation) : r.pick(operations);
-      const opKey = `${op.method} ${op.path}`;
-      perOperation.set(opKey, (perOperation.get(opKey) ?? 0) + 1);
-      const sent: Sent = { badDate: false };
-      let url = op.path;
-      for (const p of op.pathParams) url = url.replace(`{${p}}`, pathValue(r, world, p, op.method));
-      const query: string[] = [];
-      for (const q of op.query) {
-        if (r.chance(0.45))
-          query.push(`${q.name}=${enc(queryValue(r, q.name, q.schema, world.cursors, sent))}`);
-      }
-      if (r.chance(0.03)) query.push(`bogus=${enc(String(hostile(r)).slice(0, 50))}`);
-      if (query.length) url += `?${query.join('&')}`;
+    // Operations without input (health, metrics, docs) have nothing to fuzz: fewer requests each.
+    const weighted = operations.flatMap((op) =>
+      op.pathParams.length || op.query.length || op.body || op.method !== 'GET' ? [op, op, op, op, op] : [op],
+    );
+    let nextIndex = 0;
+    // A few requests in flight, as clients send them. Each request is generated synchronously when a
+    // worker takes its index, so the sequence of requests is the seed's whatever the timing.
+    const worker = async () => {
+      while (nextIndex < REQUESTS) {
+        const i = nextIndex++;
+        // Every operation three times first, then at random.
+        const op =
+          i < operations.length * 3 ? (operations[i % operations.length] as Operation) : r.pick(weighted);
+        const opKey = `${op.method} ${op.path}`;
+        perOperation.set(opKey, (perOperation.get(opKey) ?? 0) + 1);
+        const sent: Sent = { badDate: false };
+        let url = op.path;
+        for (const p of op.pathParams) url = url.replace(`{${p}}`, pathValue(r, world, p, op.method));
+        const query: string[] = [];
+        for (const q of op.query) {
+          if (r.chance(0.45))
+            query.push(`${q.name}=${enc(queryValue(r, q.name, q.schema, world.cursors, sent))}`);
+        }
+        if (r.chance(0.03)) query.push(`bogus=${enc(String(hostile(r)).slice(0, 50))}`);
+        if (query.length) url += `?${query.join('&')}`;
 
-      const auth = r.next();
-      const token = op.admin
-        ? auth < 0.8
-          ? ADMIN_TOKEN
-          : auth < 0.9
-            ? b.apiKey
-            : undefined
-        : auth < 0.88
-          ? b.apiKey
-          : auth < 0.92
+        const auth = r.next();
+        const token = op.admin
+          ? auth < 0.8
             ? ADMIN_TOKEN
-            : auth < 0.96
-              ? undefined
-              : String(r.pick(HOSTILE_STRINGS)).slice(0, 100);
+            : auth < 0.9
+              ? b.apiKey
+              : undefined
+          : auth < 0.88
+            ? b.apiKey
+            : auth < 0.92
+              ? ADMIN_TOKEN
+              : auth < 0.96
+                ? undefined
+                : String(r.pick(HOSTILE_STRINGS)).slice(0, 100);
 
-      let payload: string | undefined;
-      let contentType = 'application/json';
-      if (op.method !== 'GET') {
-        const kind = r.int(20);
-        if (op.body && kind < 15)
-          payload = JSON.stringify(fromSchema(r, op.body, 'body', kind < 5 ? 0.05 : 0.2, sent));
-        else if (kind < 17) payload = JSON.stringify(hostile(r));
-        else if (kind === 17)
-          payload = r.pick([
-            '{',
-            '{"name":}',
-            '[1,2',
-            'null',
-            '"str"',
-            '\u0000',
-            '{"__proto__":{"x":1}}',
-            '1e309',
-          ]);
-        else if (kind === 18) {
-          payload = r.pick(['name=x', '<xml/>', 'plain text']);
-          contentType = r.pick([
-            'text/plain',
-            'application/x-www-form-urlencoded',
-            'application/json; charset=utf-16',
-          ]);
-        } else if (!op.body) payload = undefined;
-        else payload = JSON.stringify({ name: 'x'.repeat(r.pick([100, 300_000])), people: [] });
+        let payload: string | undefined;
+        let contentType = 'application/json';
+        if (op.method !== 'GET') {
+          const kind = r.int(20);
+          if (op.body && kind < 15)
+            payload = JSON.stringify(fromSchema(r, op.body, 'body', kind < 5 ? 0.05 : 0.2, sent));
+          else if (kind < 17) payload = JSON.stringify(hostile(r));
+          else if (kind === 17)
+            payload = r.pick([
+              '{',
+              '{"name":}',
+              '[1,2',
+              'null',
+              '"str"',
+              '\u0000',
+              '{"__proto__":{"x":1}}',
+              '1e309',
+            ]);
+          else if (kind === 18) {
+            payload = r.pick(['name=x', '<xml/>', 'plain text']);
+            contentType = r.pick([
+              'text/plain',
+              'application/x-www-form-urlencoded',
+              'application/json; charset=utf-16',
+            ]);
+          } else if (!op.body) payload = undefined;
+          else payload = JSON.stringify({ name: 'x'.repeat(r.pick([100, 300_000])), people: [] });
+        }
+        const headers: Record<string, string> = {};
+        if (token !== undefined) headers.authorization = `Bearer ${token}`;
+        if (payload !== undefined) headers['content-type'] = contentType;
+        const started = performance.now();
+        const res = await h.current.app.inject({
+          method: op.method as 'GET',
+          url,
+          headers,
+          ...(payload !== undefined ? { payload } : {}),
+        });
+        timeByOperation.set(opKey, (timeByOperation.get(opKey) ?? 0) + performance.now() - started);
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        const example = `#${i} ${op.method} ${url.slice(0, 200)} ${payload?.slice(0, 200) ?? ''} -> ${res.statusCode} ${res.body.slice(0, 300)}`;
+        if (res.statusCode >= 500) {
+          fail(`${opKey} -> ${res.statusCode}`, example);
+          continue;
+        }
+        // A date that is not one (2026-11-31) or that Postgres cannot store (0000-01-01) is a 400, never
+        // silently rolled over into another day.
+        if (sent.badDate && res.statusCode < 300) fail(`${opKey} accepted an impossible date`, example);
+        if (res.statusCode >= 400) {
+          const body = safeJson(res.body);
+          if (
+            typeof body?.error?.code !== 'string' ||
+            typeof body.error.message !== 'string' ||
+            typeof body.error.details !== 'object'
+          )
+            fail(`${opKey} -> ${res.statusCode} without the error shape`, example);
+        }
+        if (token === b.apiKey || token === undefined) {
+          for (const secret of secretsOfA)
+            if (res.body.includes(secret)) fail(`${opKey} leaks tenant A`, example);
+        }
       }
-      const headers: Record<string, string> = {};
-      if (token !== undefined) headers.authorization = `Bearer ${token}`;
-      if (payload !== undefined) headers['content-type'] = contentType;
-      const started = performance.now();
-      const res = await h.current.app.inject({
-        method: op.method as 'GET',
-        url,
-        headers,
-        ...(payload !== undefined ? { payload } : {}),
-      });
-      timeByOperation.set(opKey, (timeByOperation.get(opKey) ?? 0) + performance.now() - started);
-      statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-      const example = `#${i} ${op.method} ${url.slice(0, 200)} ${payload?.slice(0, 200) ?? ''} -> ${res.statusCode} ${res.body.slice(0, 300)}`;
-      if (res.statusCode >= 500) {
-        fail(`${opKey} -> ${res.statusCode}`, example);
-        continue;
-      }
-      // A date that is not one (2026-11-31) or that Postgres cannot store (0000-01-01) is a 400, never
-      // silently rolled over into another day.
-      if (sent.badDate && res.statusCode < 300) fail(`${opKey} accepted an impossible date`, example);
-      if (res.statusCode >= 400) {
-        const body = safeJson(res.body);
-        if (
-          typeof body?.error?.code !== 'string' ||
-          typeof body.error.message !== 'string' ||
-          typeof body.error.details !== 'object'
-        )
-          fail(`${opKey} -> ${res.statusCode} without the error shape`, example);
-      }
-      if (token === b.apiKey || token === undefined) {
-        for (const secret of secretsOfA)
-          if (res.body.includes(secret)) fail(`${opKey} leaks tenant A`, example);
-      }
-    }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
 
     console.info(
       `hostile input: ${REQUESTS} requests over ${operations.length} operations, statuses ${JSON.stringify(statuses)}`,

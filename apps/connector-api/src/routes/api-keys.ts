@@ -55,7 +55,7 @@ export const apiKeyRoutes: RoutePlugin = {
         },
       },
       async (req) => {
-        const before = decodeCursor(req.query.cursor, ['number', 'string'] as const);
+        const before = decodeCursor(req.query.cursor, ['instant', 'uuid'] as const);
         const rows = await listApiKeys(ctx.db, tenantId(req), {
           ...(before ? { before: { createdAt: new Date(before[0]), id: before[1] } } : {}),
           limit: req.query.limit + 1,
@@ -88,7 +88,8 @@ export const apiKeyRoutes: RoutePlugin = {
                   `minutes the old keys stay valid (0: refused at once); default and at most ${ctx.limits.apiKeyGraceMinutes}`,
                 ),
             })
-            .optional(),
+            // Fastify gives a request without a body as null.
+            .nullish(),
         },
       },
       async (req, reply) => {

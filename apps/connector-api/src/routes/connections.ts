@@ -139,7 +139,7 @@ export const connectionRoutes: RoutePlugin = {
         },
       },
       async (req) => {
-        const after = decodeCursor(req.query.cursor, ['number', 'string'] as const);
+        const after = decodeCursor(req.query.cursor, ['instant', 'uuid'] as const);
         const rows = await listConnections(ctx.db, tenantId(req), {
           ...(after ? { after: { createdAt: new Date(after[0]), id: after[1] } } : {}),
           limit: req.query.limit + 1,

@@ -67,7 +67,7 @@ export const tenantRoutes: RoutePlugin = {
         onRequest: adminOnly(ctx),
       },
       async (req) => {
-        const after = decodeCursor(req.query.cursor, ['number', 'string'] as const);
+        const after = decodeCursor(req.query.cursor, ['instant', 'uuid'] as const);
         const rows = await listTenants(
           ctx.db,
           {
