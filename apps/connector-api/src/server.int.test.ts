@@ -402,8 +402,25 @@ describe('errors, docs, health', () => {
       '/v1/connections/{id}/syncs/{runId}',
       '/v1/people',
       '/v1/identity-links',
+      '/v1/api-keys',
+      '/v1/api-keys/rotate',
+      '/v1/api-keys/{keyId}',
     ]) {
       expect(paths).toContain(p);
+    }
+    // Every list documents its cursor.
+    for (const p of [
+      '/v1/connections',
+      '/v1/identity-links',
+      '/v1/tenants',
+      '/v1/api-keys',
+      '/v1/connections/{id}/syncs',
+    ]) {
+      const params = (doc.json().paths[p].get.parameters ?? []) as { name: string }[];
+      expect(
+        params.map((x) => x.name),
+        p,
+      ).toContain('cursor');
     }
     const ui = await h.current.app.inject({ method: 'GET', url: '/docs/' });
     expect(ui.statusCode).toBe(200);

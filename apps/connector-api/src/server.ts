@@ -105,12 +105,15 @@ export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin
         title: 'CodeCommit Evidence API',
         version: '1.0.0',
         description:
-          'Connections to AWS CodeCommit accounts, sync runs, roster and identity links. Errors are {error: {code, message, details}}.',
+          'Connections to AWS CodeCommit accounts, sync runs, roster and identity links, check results, evidence and exports. ' +
+          'Errors are {error: {code, message, details}}; a bad request is a 4xx naming the field, never a 5xx. ' +
+          'Every list is paginated (?limit=, ?cursor= from nextCursor). Each tenant is held to a request rate and a number of new connections an hour ' +
+          '(429 rate_limited with Retry-After, shared by every API replica). A deleted connection is read-only: its reads and exports keep answering, changes answer 409 connection_deleted.',
       },
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key' },
-          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (POST /v1/tenants only)' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (/v1/tenants only)' },
         },
       },
       security: [{ apiKey: [] }],
