@@ -384,6 +384,41 @@ describe('hostile input from the OpenAPI document', () => {
       'victim-user',
     ];
 
+    // First the requests issue 11 found answering 500 or reading another day: each must be a 400.
+    const c = `/v1/connections/${b.connectionId}`;
+    const nulCursor = encodeCursor(['\u0000', 1]);
+    const regressions: [string, string, unknown?][] = [
+      ['GET', `${c}/repositories?cursor=${nulCursor}`],
+      ['GET', `${c}/pull-requests?cursor=${nulCursor}`],
+      ['GET', `${c}/repositories/app/branches?cursor=${nulCursor}`],
+      ['GET', `/v1/people?cursor=${encodeCursor(['\u0000'])}`],
+      ['GET', `${c}/repositories/%00/branches`],
+      [
+        'PUT',
+        '/v1/people',
+        { people: [{ email: 'x@example.com', status: 'offboarded', offboardedAt: '0000-01-01' }] },
+      ],
+      [
+        'PUT',
+        '/v1/people',
+        { people: [{ email: 'x@example.com', status: 'offboarded', offboardedAt: '2026-11-31' }] },
+      ],
+      ['GET', `${c}/checks?at=2026-11-31`],
+      ['GET', `${c}/checks?at=2026-02-30`],
+      ['GET', `${c}/exports/access-review.json?rosterAsOf=0000-01-01T00:00:00Z`],
+    ];
+    for (const [method, url, body] of regressions) {
+      const res = await api(h.current.app, method as 'GET', url, {
+        token: b.apiKey,
+        ...(body ? { body } : {}),
+      });
+      if (res.status !== 400)
+        fail(
+          `issue 11 regression ${method} ${url.slice(0, 120)}`,
+          `-> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+        );
+    }
+
     // Operations without input (health, metrics, docs) have nothing to fuzz: fewer requests each.
     const weighted = operations.flatMap((op) =>
       op.pathParams.length || op.query.length || op.body || op.method !== 'GET' ? [op, op, op, op, op] : [op],

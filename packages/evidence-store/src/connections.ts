@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import { json } from './db.js';
+import { createdMs, json } from './db.js';
 import type { ConnectionsTable, Database } from './schema.js';
 
 export type Connection = Selectable<ConnectionsTable>;
@@ -74,11 +74,11 @@ export async function listConnections(
   if (after)
     q = q.where((eb) =>
       eb.or([
-        eb('created_at', '>', after.createdAt),
-        eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        eb(createdMs('created_at'), '>', after.createdAt),
+        eb.and([eb(createdMs('created_at'), '=', after.createdAt), eb('id', '>', after.id)]),
       ]),
     );
-  q = q.orderBy('created_at').orderBy('id');
+  q = q.orderBy(createdMs('created_at')).orderBy('id');
   if (page) q = q.limit(page.limit);
   return q.execute();
 }

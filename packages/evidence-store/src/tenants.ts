@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { createdMs } from './db.js';
 import type { ApiKeysTable, Database } from './schema.js';
 
 /** API keys are shown once and stored only as a SHA-256 hash (they are random, so no salt is needed). */
@@ -88,11 +89,15 @@ export async function listTenants(
   if (after)
     q = q.where((eb) =>
       eb.or([
-        eb('tenants.created_at', '>', after.createdAt),
-        eb.and([eb('tenants.created_at', '=', after.createdAt), eb('tenants.id', '>', after.id)]),
+        eb(createdMs('tenants.created_at'), '>', after.createdAt),
+        eb.and([eb(createdMs('tenants.created_at'), '=', after.createdAt), eb('tenants.id', '>', after.id)]),
       ]),
     );
-  const rows = await q.orderBy('tenants.created_at').orderBy('tenants.id').limit(page.limit).execute();
+  const rows = await q
+    .orderBy(createdMs('tenants.created_at'))
+    .orderBy('tenants.id')
+    .limit(page.limit)
+    .execute();
   return rows.map((r) => ({ ...r, valid_keys: r.valid_keys ?? 0, connections: r.connections ?? 0 }));
 }
 
@@ -202,9 +207,9 @@ export async function listApiKeys(
   if (before)
     q = q.where((eb) =>
       eb.or([
-        eb('created_at', '<', before.createdAt),
-        eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+        eb(createdMs('created_at'), '<', before.createdAt),
+        eb.and([eb(createdMs('created_at'), '=', before.createdAt), eb('id', '<', before.id)]),
       ]),
     );
-  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+  return q.orderBy(createdMs('created_at'), 'desc').orderBy('id', 'desc').limit(page.limit).execute();
 }

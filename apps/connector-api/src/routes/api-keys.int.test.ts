@@ -19,6 +19,7 @@ const whoami = (key: string) => api(h.current.app, 'GET', '/v1/api-keys', { toke
 describe('API keys', () => {
   it('rotates: the old key works for the grace period, then is refused; the new one works', async () => {
     const t = await newTenant(h.current.app, 'rotating');
+    later(1000); // the two keys are listed newest first
     const rotated = await api(h.current.app, 'POST', '/v1/api-keys/rotate', { token: t.apiKey });
     expect(rotated.status, JSON.stringify(rotated.body)).toBe(201);
     const fresh = rotated.body.apiKey as string;
