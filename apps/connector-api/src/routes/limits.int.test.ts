@@ -133,8 +133,24 @@ describe('every list is paginated', () => {
           .body.connection.id,
       );
     }
+    // Two rows with microseconds in the same millisecond (as the database's clock wrote them before
+    // the application-clock migration): each is listed once, though the cursor holds milliseconds.
+    for (const at of ['2026-06-01T12:00:05.123456Z', '2026-06-01T12:00:05.123789Z']) {
+      const row = await h.current.db
+        .insertInto('connections')
+        .values({
+          tenant_id: t.id,
+          name: 'legacy',
+          external_id: `cce-legacy-${at}`,
+          created_at: at,
+          updated_at: at,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.push(row.id);
+    }
     const listed = await all('/v1/connections', t.apiKey, 'connections');
-    expect(listed).toHaveLength(5);
+    expect(listed).toHaveLength(7);
     expect(new Set(listed)).toEqual(new Set(ids));
 
     const arns = ['a', 'b', 'c', 'd', 'e'].map((n) => userArn(n));
