@@ -156,6 +156,22 @@ export async function getLatestCheckRun(
     .executeTakeFirst();
 }
 
+/** The latest evaluation of one sync run. */
+export async function getLatestCheckRunOfSyncRun(
+  db: Kysely<Database>,
+  connectionId: string,
+  syncRunId: number,
+): Promise<CheckRun | undefined> {
+  return db
+    .selectFrom('check_runs')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('sync_run_id', '=', syncRunId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** The last check run evaluated at or before `at`: "what did the checks say on that date". */
 export async function getCheckRunAt(
   db: Kysely<Database>,

@@ -16,6 +16,7 @@ import {
   loadCheckEvidence,
   STEPS_OF_SYNC_JOB,
   SYNC_JOB_FAILED,
+  storeRunAccess,
 } from '@codecommit-evidence/evidence-views';
 import type { EvaluateChecksPayload } from '@codecommit-evidence/queues';
 import type { Kysely } from 'kysely';
@@ -212,6 +213,16 @@ export async function evaluateChecks(
   }
   await yieldToEventLoop();
   const { completeness, notes } = loaded;
+  // What `/iam-users` and the access review read, derived once per sync run from the evidence already
+  // loaded (a re-evaluation of the same run finds it written and writes nothing).
+  await storeRunAccess(db, {
+    connectionId: payload.connectionId,
+    runId: run.id,
+    completeness,
+    evidence: loaded.evidence,
+    derivedAt: now(),
+  });
+  await yieldToEventLoop();
   const partial =
     completeness.missingPermissions.length > 0 ||
     completeness.failedSteps.length > 0 ||
