@@ -66,7 +66,16 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-const CHECK_TABLES = ['check_runs', 'check_results', 'findings', 'check_evidence_blobs'];
+const CHECK_TABLES = [
+  'check_runs',
+  'check_results',
+  'findings',
+  'check_evidence_blobs',
+  // The run's derived access, written with its first evaluation.
+  'sync_run_access_state',
+  'sync_run_access',
+  'access_repository_lists',
+];
 
 async function checkStorageBytes(db: Kysely<Database>): Promise<number> {
   let total = 0;

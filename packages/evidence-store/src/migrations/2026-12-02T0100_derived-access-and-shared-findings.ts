@@ -16,7 +16,8 @@ import { type Kysely, sql } from 'kysely';
  * Findings unchanged since an earlier check run: `check_results.findings_digest` is the SHA-256 of the
  * check's stored findings, and `findings_check_run_id` names the check run whose `findings` rows hold
  * them when this result wrote none of its own (null: its own rows). A re-evaluation with nothing
- * changed writes a check run and its results, no findings.
+ * changed writes a check run and its results, no findings. Findings are paged per check by keyset on
+ * id: (check_run_id, check_id, [status,] id) indexes replace (check_run_id, check_id, status).
  *
  * Frozen in time: never import application code here.
  */
@@ -60,9 +61,20 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index check_results_by_findings_digest on check_results (check_id, findings_digest)`.execute(
     db,
   );
+  // Pages of one check's findings by keyset on id (with or without a status) read an index range.
+  await sql`create index findings_keyset on findings (check_run_id, check_id, id)`.execute(db);
+  await sql`create index findings_keyset_by_status on findings (check_run_id, check_id, status, id)`.execute(
+    db,
+  );
+  await sql`drop index if exists findings_by_check`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`create index if not exists findings_by_check on findings (check_run_id, check_id, status)`.execute(
+    db,
+  );
+  await sql`drop index if exists findings_keyset_by_status`.execute(db);
+  await sql`drop index if exists findings_keyset`.execute(db);
   await sql`drop index if exists check_results_by_findings_digest`.execute(db);
   await sql`alter table check_results drop column if exists findings_check_run_id`.execute(db);
   await sql`alter table check_results drop column if exists findings_digest`.execute(db);
