@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   type AccessLevel,
   type CheckEvidence,
@@ -277,12 +278,26 @@ export async function storeRunAccess(
   },
 ): Promise<boolean> {
   if (await getRunAccessState(db, input.runId)) return false;
+  // Built a few hundred principals at a time, handing the event loop back in between (the evaluator's
+  // job lock must be renewed during it).
+  const { evidence } = input;
+  const entries: AccessReviewEntry[] = [];
+  for (const [key, all] of [
+    ['users', evidence.users],
+    ['roles', evidence.roles],
+  ] as const) {
+    for (let i = 0; i < all.length; i += 250) {
+      const part = { ...evidence, users: [], roles: [], [key]: all.slice(i, i + 250) } as CheckEvidence;
+      entries.push(...buildAccessReview(part));
+      await yieldToEventLoop();
+    }
+  }
   return writeRunAccess(db, {
     connectionId: input.connectionId,
     syncRunId: input.runId,
     completeness: input.completeness,
     derivedAt: input.derivedAt,
-    principals: runAccessRows({ entries: buildAccessReview(input.evidence), users: input.evidence.users }),
+    principals: runAccessRows({ entries, users: evidence.users }),
   });
 }
 

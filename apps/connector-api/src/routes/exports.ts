@@ -49,8 +49,10 @@ const AccessReviewQuery = z.strictObject({
     .describe('with_access (default): principals whose access is yes or unknown; all: every principal'),
 });
 
-const FINDINGS_PAGE = 5000;
-const ACCESS_PAGE = 500;
+// Pages read while the body is written: small enough that one page's rows (findings up to 16 KB of
+// evidence, principals with their whole repository lists) keep the API's memory flat.
+const FINDINGS_PAGE = 500;
+const ACCESS_PAGE = 200;
 
 const CHECK_RESULT_COLUMNS = [
   'check_run_id',

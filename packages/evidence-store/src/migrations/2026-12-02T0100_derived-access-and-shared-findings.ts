@@ -17,7 +17,8 @@ import { type Kysely, sql } from 'kysely';
  * check's stored findings, and `findings_check_run_id` names the check run whose `findings` rows hold
  * them when this result wrote none of its own (null: its own rows). A re-evaluation with nothing
  * changed writes a check run and its results, no findings. Findings are paged per check by keyset on
- * id: (check_run_id, check_id, [status,] id) indexes replace (check_run_id, check_id, status).
+ * id: (check_run_id, check_id, [status,] id) indexes replace (check_run_id, check_id, status); so are
+ * repositories and pull requests, by (connection_id, repository_name, id).
  *
  * Frozen in time: never import application code here.
  */
@@ -67,9 +68,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     db,
   );
   await sql`drop index if exists findings_by_check`.execute(db);
+  // Evidence pages as of a run by keyset (name, id): an index range read in page order, the versions
+  // not valid at the run skipped (the partial index on current versions cannot serve past runs).
+  await sql`create index repositories_keyset on repositories (connection_id, repository_name, id)`.execute(
+    db,
+  );
+  await sql`create index pull_requests_keyset on pull_requests (connection_id, repository_name, id)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop index if exists pull_requests_keyset`.execute(db);
+  await sql`drop index if exists repositories_keyset`.execute(db);
   await sql`create index if not exists findings_by_check on findings (check_run_id, check_id, status)`.execute(
     db,
   );
