@@ -53,6 +53,7 @@ const AccessReviewQuery = z.strictObject({
 // evidence, principals with their whole repository lists) keep the API's memory flat.
 const FINDINGS_PAGE = 500;
 const ACCESS_PAGE = 200;
+const REFERENCES_PAGE = 100;
 
 const CHECK_RESULT_COLUMNS = [
   'check_run_id',
@@ -164,8 +165,9 @@ async function* referencesOf(
   const seen = new Set<string>(digests);
   let pending = digests;
   while (pending.length > 0) {
-    const batch = pending.slice(0, 500);
-    pending = pending.slice(500);
+    // A blob may be large (a list of many principals): few at a time keeps the API's memory flat.
+    const batch = pending.slice(0, REFERENCES_PAGE);
+    pending = pending.slice(REFERENCES_PAGE);
     const bodies = await getEvidenceBlobs(db, connectionId, batch);
     for (const [digest, body] of bodies) {
       yield [digest, body];
