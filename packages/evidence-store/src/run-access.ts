@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { batchesByBytes } from './check-runs.js';
 import { json } from './db.js';
+import type { IdentityLink, Person } from './people.js';
 import type { Database, SyncRunAccessStateTable, SyncRunAccessTable } from './schema.js';
 
 /**
@@ -161,4 +162,43 @@ export async function getAccessRepositoryLists(
     .execute();
   for (const r of rows) out.set(r.digest, r.repositories);
   return out;
+}
+
+/**
+ * The part of a tenant's roster (as of `asOf`) that can link some IAM users: their explicit links and
+ * the people those links, their email tags or their names point at (emails compared trimmed and
+ * lower-cased, as linking compares them). A page of `/iam-users` reads this, not the whole roster.
+ */
+export async function listRosterFor(
+  db: Kysely<Database>,
+  tenantId: string,
+  asOf: Date,
+  users: readonly { arn: string; userName: string; tags: Record<string, string> }[],
+): Promise<{ people: Person[]; links: IdentityLink[] }> {
+  if (users.length === 0) return { people: [], links: [] };
+  const links = await db
+    .selectFrom('identity_links')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('valid_from', '<=', asOf)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]))
+    .where('iam_user_arn', 'in', [...new Set(users.map((u) => u.arn))])
+    .orderBy('iam_user_arn')
+    .execute();
+  const norm = (s: string) => s.trim().toLowerCase();
+  const emails = new Set<string>(links.map((l) => norm(l.person_email)));
+  for (const u of users) {
+    emails.add(norm(u.userName));
+    for (const [key, value] of Object.entries(u.tags)) if (norm(key) === 'email') emails.add(norm(value));
+  }
+  const people = await db
+    .selectFrom('people')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('valid_from', '<=', asOf)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]))
+    .where('email', 'in', [...emails])
+    .orderBy('email')
+    .execute();
+  return { people, links };
 }

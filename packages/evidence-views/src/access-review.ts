@@ -17,6 +17,7 @@ import {
   getRunAccessState,
   listIdentityLinks,
   listPeople,
+  listRosterFor,
   listRunAccess,
   type RunAccessInput,
   type RunAccessRow,
@@ -336,16 +337,17 @@ export async function ensureRunAccess(
   return pending;
 }
 
-/** The roster and identity links of a tenant as of an instant, as linking reads them. */
-export async function loadRoster(
+/** The part of the roster (as of `asOf`) that can link the users of some stored rows. */
+export async function loadRosterFor(
   db: Kysely<Database>,
   tenantId: string,
   asOf: Date,
+  rows: readonly RunAccessRow[],
 ): Promise<RosterEvidence> {
-  const [people, links] = await Promise.all([
-    listPeople(db, tenantId, asOf),
-    listIdentityLinks(db, tenantId, asOf),
-  ]);
+  const users = rows
+    .filter((r) => r.principal_type === 'iam_user')
+    .map((r) => ({ arn: r.arn, userName: r.name, tags: r.tags }));
+  const { people, links } = await listRosterFor(db, tenantId, asOf, users);
   return { people: people.map(personEvidence), identityLinks: links.map(identityLinkEvidence) };
 }
 
@@ -414,11 +416,11 @@ export async function loadAccessReview(
     .select('tenant_id')
     .where('id', '=', input.connectionId)
     .executeTakeFirstOrThrow();
-  const roster = await loadRoster(db, tenant.tenant_id, input.rosterAsOf);
   const lists = new Map<string, unknown[]>();
   const entries: AccessReviewEntry[] = [];
   for (let after: { principalType: 'iam_user' | 'iam_role'; name: string } | undefined; ; ) {
     const rows = await listRunAccess(db, input.runId, { ...(after ? { after } : {}), limit: 1000 });
+    const roster = await loadRosterFor(db, tenant.tenant_id, input.rosterAsOf, rows);
     for (const { repositoriesTruncated: _t, ...e } of await accessEntriesOf(
       db,
       input.connectionId,

@@ -8,7 +8,7 @@ import {
   accessEntriesOf,
   completenessFromProblems,
   ensureRunAccess,
-  loadRoster,
+  loadRosterFor,
   type RunCompleteness,
 } from '@codecommit-evidence/evidence-views';
 import { z } from 'zod';
@@ -247,15 +247,14 @@ export const evidenceRoutes: RoutePlugin = {
         const rosterAsOf = req.query.rosterAsOf ? new Date(req.query.rosterAsOf) : ctx.now();
         const after = decodeCursor(req.query.cursor, ['string'] as const);
         const state = await ensureRunAccess(db, { connectionId: connection.id, runId: run.id }, ctx.now);
-        const [rows, roster] = await Promise.all([
-          listRunAccess(db, run.id, {
-            principalType: 'iam_user',
-            ...(after ? { after: { principalType: 'iam_user' as const, name: after[0] } } : {}),
-            limit: req.query.limit + 1,
-          }),
-          loadRoster(db, connection.tenant_id, rosterAsOf),
-        ]);
+        const rows = await listRunAccess(db, run.id, {
+          principalType: 'iam_user',
+          ...(after ? { after: { principalType: 'iam_user' as const, name: after[0] } } : {}),
+          limit: req.query.limit + 1,
+        });
         const { items, nextCursor } = page(rows, req.query.limit, (u) => [u.name]);
+        // Only the people and links that can link this page's users.
+        const roster = await loadRosterFor(db, connection.tenant_id, rosterAsOf, items);
         const users = await accessEntriesOf(db, connection.id, items, roster);
         return {
           syncRun: asOfView(run),

@@ -20,7 +20,7 @@ import {
   type AccessReviewEntry,
   accessEntriesOf,
   ensureRunAccess,
-  loadRoster,
+  loadRosterFor,
 } from '@codecommit-evidence/evidence-views';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -324,10 +324,7 @@ export const exportRoutes: RoutePlugin = {
             { connectionId: connection.id, runId: run.id },
             ctx.now,
           );
-          const [roster, checkRun] = await Promise.all([
-            loadRoster(ctx.db, connection.tenant_id, rosterAsOf),
-            getLatestCheckRunOfSyncRun(ctx.db, connection.id, run.id),
-          ]);
+          const checkRun = await getLatestCheckRunOfSyncRun(ctx.db, connection.id, run.id);
           const withAccessOnly = req.query.scope !== 'all';
           // Principals of one policy set share one repository list: each is read once per export.
           const lists = new Map<string, unknown[]>();
@@ -338,6 +335,7 @@ export const exportRoutes: RoutePlugin = {
                 ...(after ? { after } : {}),
                 limit: ACCESS_PAGE,
               });
+              const roster = await loadRosterFor(ctx.db, connection.tenant_id, rosterAsOf, rows);
               for (const { repositoriesTruncated: _t, ...e } of await accessEntriesOf(
                 ctx.db,
                 connection.id,
