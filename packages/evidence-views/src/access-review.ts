@@ -15,8 +15,6 @@ import {
   type Database,
   getAccessRepositoryLists,
   getRunAccessState,
-  listIdentityLinks,
-  listPeople,
   listRosterFor,
   listRunAccess,
   type RunAccessInput,
