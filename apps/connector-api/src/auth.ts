@@ -22,7 +22,7 @@ export function apiKeyHook(ctx: AppContext) {
   return async (req: FastifyRequest) => {
     const token = bearerToken(req.headers.authorization);
     // Without a bearer token, the console's session cookie (session.ts) may authenticate the request.
-    const tenant = token ? await findTenantByApiKey(ctx.db, token) : await sessionTenant(ctx, req);
+    const tenant = token ? await findTenantByApiKey(ctx.db, token, ctx.now()) : await sessionTenant(ctx, req);
     if (!tenant) {
       throw new ApiError(
         401,

@@ -22,6 +22,10 @@ export const ConnectorApiEnv = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   CONSOLE_DIR: z.string().min(1).optional(),
+  SYNC_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  CONNECTIONS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
+  API_KEY_ROTATION_GRACE_MINUTES: z.coerce.number().int().min(0).max(43_200).default(1440),
 });
 export type ConnectorApiEnv = z.infer<typeof ConnectorApiEnv>;
 

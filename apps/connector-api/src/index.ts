@@ -52,6 +52,12 @@ async function main(): Promise<void> {
       defaultSyncIntervalMinutes: config.DEFAULT_SYNC_INTERVAL_MINUTES,
       session: { ttlMinutes: config.SESSION_TTL_MINUTES, cookieSecure: config.SESSION_COOKIE_SECURE },
       consoleDir: config.CONSOLE_DIR ?? defaultConsoleDir(),
+      limits: {
+        syncMinIntervalSeconds: config.SYNC_MIN_INTERVAL_SECONDS,
+        requestsPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        connectionsPerHour: config.CONNECTIONS_PER_HOUR,
+        apiKeyGraceMinutes: config.API_KEY_ROTATION_GRACE_MINUTES,
+      },
     },
     // Platform credentials come from the SDK default chain (env, container role, IRSA).
     aws: config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {},

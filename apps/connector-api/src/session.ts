@@ -84,7 +84,7 @@ export async function sessionTenant(
 ): Promise<{ id: string; name: string } | undefined> {
   const session = await readSession(ctx, req.cookies?.[SESSION_COOKIE]);
   if (!session) return undefined;
-  const tenant = await findTenantByApiKeyHash(ctx.db, session.keyHash);
+  const tenant = await findTenantByApiKeyHash(ctx.db, session.keyHash, ctx.now());
   if (!tenant || tenant.id !== session.tenantId) return undefined;
   if (!SAFE_METHODS.has(req.method)) assertCsrf(req, session.csrfToken);
   return tenant;
@@ -153,7 +153,7 @@ export const sessionRoutes: RoutePlugin = {
         let keyHash: string | undefined;
         let tenant: { id: string; name: string } | undefined;
         if (req.body.apiKey !== undefined) {
-          tenant = await findTenantByApiKey(ctx.db, req.body.apiKey);
+          tenant = await findTenantByApiKey(ctx.db, req.body.apiKey, ctx.now());
           keyHash = hashApiKey(req.body.apiKey);
         } else if (req.body.link !== undefined && TOKEN_FORM.test(req.body.link)) {
           // GETDEL: a link opens one session, however many tabs race for it.
@@ -161,7 +161,7 @@ export const sessionRoutes: RoutePlugin = {
           const link = raw ? (JSON.parse(raw) as { keyHash: string; expiresAt: string }) : undefined;
           if (link && Date.parse(link.expiresAt) > ctx.now().getTime()) {
             keyHash = link.keyHash;
-            tenant = await findTenantByApiKeyHash(ctx.db, link.keyHash);
+            tenant = await findTenantByApiKeyHash(ctx.db, link.keyHash, ctx.now());
           }
         }
         if (!tenant || !keyHash) {
@@ -202,7 +202,7 @@ export const sessionRoutes: RoutePlugin = {
       },
       async (req) => {
         const session = await readSession(ctx, req.cookies[SESSION_COOKIE]);
-        const tenant = session ? await findTenantByApiKeyHash(ctx.db, session.keyHash) : undefined;
+        const tenant = session ? await findTenantByApiKeyHash(ctx.db, session.keyHash, ctx.now()) : undefined;
         if (!session || !tenant) throw signedOut();
         return { tenant, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
       },
@@ -242,7 +242,7 @@ export const sessionRoutes: RoutePlugin = {
       async (req, reply) => {
         // Only a bearer key makes links: a session cannot mint itself more sessions.
         const token = bearerToken(req.headers.authorization);
-        const tenant = token ? await findTenantByApiKey(ctx.db, token) : undefined;
+        const tenant = token ? await findTenantByApiKey(ctx.db, token, ctx.now()) : undefined;
         if (!token || !tenant) {
           throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <API key>.');
         }

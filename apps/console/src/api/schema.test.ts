@@ -7,9 +7,6 @@ describe('the console API types', () => {
   it('match the OpenAPI document connector-api publishes (run gen:api after changing a route)', async () => {
     const committed = readFileSync(SCHEMA_FILE, 'utf8');
     const fresh = await generateApiTypes();
-    expect(
-      committed === fresh,
-      'src/api/schema.d.ts is stale: run pnpm gen:api',
-    ).toBe(true);
+    expect(committed === fresh, 'src/api/schema.d.ts is stale: run pnpm gen:api').toBe(true);
   });
 });

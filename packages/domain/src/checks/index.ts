@@ -48,9 +48,10 @@ export type {
   CheckDefinition,
   CheckId,
   CheckResult,
+  CheckSteps,
   Finding,
   FindingStatus,
   ResourceType,
 } from './result.js';
-export { aggregateStatus } from './result.js';
+export { aggregateStatus, runSteps } from './result.js';
 export { evaluateUserMfa, userMfaCheck } from './user-mfa.js';

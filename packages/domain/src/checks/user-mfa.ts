@@ -10,7 +10,14 @@ import {
   statementEvidence,
   userAccess,
 } from './principals.js';
-import { buildCheckResult, type CheckDefinition, type CheckResult, type Finding } from './result.js';
+import {
+  buildCheckResult,
+  type CheckDefinition,
+  type CheckResult,
+  type CheckSteps,
+  type Finding,
+  runSteps,
+} from './result.js';
 
 function paths(user: IamUserEvidence): string {
   const phrase = describeAccessPaths(user.access);
@@ -134,6 +141,11 @@ function judgeRoot(evidence: CheckEvidence): Finding {
 
 /** `codecommit-user-mfa`: one finding per IAM user with CodeCommit access, plus the root user. */
 export function evaluateUserMfa(evidence: CheckEvidence): CheckResult {
+  return runSteps(userMfaSteps(evidence));
+}
+
+/** {@link evaluateUserMfa} paused after each user. */
+export function* userMfaSteps(evidence: CheckEvidence): CheckSteps {
   const findings: Finding[] = [
     ...inventoryGapFindings(
       evidence.run,
@@ -144,6 +156,7 @@ export function evaluateUserMfa(evidence: CheckEvidence): CheckResult {
   for (const user of evidence.users) {
     const finding = judgeUser(user, evidence);
     if (finding) findings.push(finding);
+    yield;
   }
   findings.push(judgeRoot(evidence));
   return buildCheckResult('codecommit-user-mfa', findings);
@@ -162,4 +175,5 @@ export const userMfaCheck: CheckDefinition = {
     'Root user: sign in as root, open Security credentials and assign an MFA device.',
   ].join('\n'),
   evaluate: evaluateUserMfa,
+  evaluateInSteps: userMfaSteps,
 };
