@@ -109,7 +109,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every tenant, oldest first, with its count of valid API keys and of connections (admin token required; paginated: ?limit=, ?cursor=) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description page size, at most 500 */
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         put?: never;
         /** Create a tenant and its API key (admin token required; the key is shown once) */
         post: {
@@ -283,6 +306,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's API keys, newest first: prefix, status, expiry (paginated: ?limit=, ?cursor=) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description page size, at most 500 */
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate: a new API key (shown once); every key valid now, this one included, stays valid for the grace period, then is refused */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description minutes the old keys stay valid (0: refused at once); default and at most 1440 */
+                        graceMinutes?: number;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of the tenant's keys at once (409 last_valid_key for its only valid key: rotate first) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/connections": {
         parameters: {
             query?: never;
@@ -290,10 +429,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's connections */
+        /** The tenant's connections, oldest first, each with its last sync run (paginated: ?limit=, ?cursor=) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description page size, at most 500 */
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    /** @description true: deleted connections too (read-only, their evidence stays readable) */
+                    includeDeleted?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -375,7 +521,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete: stops the schedule; the evidence stays */
+        /** Delete: stops syncing and makes the connection read-only; its evidence, check runs and exports stay readable (GET …?includeDeleted=true lists it) */
         delete: {
             parameters: {
                 query?: never;
@@ -519,11 +665,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recent sync runs, newest first */
+        /** Sync runs, newest first (paginated: ?limit=, ?cursor=) */
         get: {
             parameters: {
                 query?: {
+                    /** @description page size, at most 200 */
                     limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
                 };
                 header?: never;
                 path: {
@@ -543,7 +692,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Start a sync now (202); a run already queued or running is returned instead */
+        /** Start a sync now (202); a run already queued or running is returned instead; 429 sync_too_soon (Retry-After) within the minimum interval after the last run */
         post: {
             parameters: {
                 query?: never;
@@ -685,10 +834,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current identity links */
+        /** The current identity links, by IAM user ARN (paginated: ?limit=, ?cursor=) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description page size, at most 500 */
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
