@@ -17,7 +17,7 @@ import {
 } from '@codecommit-evidence/evidence-store';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import { type AwsFailureOptions, handleAwsFailure } from './aws-failure.js';
+import { createCallPolicy, type SyncCall } from './call.js';
 import type { SyncWorkerDeps } from './deps.js';
 import { SyncError } from './errors.js';
 
@@ -62,12 +62,15 @@ export interface SyncContext {
   log: Logger;
   /** The job's clock (the worker's `now`). */
   now: () => Date;
-  /** Records on the run that `action` was denied while doing `step` (once per step and action). */
-  recordMissingPermission(step: string, action: string, message: string, resource?: string): Promise<void>;
   recordProblem(problem: SyncProblemInput): Promise<void>;
   setStep(step: string, state: SyncStepState['status'] | SyncStepState, detail?: string): Promise<void>;
-  /** See {@link handleAwsFailure}. */
-  handleAwsFailure(err: unknown, options: AwsFailureOptions): Promise<'skipped' | 'gone'>;
+  /**
+   * Every AWS call of a handler goes through here: `ctx.call(scope, action, fn, { required })` owns the
+   * failure policy (see {@link createCallPolicy}) and answers the value or a {@link Missing}.
+   */
+  call: SyncCall;
+  /** Whether this execution is the job's last attempt (no job: a single attempt). */
+  finalAttempt: boolean;
   /** Adds the counter's per-operation calls and throttles to the run (`sync_run_aws_calls`), then resets it. */
   flushCalls(): Promise<void>;
   /** Closes the AWS clients' sockets; the process-wide credential cache keeps the role session. */
@@ -81,7 +84,11 @@ export interface SyncContext {
  * on the account's shared rate and concurrency limits. Permanent problems throw a `SyncError` (an
  * `UnrecoverableError`); transient ones are rethrown for BullMQ to retry.
  */
-export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget): Promise<SyncContext> {
+export async function openSyncContext(
+  deps: SyncWorkerDeps,
+  target: SyncTarget,
+  options: { finalAttempt?: boolean } = {},
+): Promise<SyncContext> {
   const { db } = deps;
   const run = await getSyncRun(db, target.runId);
   if (!run || run.connection_id !== target.connectionId) {
@@ -142,6 +149,10 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
   const counter = createCallCounter();
   const clients = deps.aws.forConnection(ref, { callCounter: counter });
   const startedAt = new Map<string, string>();
+  const finalAttempt = options.finalAttempt ?? true;
+  const recordProblem = async (problem: SyncProblemInput) => {
+    await recordSyncProblem(db, target.runId, { ...problem, step: problem.step ?? target.step }, deps.now());
+  };
 
   const ctx: SyncContext = {
     connection,
@@ -153,30 +164,7 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
     counter,
     log,
     now: deps.now,
-    async recordMissingPermission(step, action, message, resource) {
-      log.warn({ step, action }, 'missing permission');
-      await recordSyncProblem(
-        db,
-        target.runId,
-        {
-          step,
-          kind: 'missing_permission',
-          code: 'access_denied',
-          action,
-          ...(resource ? { resource } : {}),
-          message,
-        },
-        deps.now(),
-      );
-    },
-    async recordProblem(problem) {
-      await recordSyncProblem(
-        db,
-        target.runId,
-        { ...problem, step: problem.step ?? target.step },
-        deps.now(),
-      );
-    },
+    recordProblem,
     async setStep(step, state, detail) {
       const now = deps.now().toISOString();
       const s: SyncStepState = typeof state === 'string' ? { status: state } : { ...state };
@@ -191,7 +179,8 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
       }
       await setSyncStep(db, target.runId, step, s);
     },
-    handleAwsFailure: (err, options) => handleAwsFailure(ctx, err, options),
+    call: createCallPolicy({ finalAttempt, recordProblem, log }),
+    finalAttempt,
     async flushCalls() {
       const stats = counter.stats();
       // Reset before the write: calls made while it is in flight belong to the next flush.
@@ -236,7 +225,7 @@ export async function withSyncContext<T>(
   const { job, ...target } = options;
   let ctx: SyncContext;
   try {
-    ctx = await openSyncContext(deps, target);
+    ctx = await openSyncContext(deps, target, { finalAttempt: job === undefined || isFinal(undefined, job) });
   } catch (err) {
     if (err instanceof SyncError && err.code !== 'sync_run_not_found' && err.code !== 'sync_run_finished') {
       await recordFailure(deps, target, err).catch((e: unknown) =>

@@ -3,7 +3,14 @@
  * credentials, counted and rate-limited AWS clients), the AWS failure policy, the worker dependencies
  * and the AWS part of their environment.
  */
-export { type AwsFailureOptions, handleAwsFailure } from './aws-failure.js';
+export {
+  type CallOptions,
+  createCallPolicy,
+  isMissing,
+  Missing,
+  type MissingReason,
+  type SyncCall,
+} from './call.js';
 export {
   openSyncContext,
   type SyncConnection,

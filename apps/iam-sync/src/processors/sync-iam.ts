@@ -9,12 +9,11 @@
  */
 
 import {
-  AwsError,
   CredentialReportParseError,
-  classifyAwsError,
   parseCredentialReport,
   requestCredentialReport,
 } from '@codecommit-evidence/aws-clients';
+import { scopes } from '@codecommit-evidence/domain';
 import {
   type Database,
   type EvidenceInput,
@@ -25,6 +24,8 @@ import {
 } from '@codecommit-evidence/evidence-store';
 import type { SyncRunPayload } from '@codecommit-evidence/queues';
 import {
+  isMissing,
+  type Missing,
   type SyncContext,
   SyncError,
   type SyncWorkerDeps,
@@ -49,14 +50,14 @@ import {
 } from '../iam-evidence.js';
 import type { IamSyncProgress, JobControl } from '../job-control.js';
 
-/** Step names, as the checks read them (packages/domain SYNC_STEPS). */
+/** The evidence scopes this job records (packages/domain `scopes`). */
 export const STEPS = {
-  authorizationDetails: 'iam:authorization-details',
-  users: 'iam:users',
-  roles: 'iam:roles',
-  credentialReport: 'iam:credential-report',
-  sshKeys: 'iam:ssh-keys',
-  gitCredentials: 'iam:git-credentials',
+  authorizationDetails: scopes.authorizationDetails,
+  users: scopes.users,
+  roles: scopes.roles,
+  credentialReport: scopes.credentialReport,
+  sshKeys: scopes.sshKeys,
+  gitCredentials: scopes.gitCredentials,
 } as const;
 
 export interface IamSyncSettings {
@@ -195,18 +196,23 @@ async function syncIdentities(ctx: SyncContext, deps: SyncIamDeps): Promise<Reco
 async function collectIdentities(ctx: SyncContext, settings: IamSyncSettings): Promise<CollectedIdentities> {
   const options = { concurrency: settings.callConcurrency, ...pageSizeOf(settings) };
   await ctx.setStep(STEPS.authorizationDetails, 'running');
-  try {
-    const { identities, missingPolicyArns } = await collectAuthorizationDetails(
-      ctx.iam,
-      pageSizeOf(settings),
-    );
+  // Not a data gap when the fallback gets everything: a denial is a warning, not a missing permission.
+  const details = await ctx.call(
+    STEPS.authorizationDetails,
+    'iam:GetAccountAuthorizationDetails',
+    () => collectAuthorizationDetails(ctx.iam, pageSizeOf(settings)),
+    { fallback: 'using the per-user calls instead, which take several calls per user' },
+  );
+  if (!isMissing(details)) {
+    const { identities, missingPolicyArns } = details;
     let policiesComplete = true;
     if (missingPolicyArns.length > 0) {
       // In use (e.g. only as a permissions boundary) but not in the listing: fetch those one by one.
-      const extra = await optionalCall(ctx, STEPS.authorizationDetails, 'iam:GetPolicy', () =>
+      const extra = await ctx.call(STEPS.authorizationDetails, 'iam:GetPolicy', () =>
         collectManagedPolicies(ctx.iam, missingPolicyArns, options),
       );
-      if (extra) identities.policies = [...identities.policies, ...extra].sort((a, b) => cmp(a.arn, b.arn));
+      if (!isMissing(extra))
+        identities.policies = [...identities.policies, ...extra].sort((a, b) => cmp(a.arn, b.arn));
       else policiesComplete = false;
     }
     await ctx.setStep(STEPS.authorizationDetails, 'succeeded', summary(identities));
@@ -215,18 +221,17 @@ async function collectIdentities(ctx: SyncContext, settings: IamSyncSettings): P
       identities,
       complete: { users: true, groups: true, roles: true, policies: policiesComplete },
     };
-  } catch (err) {
-    if (classifyAwsError(err).code !== 'access_denied') throw err;
-    // Not a data gap when the fallback gets everything: a warning, not a missing permission.
-    await ctx.recordProblem({
-      step: STEPS.authorizationDetails,
-      kind: 'warning',
-      code: 'access_denied',
-      action: 'iam:GetAccountAuthorizationDetails',
-      message: `${classifyAwsError(err).message} (using the per-user calls instead, which take several calls per user)`,
-    });
-    await ctx.setStep(STEPS.authorizationDetails, 'skipped', 'denied: using the per-user calls');
   }
+  if (details.reason !== 'denied') {
+    // A lasting fault (or a malformed answer): recorded on the scope; the identities of earlier runs stay.
+    await ctx.setStep(STEPS.authorizationDetails, 'failed', details.message.slice(0, 500));
+    return {
+      path: 'authorization-details',
+      identities: { users: [], groups: [], roles: [], policies: [] },
+      complete: { users: false, groups: false, roles: false, policies: false },
+    };
+  }
+  await ctx.setStep(STEPS.authorizationDetails, 'skipped', 'denied: using the per-user calls');
   return collectPerEntity(ctx, options);
 }
 
@@ -235,25 +240,26 @@ async function collectPerEntity(
   options: { concurrency: number; pageSize?: number },
 ): Promise<CollectedIdentities> {
   await ctx.setStep(STEPS.users, 'running');
-  const usersAndGroups = await optionalCall(ctx, STEPS.users, 'iam:ListUsers', () =>
-    collectUsersAndGroups(ctx.iam, options),
+  const usersAndGroups = present(
+    await ctx.call(STEPS.users, 'iam:ListUsers', () => collectUsersAndGroups(ctx.iam, options)),
   );
   await ctx.setStep(STEPS.roles, 'running');
-  const roles = await optionalCall(ctx, STEPS.roles, 'iam:ListRoles', () => collectRoles(ctx.iam, options));
-  await ctx.setStep(STEPS.roles, roles ? 'succeeded' : 'failed', roles ? `${roles.length} roles` : 'denied');
+  const roles = present(await ctx.call(STEPS.roles, 'iam:ListRoles', () => collectRoles(ctx.iam, options)));
+  await ctx.setStep(
+    STEPS.roles,
+    roles ? 'succeeded' : 'failed',
+    roles ? `${roles.length} roles` : 'not collected',
+  );
 
   const users: IamUserIdentity[] = usersAndGroups?.users ?? [];
   const groups: IamGroupRow[] = usersAndGroups ? groupsWithMembers(usersAndGroups.groups, users) : [];
   const arns = policiesInUse({ users, groups, roles: roles ?? [] });
-  const policies: IamManagedPolicyRow[] | undefined = await optionalCall(
-    ctx,
-    STEPS.users,
-    'iam:GetPolicy',
-    () => collectManagedPolicies(ctx.iam, arns, options),
+  const policies: IamManagedPolicyRow[] | undefined = present(
+    await ctx.call(STEPS.users, 'iam:GetPolicy', () => collectManagedPolicies(ctx.iam, arns, options)),
   );
   const identities: IamIdentities = { users, groups, roles: roles ?? [], policies: policies ?? [] };
   const ok = usersAndGroups !== undefined && policies !== undefined;
-  await ctx.setStep(STEPS.users, ok ? 'succeeded' : 'failed', ok ? summary(identities) : 'denied');
+  await ctx.setStep(STEPS.users, ok ? 'succeeded' : 'failed', ok ? summary(identities) : 'not collected');
   return {
     path: 'per-entity',
     identities,
@@ -267,8 +273,8 @@ async function collectPerEntity(
 }
 
 /**
- * SSH keys / Git credentials: on denial every user's column is null ("not collected", unlike [] for
- * "none"), the missing permission is recorded, and the sync goes on.
+ * SSH keys / Git credentials: when denied or faulted every user's column is null ("not collected",
+ * unlike [] for "none"), the gap is recorded on the scope alone, and the sync goes on.
  */
 async function collectOptional<T>(
   ctx: SyncContext,
@@ -282,29 +288,20 @@ async function collectOptional<T>(
     return null;
   }
   await ctx.setStep(step, 'running');
-  const result = await optionalCall(ctx, step, action, fn);
-  await ctx.setStep(
-    step,
-    result ? 'succeeded' : 'failed',
-    result ? undefined : `missing permission ${action}`,
-  );
-  return result ?? null;
+  const result = await ctx.call(step, action, fn);
+  if (isMissing(result)) {
+    const why =
+      result.reason === 'denied' ? `missing permission ${action}` : `${action} failed: ${result.message}`;
+    await ctx.setStep(step, 'failed', why.slice(0, 500));
+    return null;
+  }
+  await ctx.setStep(step, 'succeeded');
+  return result;
 }
 
-/** Runs `fn`; on access denied records the missing permission and returns undefined. */
-async function optionalCall<T>(
-  ctx: SyncContext,
-  step: string,
-  action: string,
-  fn: () => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (classifyAwsError(err).code !== 'access_denied') throw err;
-    await ctx.handleAwsFailure(err, { optional: true, step, action });
-    return undefined;
-  }
+/** The value, or undefined when the call gave none (recorded on its scope by `ctx.call`). */
+function present<T>(value: T | Missing): T | undefined {
+  return isMissing(value) ? undefined : value;
 }
 
 function withCredentials(
@@ -341,25 +338,20 @@ async function syncCredentialReport(
     return { status: 'failed' as const, reason };
   };
 
-  let request: Awaited<ReturnType<typeof requestCredentialReport>>;
-  try {
-    request = await requestCredentialReport(ctx.iam, {
+  const request = await ctx.call(STEPS.credentialReport, 'iam:GetCredentialReport', () =>
+    requestCredentialReport(ctx.iam, {
       retryAfterMs: settings.pollIntervalMs,
       now: () => ctx.now().getTime(),
       ...(settings.maxAgeMs !== undefined ? { maxAgeMs: settings.maxAgeMs } : {}),
-    });
-  } catch (err) {
-    const c = classifyAwsError(err);
-    if (c.code !== 'access_denied') throw err;
-    const action =
-      c.action ?? (err instanceof AwsError && err.operation ? err.operation : 'iam:GetCredentialReport');
-    await ctx.handleAwsFailure(err, { optional: true, step: STEPS.credentialReport, action });
-    await ctx.setStep(STEPS.credentialReport, {
-      status: 'failed',
-      startedAt,
-      detail: `missing permission ${action}`,
-    });
-    return { status: 'failed', reason: `missing permission ${action}` };
+    }),
+  );
+  if (isMissing(request)) {
+    const reason =
+      request.reason === 'denied'
+        ? `missing permission ${request.action}`
+        : `${request.action} failed: ${request.message}`;
+    await ctx.setStep(STEPS.credentialReport, { status: 'failed', startedAt, detail: reason.slice(0, 500) });
+    return { status: 'failed', reason };
   }
 
   if (request.state === 'in_progress') {

@@ -4,6 +4,7 @@ import {
   getApprovalRuleTemplate,
   listRepositories,
 } from '@codecommit-evidence/aws-clients';
+import { scopes } from '@codecommit-evidence/domain';
 import {
   type EvidenceInput,
   retireMissing,
@@ -17,11 +18,16 @@ import {
   parseJobPayload,
   type SyncRunPayload,
 } from '@codecommit-evidence/queues';
-import { type SyncContext, type SyncWorkerDeps, withSyncContext } from '@codecommit-evidence/sync-support';
+import {
+  isMissing,
+  type Missing,
+  type SyncContext,
+  type SyncWorkerDeps,
+  withSyncContext,
+} from '@codecommit-evidence/sync-support';
 import { type Job, type Queue, WaitingChildrenError } from 'bullmq';
 import { repositoryRow, templateRow } from '../evidence-rows.js';
 import { retireRepositoryEvidence } from '../retire.js';
-import { STEPS } from '../steps.js';
 
 export interface ListedRepository {
   repositoryId: string;
@@ -45,15 +51,13 @@ export async function recordRepositories(
   ctx: SyncContext,
   deps: SyncWorkerDeps,
 ): Promise<RecordRepositoriesResult> {
-  const step = STEPS.repositories;
+  const step = scopes.repositories;
+  // Both calls are required: without them there is no inventory, so a denial or a lasting fault fails
+  // the job for good (`ctx.call`). Not found cannot happen for account-level listings.
   const core = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      // Not found cannot happen for account-level listings; anything else is retried or fails for good.
-      await ctx.handleAwsFailure(err, { optional: false, step, action });
-      throw err;
-    }
+    const value = await ctx.call(step, action, fn, { required: true });
+    if (isMissing(value)) throw new Error(`${action}: ${value.message}`);
+    return value;
   };
   const listed = await core('codecommit:ListRepositories', async () => {
     const out: ListedRepository[] = [];
@@ -121,7 +125,7 @@ export interface SyncTemplatesResult {
  * it is exactly one call per template, and a retry repeats the whole step, which is idempotent.
  */
 export async function syncTemplates(ctx: SyncContext, deps: SyncWorkerDeps): Promise<SyncTemplatesResult> {
-  const step = STEPS.templates;
+  const step = scopes.approvalRuleTemplates;
   const names = [
     ...new Set(
       (
@@ -134,17 +138,14 @@ export async function syncTemplates(ctx: SyncContext, deps: SyncWorkerDeps): Pro
   const rows: EvidenceInput<'approval_rule_templates'>[] = [];
   let skipped = false;
   for (const name of names) {
-    let t: ApprovalRuleTemplateWithContent;
-    try {
-      t = await getApprovalRuleTemplate(ctx.codecommit, name);
-    } catch (err) {
-      const outcome = await ctx.handleAwsFailure(err, {
-        optional: true,
-        step,
-        action: 'codecommit:GetApprovalRuleTemplate',
-        resource: name,
-      });
-      if (outcome === 'skipped') {
+    const t: ApprovalRuleTemplateWithContent | Missing = await ctx.call(
+      step,
+      'codecommit:GetApprovalRuleTemplate',
+      () => getApprovalRuleTemplate(ctx.codecommit, name),
+      { resource: name },
+    );
+    if (isMissing(t)) {
+      if (t.reason !== 'gone') {
         skipped = true;
         break;
       }
@@ -193,10 +194,10 @@ export async function syncRepositories(
   deps: SyncWorkerDeps & { queue: Queue },
   { job, token }: SyncRepositoriesJob,
 ): Promise<SyncRepositoriesResult> {
-  return withSyncContext(deps, { ...payload, step: STEPS.repositories, job }, async (ctx) => {
+  return withSyncContext(deps, { ...payload, step: scopes.repositories, job }, async (ctx) => {
     let progress = (typeof job.progress === 'object' ? job.progress : null) as Progress | null;
     if (progress?.phase !== 'waiting-children') {
-      await ctx.setStep(STEPS.repositories, 'running');
+      await ctx.setStep(scopes.repositories, 'running');
       const recorded = await recordRepositories(ctx, deps);
       const children = recorded.repositories.map((r) => ({
         name: 'sync-repository' as const,
@@ -227,7 +228,7 @@ export async function syncRepositories(
       const name = (child?.data as { repositoryName?: string } | undefined)?.repositoryName ?? key;
       failedRepositories.push(name);
       // The checks read gaps per step: the repository's pull requests and templates are not current.
-      for (const step of [STEPS.pullRequests(name), STEPS.templatesOf(name), STEPS.branches(name)]) {
+      for (const step of [scopes.pullRequests(name), scopes.templatesOf(name), scopes.branches(name)]) {
         await ctx.recordProblem({
           step,
           kind: 'error',
@@ -246,7 +247,7 @@ export async function syncRepositories(
       templates: templates.templates,
     };
     await ctx.setStep(
-      STEPS.repositories,
+      scopes.repositories,
       'succeeded',
       `${result.repositories} repositories, ${result.removed} removed, ${failedRepositories.length} failed, ${result.templates} templates`,
     );

@@ -1,6 +1,5 @@
 import {
   type Approval,
-  classifyAwsError,
   collect,
   describePullRequestEvents,
   type Evaluation,
@@ -15,6 +14,7 @@ import {
   type PullRequest,
   type PullRequestEvent,
 } from '@codecommit-evidence/aws-clients';
+import { scopes } from '@codecommit-evidence/domain';
 import {
   type EvidenceInput,
   type EvidenceRow,
@@ -24,7 +24,12 @@ import {
   writeEvidence,
 } from '@codecommit-evidence/evidence-store';
 import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
-import { type SyncContext, type SyncWorkerDeps, withSyncContext } from '@codecommit-evidence/sync-support';
+import {
+  isMissing,
+  type SyncContext,
+  type SyncWorkerDeps,
+  withSyncContext,
+} from '@codecommit-evidence/sync-support';
 import type { Job } from 'bullmq';
 import {
   approvalRows,
@@ -37,7 +42,6 @@ import {
 } from '../evidence-rows.js';
 import { mapLimit } from '../map-limit.js';
 import { retireApprovalsNotIn, retireRepositoryEvidence } from '../retire.js';
-import { STEPS } from '../steps.js';
 
 export interface SyncRepositoryResult {
   repository: string;
@@ -94,7 +98,7 @@ export async function syncRepository(
     {
       connectionId: payload.connectionId,
       runId: payload.runId,
-      step: STEPS.repository(name),
+      step: scopes.repository(name),
       ...(job ? { job } : {}),
     },
     async (ctx) => {
@@ -123,44 +127,20 @@ export async function syncRepository(
         return { ...result, outcome: 'gone' };
       }
       const denied = new Set<string>();
-      const allowed = new Set<string>();
-      const probing = new Map<string, Promise<unknown>>();
-      const attempt = async <T>(step: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
-        try {
-          const value = await fn();
-          allowed.add(action);
-          return value;
-        } catch (err) {
-          if (classifyAwsError(err).awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
-          const outcome = await ctx.handleAwsFailure(err, { optional: true, step, action, resource: name });
-          if (outcome === 'skipped') denied.add(action);
-          return SKIPPED;
-        }
-      };
       /**
-       * Runs one optional AWS call. Until an action has once succeeded, its calls go one at a time, so a
-       * missing permission costs one denied call per job, not one per pull request in flight; after a
-       * denial, later calls of that action are not even tried.
+       * Every call of this job is optional (`ctx.call` owns the policy): a denied or faulted one leaves
+       * its scope's data out and the rest is synced; a deleted repository ends the job as `gone`.
        */
       const optional = async <T>(
-        step: string,
+        scope: string,
         action: string,
         fn: () => Promise<T>,
       ): Promise<T | Skipped> => {
-        for (;;) {
-          if (denied.has(action)) return SKIPPED;
-          if (allowed.has(action)) return attempt(step, action, fn);
-          const probe = probing.get(action);
-          if (!probe) break;
-          await probe.catch(() => {});
-        }
-        const run = attempt(step, action, fn);
-        probing.set(action, run);
-        try {
-          return await run;
-        } finally {
-          probing.delete(action);
-        }
+        const value = await ctx.call(scope, action, fn, { resource: name });
+        if (!isMissing(value)) return value;
+        if (value.awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
+        if (value.reason === 'denied') denied.add(action);
+        return SKIPPED;
       };
       const add = (s: WriteStats) => {
         result.writes.inserted += s.inserted;
@@ -182,7 +162,7 @@ export async function syncRepository(
       if (errors.length > 0) {
         ctx.log.info({ repository: name }, 'repository deleted during the run');
         await ctx.recordProblem({
-          step: STEPS.repository(name),
+          step: scopes.repository(name),
           kind: 'warning',
           code: 'repository_deleted',
           resource: name,
@@ -212,7 +192,7 @@ async function syncBranches(
   result: SyncRepositoryResult,
 ): Promise<void> {
   const name = repo.repository_name;
-  const step = STEPS.branches(name);
+  const step = scopes.branches(name);
   const names = await optional(step, 'codecommit:ListBranches', () =>
     collect(listBranches(ctx.codecommit, name)),
   );
@@ -246,7 +226,7 @@ async function syncAssociations(
 ): Promise<void> {
   const name = repo.repository_name;
   const templates = await optional(
-    STEPS.templatesOf(name),
+    scopes.templatesOf(name),
     'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
     () => collect(listAssociatedApprovalRuleTemplatesForRepository(ctx.codecommit, name)),
   );
@@ -277,10 +257,10 @@ async function syncPullRequests(
   result: SyncRepositoryResult,
 ): Promise<void> {
   const name = repo.repository_name;
-  const step = STEPS.pullRequests(name);
+  const step = scopes.pullRequests(name);
   // Its own step, not `step`: a gap on `step` makes the repository's peer review unknown, and without the
   // history the check still decides (the pull request fails either way); only the explanation is plainer.
-  const historyStep = `codecommit:pull-request-history:${name}`;
+  const historyStep = scopes.pullRequestHistory(name);
   const listed = await optional(step, 'codecommit:ListPullRequests', () =>
     collect(listPullRequests(ctx.codecommit, name)),
   );
@@ -344,18 +324,14 @@ async function syncPullRequests(
   // (less a day's margin) was merged outside it, and its merge date is not worth a call.
   const now = ctx.now();
   const readMergedAt = async (pullRequestId: string): Promise<Date | null> => {
-    const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', async () => {
-      try {
-        return await collect(
-          describePullRequestEvents(ctx.codecommit, pullRequestId, {
-            eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
-          }),
-        );
-      } catch (err) {
-        if (classifyAwsError(err).awsCode === 'PullRequestDoesNotExistException') return [];
-        throw err;
-      }
-    });
+    // A pull request deleted meanwhile is `gone`: skipped like a denied call.
+    const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
+      collect(
+        describePullRequestEvents(ctx.codecommit, pullRequestId, {
+          eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
+        }),
+      ),
+    );
     // Denied (recorded on the history step), gone or no merge event: unknown, and the checks fall back
     // to last_activity_date as before.
     if (events === SKIPPED) return null;
@@ -392,15 +368,11 @@ async function syncPullRequests(
       reviewed.push(pullRequestId);
       return;
     }
-    const pr = await optional<PullRequest | 'gone'>(step, 'codecommit:GetPullRequest', async () => {
-      try {
-        return await getPullRequest(ctx.codecommit, pullRequestId);
-      } catch (err) {
-        if (classifyAwsError(err).awsCode === 'PullRequestDoesNotExistException') return 'gone';
-        throw err;
-      }
-    });
-    if (pr === SKIPPED || pr === 'gone') return;
+    // Gone (deleted meanwhile), denied or faulted: nothing to store, the stored row (if any) stays.
+    const pr = await optional<PullRequest>(step, 'codecommit:GetPullRequest', () =>
+      getPullRequest(ctx.codecommit, pullRequestId),
+    );
+    if (pr === SKIPPED) return;
     result.pullRequests.fetched++;
     const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
     let review: ReviewData | null = null;
