@@ -25,8 +25,15 @@ import { isMissing, Missing } from './call.js';
 import { openSyncContext, type SyncContext, withSyncContext } from './context.js';
 import { createSyncWorkerDeps, type SyncAwsLimits, type SyncWorkerDeps } from './deps.js';
 import { SyncError } from './errors.js';
+import { inMemoryJobHandle } from './job.js';
 
 const logger = pino({ level: 'silent' });
+/** Attempt `attemptsMade + 1` of `attempts`. */
+const attempt = (attemptsMade: number, attempts: number) => ({
+  ...inMemoryJobHandle(),
+  attemptsMade,
+  attempts,
+});
 const ACCOUNT = GENERATED_DEFAULTS.accountId;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${GENERATED_DEFAULTS.productRole.roleName}`;
 const scenario = generateScenario({ repos: 3, prsPerRepo: 2, users: 2, seed: 7 });
@@ -161,13 +168,9 @@ describe('sync context against fake-aws, Postgres and Redis', () => {
     expect(run?.steps['codecommit:x']?.status).toBe('failed');
     // A retryable failure that is not the last attempt is not recorded as a failed step.
     await expect(
-      withSyncContext(
-        deps,
-        { connectionId, runId, step: 'codecommit:y', job: { attemptsMade: 0, opts: { attempts: 3 } } },
-        async () => {
-          throw new Error('transient');
-        },
-      ),
+      withSyncContext(deps, { connectionId, runId, step: 'codecommit:y', job: attempt(0, 3) }, async () => {
+        throw new Error('transient');
+      }),
     ).rejects.toThrow('transient');
     expect((await getSyncRun(t.current.db, runId))?.steps['codecommit:y']).toBeUndefined();
   });
@@ -219,7 +222,7 @@ describe('sync context against fake-aws, Postgres and Redis', () => {
           }),
         ),
       );
-    const job = (attemptsMade: number) => ({ attemptsMade, opts: { attempts: 3 } });
+    const job = (attemptsMade: number) => attempt(attemptsMade, 3);
     await withSyncContext(
       deps,
       { connectionId, runId, step: 'codecommit:branches', job: job(0) },

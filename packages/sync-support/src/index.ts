@@ -13,8 +13,11 @@ export {
 } from './call.js';
 export {
   openSyncContext,
+  runSyncJob,
   type SyncConnection,
   type SyncContext,
+  type SyncJobContext,
+  type SyncJobDefinition,
   type SyncProblemInput,
   type SyncTarget,
   type WithSyncContextOptions,
@@ -28,3 +31,11 @@ export {
 } from './deps.js';
 export { syncAwsOptionsFromEnv } from './env.js';
 export { isSyncError, SyncError, type SyncErrorCode } from './errors.js';
+export {
+  bullmqJobHandle,
+  inMemoryJobHandle,
+  type JobChildren,
+  type JobProgress,
+  readJobProgress,
+  type SyncJobHandle,
+} from './job.js';

@@ -26,13 +26,16 @@ import type { SyncRunPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
   type Missing,
+  runSyncJob,
   type SyncContext,
   SyncError,
+  type SyncJobContext,
+  type SyncJobDefinition,
+  type SyncJobHandle,
   type SyncWorkerDeps,
-  withSyncContext,
 } from '@codecommit-evidence/sync-support';
-import type { Job } from 'bullmq';
 import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
 import { collectAuthorizationDetails } from '../collect/authorization-details.js';
 import { collectManagedPolicies, collectRoles, collectUsersAndGroups } from '../collect/per-entity.js';
 import { collectGitCredentials, collectSshPublicKeys } from '../collect/user-credentials.js';
@@ -48,7 +51,6 @@ import {
   policiesInUse,
   type SshPublicKeyFacts,
 } from '../iam-evidence.js';
-import type { IamSyncProgress, JobControl } from '../job-control.js';
 
 /** The evidence scopes this job records (packages/domain `scopes`). */
 export const STEPS = {
@@ -90,28 +92,41 @@ export interface SyncIamResult {
     | { status: 'failed'; reason: string };
 }
 
-export async function syncIam(
-  payload: SyncRunPayload,
-  deps: SyncIamDeps,
-  control: JobControl,
-  job?: Pick<Job, 'attemptsMade' | 'opts'>,
-): Promise<SyncIamResult> {
-  const resumed = control.progress();
-  const step = resumed ? STEPS.credentialReport : STEPS.authorizationDetails;
-  return withSyncContext(deps.sync, { ...payload, step, ...(job ? { job } : {}) }, async (ctx) => {
-    let progress = resumed;
+/**
+ * Where a resumed job is, kept in the job's progress (sync-support's one phase mechanism): the
+ * identities are written and the job is polling for the credential report.
+ */
+export const IamSyncProgress = z.object({
+  phase: z.literal('waiting-report'),
+  /** When the first poll happened (epoch ms): the bound on waiting counts from here. */
+  since: z.number(),
+  polls: z.number().int().min(0),
+  /** What the identities phase did, reported again in the job's result. */
+  identities: z.record(z.string(), z.unknown()),
+});
+export type IamSyncProgress = z.infer<typeof IamSyncProgress>;
+
+type Ctx = SyncJobContext<{ settings: IamSyncSettings }>;
+
+/** `sync-iam` on the sync kernel: `(payload, ctx) => result`. */
+export const syncIamJob: SyncJobDefinition<SyncRunPayload, SyncIamResult, { settings: IamSyncSettings }> = {
+  step: () => STEPS.authorizationDetails,
+  async handle(_payload, ctx) {
+    const saved = ctx.progress(IamSyncProgress);
+    let progress = saved.value;
     if (!progress) {
-      const identities = await syncIdentities(ctx, deps);
+      const identities = await syncIdentities(ctx);
       progress = { phase: 'waiting-report', since: ctx.now().getTime(), polls: 0, identities };
       // The marker is saved only once the identities are committed: a crash before it redoes them
       // (idempotently), a crash after it never does.
-      await control.saveProgress(progress);
+      await saved.save(progress);
       await ctx.setStep(STEPS.credentialReport, {
         status: 'running',
         startedAt: new Date(progress.since).toISOString(),
       });
     }
-    const credentialReport = await syncCredentialReport(ctx, deps, control, progress);
+    ctx.phase(STEPS.credentialReport);
+    const credentialReport = await syncCredentialReport(ctx, progress);
     const complete = progress.identities.complete as CollectedIdentities['complete'] | undefined;
     if (credentialReport.status === 'failed' && complete && !complete.users && !complete.roles) {
       // Nothing at all could be read: a role without IAM permissions. Retrying will not change that.
@@ -122,7 +137,16 @@ export async function syncIam(
       );
     }
     return { identities: progress.identities, credentialReport };
-  });
+  },
+};
+
+/** Runs `sync-iam` (the worker with its BullMQ job; tests and scripts with an in-memory one). */
+export function syncIam(
+  payload: SyncRunPayload,
+  deps: SyncIamDeps,
+  job?: SyncJobHandle,
+): Promise<SyncIamResult> {
+  return runSyncJob(syncIamJob, { ...deps.sync, settings: deps.settings }, payload, job);
 }
 
 // ---- identities --------------------------------------------------------------------------------
@@ -134,7 +158,8 @@ interface CollectedIdentities {
   complete: { users: boolean; groups: boolean; roles: boolean; policies: boolean };
 }
 
-async function syncIdentities(ctx: SyncContext, deps: SyncIamDeps): Promise<Record<string, unknown>> {
+async function syncIdentities(ctx: Ctx): Promise<Record<string, unknown>> {
+  const { deps } = ctx;
   const collected = await collectIdentities(ctx, deps.settings);
   const { identities } = collected;
   const userNames = identities.users.map((u) => u.user_name);
@@ -167,7 +192,7 @@ async function syncIdentities(ctx: SyncContext, deps: SyncIamDeps): Promise<Reco
 
   const writes: Record<string, WriteStats & { retired: number }> = {};
   ctx.log.info({ path: collected.path, users: users.length }, 'writing IAM identities');
-  await deps.sync.db.transaction().execute(async (trx) => {
+  await deps.db.transaction().execute(async (trx) => {
     const write = async <T extends EvidenceTable>(table: T, rows: EvidenceInput<T>[], complete: boolean) => {
       const stats = await writeEvidence(trx, table, ctx.target, rows);
       const retired = complete
@@ -319,11 +344,10 @@ function withCredentials(
 // ---- credential report -------------------------------------------------------------------------
 
 async function syncCredentialReport(
-  ctx: SyncContext,
-  deps: SyncIamDeps,
-  control: JobControl,
+  ctx: Ctx,
   progress: IamSyncProgress,
 ): Promise<SyncIamResult['credentialReport']> {
+  const { deps } = ctx;
   const settings = deps.settings.credentialReport;
   const startedAt = new Date(progress.since).toISOString();
   const fail = async (code: string, reason: string, action?: string) => {
@@ -364,12 +388,12 @@ async function syncCredentialReport(
           `(last state: ${request.reason}); this run has no credential-report facts (passwords, MFA, access keys)`,
       );
     }
-    await control.saveProgress({ ...progress, polls });
+    await ctx.progress(IamSyncProgress).save({ ...progress, polls });
     ctx.log.info(
       { polls, reason: request.reason, retryAfterMs: request.retryAfterMs },
       'credential report not ready',
     );
-    return control.delay(request.retryAfterMs);
+    return ctx.defer(request.retryAfterMs);
   }
 
   let rows: ReturnType<typeof credentialReportEvidence>;
@@ -380,7 +404,7 @@ async function syncCredentialReport(
     // The same bytes fail the same way on every retry: record it and keep the rest of the run.
     return fail('credential_report_invalid', err.message);
   }
-  const { writes, retired } = await inTransaction(deps.sync.db, async (trx) => {
+  const { writes, retired } = await inTransaction(deps.db, async (trx) => {
     const w = await writeEvidence(trx, 'iam_credential_report_rows', ctx.target, rows);
     const r = await retireMissing(trx, 'iam_credential_report_rows', ctx.target, {}, rows);
     return { writes: w, retired: r };

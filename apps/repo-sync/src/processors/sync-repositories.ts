@@ -12,20 +12,18 @@ import {
   type WriteStats,
   writeEvidence,
 } from '@codecommit-evidence/evidence-store';
-import {
-  DEFAULT_JOB_OPTIONS,
-  jobIds,
-  parseJobPayload,
-  type SyncRunPayload,
-} from '@codecommit-evidence/queues';
+import { JOBS, jobIds, parseJobPayload, type SyncRunPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
   type Missing,
+  runSyncJob,
   type SyncContext,
+  type SyncJobDefinition,
+  type SyncJobHandle,
   type SyncWorkerDeps,
-  withSyncContext,
 } from '@codecommit-evidence/sync-support';
-import { type Job, type Queue, WaitingChildrenError } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { z } from 'zod';
 import { repositoryRow, templateRow } from '../evidence-rows.js';
 import { retireRepositoryEvidence } from '../retire.js';
 
@@ -168,66 +166,71 @@ export interface SyncRepositoriesResult {
   templates: number;
 }
 
-/** Where the parent job is, kept in `job.progress` (the payload schema is strict, so not in `job.data`). */
-interface Progress {
-  phase: 'waiting-children';
-  repositories: number;
-  removed: number;
-}
+/** Where the parent job is, kept in its progress (sync-support's one phase mechanism). */
+const Progress = z.object({
+  phase: z.literal('waiting-children'),
+  repositories: z.number().int().min(0),
+  removed: z.number().int().min(0),
+});
 
-export interface SyncRepositoriesJob {
-  job: Job;
-  token: string | undefined;
+export interface SyncRepositoriesDeps {
+  /** The `repo-sync` queue, where the per-repository children are added. */
+  queue: Queue;
 }
 
 /**
- * `sync-repositories`, BullMQ's "process step jobs" pattern
+ * `sync-repositories` on the sync kernel, BullMQ's "process step jobs" pattern
  * (https://docs.bullmq.io/patterns/process-step-jobs): list and record repositories, add one
- * `sync-repository` child per repository as children of this job, wait for them
- * (`moveToWaitingChildren` + `WaitingChildrenError`), then, when BullMQ hands the job back, fetch the
- * templates and finish. The flow's `evaluate-checks` (this job's parent) thus runs only after every
- * repository is done. Children fail without blocking (`ignoreDependencyOnFailure`); their failures
- * are recorded on the run as failed steps of that repository.
+ * `sync-repository` child per repository as children of this job, wait for them (the job is parked
+ * until they are done), then, when BullMQ hands the job back, fetch the templates and finish. The
+ * flow's `evaluate-checks` (this job's parent) thus runs only after every repository is done. Children
+ * fail without blocking (`ignoreDependencyOnFailure`); their failures are recorded on the run as failed
+ * steps of that repository.
  */
-export async function syncRepositories(
-  payload: SyncRunPayload,
-  deps: SyncWorkerDeps & { queue: Queue },
-  { job, token }: SyncRepositoriesJob,
-): Promise<SyncRepositoriesResult> {
-  return withSyncContext(deps, { ...payload, step: scopes.repositories, job }, async (ctx) => {
-    let progress = (typeof job.progress === 'object' ? job.progress : null) as Progress | null;
-    if (progress?.phase !== 'waiting-children') {
+export const syncRepositoriesJob: SyncJobDefinition<
+  SyncRunPayload,
+  SyncRepositoriesResult,
+  SyncRepositoriesDeps
+> = {
+  step: () => scopes.repositories,
+  async handle(payload, ctx) {
+    const { deps } = ctx;
+    const children = ctx.job.children;
+    if (!children) throw new Error('sync-repositories runs as a BullMQ job: it fans out child jobs');
+    const saved = ctx.progress(Progress);
+    let progress = saved.value;
+    if (!progress) {
       await ctx.setStep(scopes.repositories, 'running');
       const recorded = await recordRepositories(ctx, deps);
-      const children = recorded.repositories.map((r) => ({
+      const jobs = recorded.repositories.map((r) => ({
         name: 'sync-repository' as const,
         data: parseJobPayload('sync-repository', { ...payload, ...r }),
         opts: {
-          ...DEFAULT_JOB_OPTIONS,
+          ...JOBS['sync-repository'].options,
           jobId: jobIds.syncRepository(payload.runId, r.repositoryId),
-          parent: { id: job.id!, queue: job.queueQualifiedName },
+          parent: children.parent,
           ignoreDependencyOnFailure: true,
         },
       }));
       // Same ids on a retry: BullMQ ignores the duplicates (and links completed ones to this parent).
-      for (let i = 0; i < children.length; i += 500) await deps.queue.addBulk(children.slice(i, i + 500));
+      for (let i = 0; i < jobs.length; i += 500) await deps.queue.addBulk(jobs.slice(i, i + 500));
       progress = {
         phase: 'waiting-children',
         repositories: recorded.repositories.length,
         removed: recorded.removed.length,
       };
-      await job.updateProgress(progress as unknown as object);
+      await saved.save(progress);
       ctx.log.info(progress, 'repository jobs added');
     }
-    if (token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+    await children.waitForChildren();
 
-    const failures = await job.getIgnoredChildrenFailures();
+    const failures = await children.failures();
     const failedRepositories: string[] = [];
     for (const [key, reason] of Object.entries(failures)) {
       const child = await deps.queue.getJob(key.slice(key.lastIndexOf(':') + 1));
       const name = (child?.data as { repositoryName?: string } | undefined)?.repositoryName ?? key;
       failedRepositories.push(name);
-      // The checks read gaps per step: the repository's pull requests and templates are not current.
+      // The checks read gaps per scope: the repository's pull requests and templates are not current.
       for (const step of [scopes.pullRequests(name), scopes.templatesOf(name), scopes.branches(name)]) {
         await ctx.recordProblem({
           step,
@@ -252,5 +255,14 @@ export async function syncRepositories(
       `${result.repositories} repositories, ${result.removed} removed, ${failedRepositories.length} failed, ${result.templates} templates`,
     );
     return result;
-  });
+  },
+};
+
+/** Runs `sync-repositories` with its BullMQ job (it fans out children, so it needs one). */
+export function syncRepositories(
+  payload: SyncRunPayload,
+  deps: SyncWorkerDeps & SyncRepositoriesDeps,
+  job: SyncJobHandle,
+): Promise<SyncRepositoriesResult> {
+  return runSyncJob(syncRepositoriesJob, deps, payload, job);
 }

@@ -26,11 +26,14 @@ import {
 import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
+  runSyncJob,
   type SyncContext,
+  type SyncJobDefinition,
+  type SyncJobHandle,
   type SyncWorkerDeps,
-  withSyncContext,
 } from '@codecommit-evidence/sync-support';
-import type { Job } from 'bullmq';
+import { z } from 'zod';
+import { type ConnectionGate, deferralDelayMs } from '../connection-gate.js';
 import {
   approvalRows,
   evaluationOf,
@@ -73,6 +76,14 @@ class RepositoryGone extends Error {}
 const SKIPPED = Symbol('skipped');
 type Skipped = typeof SKIPPED;
 
+/** Repository jobs of one connection at once (REPO_SYNC_JOBS_PER_CONNECTION); unset: no gate. */
+export interface SyncRepositoryDeps {
+  gate?: ConnectionGate;
+}
+
+/** How often this job was put back because its connection had no free slot. */
+const Deferrals = z.object({ deferrals: z.number().int().min(0) });
+
 /**
  * One repository: branches (with the default branch's head commit), associated approval rule
  * templates, and pull requests. Incremental: a pull request already stored as CLOSED is not fetched
@@ -87,97 +98,117 @@ type Skipped = typeof SKIPPED;
  * Every call is optional: a denied one is recorded as a missing permission of its step, the rest is still
  * synced.
  */
-export async function syncRepository(
+/** `sync-repository` on the sync kernel: `(payload, ctx) => result`. */
+export const syncRepositoryJob: SyncJobDefinition<
+  SyncRepositoryPayload,
+  SyncRepositoryResult,
+  SyncRepositoryDeps
+> = {
+  step: (payload) => scopes.repository(payload.repositoryName),
+  async handle(payload, ctx) {
+    const gate = ctx.deps.gate;
+    if (!gate) return syncOne(payload, ctx);
+    const release = await gate.tryEnter(payload.connectionId);
+    if (!release) {
+      // Put back, not failed: a deferral does not use an attempt, so other tenants get the slots.
+      const saved = ctx.progress(Deferrals);
+      const deferrals = saved.value?.deferrals ?? 0;
+      await saved.save({ deferrals: deferrals + 1 });
+      return ctx.defer(deferralDelayMs(deferrals));
+    }
+    try {
+      return await syncOne(payload, ctx);
+    } finally {
+      await release();
+    }
+  },
+};
+
+/** Runs `sync-repository` (the worker with its BullMQ job; tests with an in-memory one). */
+export function syncRepository(
   payload: SyncRepositoryPayload,
-  deps: SyncWorkerDeps,
-  job?: Pick<Job, 'attemptsMade' | 'opts'>,
+  deps: SyncWorkerDeps & SyncRepositoryDeps,
+  job?: SyncJobHandle,
 ): Promise<SyncRepositoryResult> {
+  return runSyncJob(syncRepositoryJob, deps, payload, job);
+}
+
+async function syncOne(
+  payload: SyncRepositoryPayload,
+  ctx: SyncContext & { deps: SyncWorkerDeps },
+): Promise<SyncRepositoryResult> {
+  const { deps } = ctx;
   const name = payload.repositoryName;
-  return withSyncContext(
-    deps,
-    {
-      connectionId: payload.connectionId,
-      runId: payload.runId,
+  const result: SyncRepositoryResult = {
+    repository: name,
+    outcome: 'synced',
+    branches: 0,
+    templates: 0,
+    pullRequests: {
+      listed: 0,
+      fetched: 0,
+      reviewFetched: 0,
+      historyFetched: 0,
+      mergeDateFetched: 0,
+      unchangedClosed: 0,
+    },
+    denied: [],
+    writes: { inserted: 0, superseded: 0, rewritten: 0, unchanged: 0 },
+  };
+  const repo = await selectCurrent(deps.db, 'repositories', payload.connectionId)
+    .where('repository_id', '=', payload.repositoryId)
+    .selectAll()
+    .executeTakeFirst();
+  if (!repo) {
+    // Retired since the fan-out (deleted mid-run, seen by an earlier attempt): nothing left to read.
+    return { ...result, outcome: 'gone' };
+  }
+  const denied = new Set<string>();
+  /**
+   * Every call of this job is optional (`ctx.call` owns the policy): a denied or faulted one leaves
+   * its scope's data out and the rest is synced; a deleted repository ends the job as `gone`.
+   */
+  const optional = async <T>(scope: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
+    const value = await ctx.call(scope, action, fn, { resource: name });
+    if (!isMissing(value)) return value;
+    if (value.awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
+    if (value.reason === 'denied') denied.add(action);
+    return SKIPPED;
+  };
+  const add = (s: WriteStats) => {
+    result.writes.inserted += s.inserted;
+    result.writes.superseded += s.superseded;
+    result.writes.rewritten += s.rewritten;
+    result.writes.unchanged += s.unchanged;
+  };
+  // The three parts are independent (their own calls, their own tables): run them side by side, and
+  // only look at failures once all have settled, so nothing is still writing when a gone repository
+  // is retired.
+  const settled = await Promise.allSettled([
+    syncBranches(ctx, deps, repo, optional, add, result),
+    syncAssociations(ctx, deps, repo, optional, add, result),
+    syncPullRequests(ctx, deps, repo, optional, add, result),
+  ]);
+  const errors = settled.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
+  const other = errors.find((e) => !(e instanceof RepositoryGone));
+  if (other !== undefined) throw other;
+  if (errors.length > 0) {
+    ctx.log.info({ repository: name }, 'repository deleted during the run');
+    await ctx.recordProblem({
       step: scopes.repository(name),
-      ...(job ? { job } : {}),
-    },
-    async (ctx) => {
-      const result: SyncRepositoryResult = {
-        repository: name,
-        outcome: 'synced',
-        branches: 0,
-        templates: 0,
-        pullRequests: {
-          listed: 0,
-          fetched: 0,
-          reviewFetched: 0,
-          historyFetched: 0,
-          mergeDateFetched: 0,
-          unchangedClosed: 0,
-        },
-        denied: [],
-        writes: { inserted: 0, superseded: 0, rewritten: 0, unchanged: 0 },
-      };
-      const repo = await selectCurrent(deps.db, 'repositories', payload.connectionId)
-        .where('repository_id', '=', payload.repositoryId)
-        .selectAll()
-        .executeTakeFirst();
-      if (!repo) {
-        // Retired since the fan-out (deleted mid-run, seen by an earlier attempt): nothing left to read.
-        return { ...result, outcome: 'gone' };
-      }
-      const denied = new Set<string>();
-      /**
-       * Every call of this job is optional (`ctx.call` owns the policy): a denied or faulted one leaves
-       * its scope's data out and the rest is synced; a deleted repository ends the job as `gone`.
-       */
-      const optional = async <T>(
-        scope: string,
-        action: string,
-        fn: () => Promise<T>,
-      ): Promise<T | Skipped> => {
-        const value = await ctx.call(scope, action, fn, { resource: name });
-        if (!isMissing(value)) return value;
-        if (value.awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
-        if (value.reason === 'denied') denied.add(action);
-        return SKIPPED;
-      };
-      const add = (s: WriteStats) => {
-        result.writes.inserted += s.inserted;
-        result.writes.superseded += s.superseded;
-        result.writes.rewritten += s.rewritten;
-        result.writes.unchanged += s.unchanged;
-      };
-      // The three parts are independent (their own calls, their own tables): run them side by side, and
-      // only look at failures once all have settled, so nothing is still writing when a gone repository
-      // is retired.
-      const settled = await Promise.allSettled([
-        syncBranches(ctx, deps, repo, optional, add, result),
-        syncAssociations(ctx, deps, repo, optional, add, result),
-        syncPullRequests(ctx, deps, repo, optional, add, result),
-      ]);
-      const errors = settled.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
-      const other = errors.find((e) => !(e instanceof RepositoryGone));
-      if (other !== undefined) throw other;
-      if (errors.length > 0) {
-        ctx.log.info({ repository: name }, 'repository deleted during the run');
-        await ctx.recordProblem({
-          step: scopes.repository(name),
-          kind: 'warning',
-          code: 'repository_deleted',
-          resource: name,
-          message: `Repository ${name} was deleted while the run was under way; its evidence is marked removed.`,
-        });
-        await retireRepositoryEvidence(deps.db, ctx.target, {
-          repositoryId: repo.repository_id,
-          repositoryName: name,
-        });
-        result.outcome = 'gone';
-      }
-      result.denied = [...denied];
-      return result;
-    },
-  );
+      kind: 'warning',
+      code: 'repository_deleted',
+      resource: name,
+      message: `Repository ${name} was deleted while the run was under way; its evidence is marked removed.`,
+    });
+    await retireRepositoryEvidence(deps.db, ctx.target, {
+      repositoryId: repo.repository_id,
+      repositoryName: name,
+    });
+    result.outcome = 'gone';
+  }
+  result.denied = [...denied];
+  return result;
 }
 
 type Optional = <T>(step: string, action: string, fn: () => Promise<T>) => Promise<T | Skipped>;
