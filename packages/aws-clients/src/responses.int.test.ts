@@ -67,31 +67,6 @@ describe('every AWS answer is checked before it is read', () => {
       field: 'repositories',
     },
     {
-      name: 'one repository named 42',
-      fault: () => ({
-        operation: 'codecommit:BatchGetRepositories',
-        kind: 'wrong-type',
-        member: 'repositories.*.repositoryName',
-        resource: names[1]!,
-        value: 42,
-      }),
-      read: () => batchGetRepositories(clients.codecommit, names),
-      operation: 'codecommit:BatchGetRepositories',
-      field: 'repositories[1].repositoryName',
-    },
-    {
-      name: 'a 20 MB description',
-      fault: () => ({
-        operation: 'codecommit:BatchGetRepositories',
-        kind: 'oversized',
-        member: 'repositories.*.repositoryDescription',
-        size: 20_000_000,
-      }),
-      read: () => batchGetRepositories(clients.codecommit, names),
-      operation: 'codecommit:BatchGetRepositories',
-      field: 'repositories[0].repositoryDescription',
-    },
-    {
       name: 'a 2 MB branch name',
       fault: () => ({ operation: 'codecommit:ListBranches', kind: 'oversized', member: 'branches.0' }),
       read: () => collect(listBranches(clients.codecommit, names[0]!)),
@@ -157,6 +132,42 @@ describe('every AWS answer is checked before it is read', () => {
       expect(classifyAwsError(error).code).toBe('aws_response_invalid');
     });
   }
+
+  it('a bad BatchGetRepositories item is left out and reported, the others are read', async () => {
+    fake.current.setFaults([
+      {
+        operation: 'codecommit:BatchGetRepositories',
+        kind: 'wrong-type',
+        member: 'repositories.*.repositoryName',
+        resource: names[1]!,
+        value: 42,
+      },
+    ]);
+    const named42 = await batchGetRepositories(clients.codecommit, names);
+    expect(named42.repositories.map((r) => r.repositoryName)).toEqual([names[0], names[2]]);
+    expect(named42.notFound).toEqual([]);
+    expect(named42.invalid).toEqual([
+      {
+        field: 'repositories[1].repositoryName',
+        message: expect.stringMatching(/string/),
+        repositoryId: expect.any(String),
+      },
+    ]);
+    fake.current.setFaults([
+      {
+        operation: 'codecommit:BatchGetRepositories',
+        kind: 'oversized',
+        member: 'repositories.*.repositoryDescription',
+        resource: names[2]!,
+        size: 20_000_000,
+      },
+    ]);
+    const huge = await batchGetRepositories(clients.codecommit, names);
+    expect(huge.repositories).toHaveLength(2);
+    expect(huge.invalid).toMatchObject([
+      { field: 'repositories[2].repositoryDescription', repositoryName: names[2] },
+    ]);
+  });
 
   it('an invalid credential report CSV is aws_response_invalid too', async () => {
     const bad = Buffer.from('user,arn\nbob\u0000,arn:aws:iam::123456789012:user/bob\n').toString('base64');

@@ -67,7 +67,7 @@ export interface SyncContext {
   recordProblem(problem: SyncProblemInput): Promise<void>;
   setStep(step: string, state: SyncStepState['status'] | SyncStepState, detail?: string): Promise<void>;
   /** See {@link handleAwsFailure}. */
-  handleAwsFailure(err: unknown, options: AwsFailureOptions): Promise<'skipped' | 'gone'>;
+  handleAwsFailure(err: unknown, options: AwsFailureOptions): Promise<'skipped' | 'gone' | 'invalid'>;
   /** Adds the counter's per-operation calls and throttles to the run (`sync_run_aws_calls`), then resets it. */
   flushCalls(): Promise<void>;
   /** Closes the AWS clients' sockets; the process-wide credential cache keeps the role session. */

@@ -72,6 +72,8 @@ export interface SyncedScenario {
   connectionId: string;
   runId: number;
   checkRunId: number;
+  /** Another sync run of the connection through the same workers, waited for until its check run. */
+  syncAgain(): Promise<{ runId: number; checkRunId: number }>;
   /** Stops the workers and closes the queues (not the fake, which the caller started). */
   close(): Promise<void>;
 }
@@ -164,7 +166,7 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
     workerRedis.disconnect();
   };
 
-  try {
+  const syncOnce = async (): Promise<{ runId: number; checkRunId: number }> => {
     const { run } = await createOrGetActiveSyncRun(db, connection.id, 'api');
     await addSyncRunFlow(flow, { connectionId: connection.id, runId: run.id });
     const deadline = Date.now() + 90_000;
@@ -174,7 +176,7 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
         .select('id')
         .where('sync_run_id', '=', run.id)
         .executeTakeFirst();
-      if (checkRun) return { connectionId: connection.id, runId: run.id, checkRunId: checkRun.id, close };
+      if (checkRun) return { runId: run.id, checkRunId: checkRun.id };
       for (const p of procs)
         if (p.child.exitCode !== null)
           throw new Error(`${p.name} exited (${p.child.exitCode}):\n${p.output()}`);
@@ -184,6 +186,11 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
         );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  };
+
+  try {
+    const first = await syncOnce();
+    return { connectionId: connection.id, ...first, syncAgain: syncOnce, close };
   } catch (error) {
     await close();
     throw error;

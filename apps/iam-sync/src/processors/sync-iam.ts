@@ -216,7 +216,23 @@ async function collectIdentities(ctx: SyncContext, settings: IamSyncSettings): P
       complete: { users: true, groups: true, roles: true, policies: policiesComplete },
     };
   } catch (err) {
-    if (classifyAwsError(err).code !== 'access_denied') throw err;
+    const code = classifyAwsError(err).code;
+    if (code === 'aws_response_invalid') {
+      // A fault of the whole identity scope: nothing of this answer is used, nothing is retired (the
+      // last known users, groups, roles and policies stay current), and the checks say unknown, naming it.
+      await ctx.handleAwsFailure(err, {
+        optional: true,
+        step: STEPS.authorizationDetails,
+        action: 'iam:GetAccountAuthorizationDetails',
+      });
+      await ctx.setStep(STEPS.authorizationDetails, 'failed', 'invalid answer: identities not updated');
+      return {
+        path: 'authorization-details',
+        identities: { users: [], groups: [], roles: [], policies: [] },
+        complete: { users: false, groups: false, roles: false, policies: false },
+      };
+    }
+    if (code !== 'access_denied') throw err;
     // Not a data gap when the fallback gets everything: a warning, not a missing permission.
     await ctx.recordProblem({
       step: STEPS.authorizationDetails,
@@ -286,12 +302,15 @@ async function collectOptional<T>(
   await ctx.setStep(
     step,
     result ? 'succeeded' : 'failed',
-    result ? undefined : `missing permission ${action}`,
+    result ? undefined : `missing permission ${action} or an invalid answer`,
   );
   return result ?? null;
 }
 
-/** Runs `fn`; on access denied records the missing permission and returns undefined. */
+/**
+ * Runs `fn`; on access denied records the missing permission, on an invalid answer records the fault
+ * of the step's scope, and returns undefined (the scope's last known evidence is kept).
+ */
 async function optionalCall<T>(
   ctx: SyncContext,
   step: string,
@@ -301,7 +320,8 @@ async function optionalCall<T>(
   try {
     return await fn();
   } catch (err) {
-    if (classifyAwsError(err).code !== 'access_denied') throw err;
+    const code = classifyAwsError(err).code;
+    if (code !== 'access_denied' && code !== 'aws_response_invalid') throw err;
     await ctx.handleAwsFailure(err, { optional: true, step, action });
     return undefined;
   }
@@ -350,6 +370,7 @@ async function syncCredentialReport(
     });
   } catch (err) {
     const c = classifyAwsError(err);
+    if (c.code === 'aws_response_invalid') return fail('aws_response_invalid', (err as Error).message);
     if (c.code !== 'access_denied') throw err;
     const action =
       c.action ?? (err instanceof AwsError && err.operation ? err.operation : 'iam:GetCredentialReport');

@@ -19,7 +19,7 @@ export const listRepositoriesOutput = z.looseObject({
   nextToken: token.optional(),
 });
 
-const repositoryMetadata = z.looseObject({
+export const repositoryMetadata = z.looseObject({
   repositoryName,
   repositoryId,
   accountId: accountId.optional(),
@@ -32,8 +32,9 @@ const repositoryMetadata = z.looseObject({
   lastModifiedDate: timestamp.optional(),
 });
 
+/** Items are checked one by one by `batchGetRepositories` (`repositoryMetadata`): one bad item is not a bad page. */
 export const batchGetRepositoriesOutput = z.looseObject({
-  repositories: z.array(repositoryMetadata).optional(),
+  repositories: z.array(z.unknown()).optional(),
   repositoriesNotFound: z.array(repositoryName).optional(),
   errors: z
     .array(
