@@ -38,6 +38,12 @@ export const SYNC_STEPS = {
   approvalRuleTemplates: 'codecommit:approval-rule-templates',
 } as const;
 
+/**
+ * Per-repository step of the repository's own description (BatchGetRepositories), suffixed
+ * `:<repository name>`: a gap there makes that repository's findings unknown.
+ */
+export const REPOSITORY_STEP = 'codecommit:repository';
+
 export interface MissingPermission {
   /** The IAM action that was denied, e.g. `iam:GetCredentialReport`. */
   action: string;
