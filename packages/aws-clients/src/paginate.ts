@@ -3,16 +3,28 @@
  * operation, and pagination tokens never reach the caller.
  */
 
+import type { z } from 'zod';
 import { toAwsError } from './errors.js';
+import { checkResponse, RESPONSE_SCHEMAS } from './responses/index.js';
 
 interface RegionAware {
   config: { region: () => Promise<string> };
 }
 
-/** Runs one AWS call; any failure is rethrown as an `AwsError` with the operation and Region. */
-export async function callAws<T>(client: RegionAware, operation: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs one AWS call; any failure is rethrown as an `AwsError` with the operation and Region. The
+ * answer is checked against the operation's schema (`RESPONSE_SCHEMAS`, or `schema`) before anyone
+ * reads it: a bad one throws `aws_response_invalid` naming the operation and the field.
+ */
+export async function callAws<T>(
+  client: RegionAware,
+  operation: string,
+  fn: () => Promise<T>,
+  schema?: z.ZodType,
+): Promise<T> {
+  let out: T;
   try {
-    return await fn();
+    out = await fn();
   } catch (err) {
     let region: string | undefined;
     try {
@@ -22,6 +34,8 @@ export async function callAws<T>(client: RegionAware, operation: string, fn: () 
     }
     throw toAwsError(err, { operation, ...(region ? { region } : {}) });
   }
+  const check = schema ?? RESPONSE_SCHEMAS[operation];
+  return check ? checkResponse(operation, check, out) : out;
 }
 
 /**

@@ -13,7 +13,8 @@ export type SyncErrorCode =
   | 'role_not_assumable'
   | 'invalid_region'
   | 'invalid_credentials'
-  | 'not_found';
+  | 'not_found'
+  | 'aws_response_invalid';
 
 /**
  * A permanent sync failure: an `UnrecoverableError`, so BullMQ fails the job at once instead of

@@ -87,14 +87,39 @@ export async function recordRepositories(
       message: e.errorMessage ?? 'BatchGetRepositories could not describe the repository',
     });
   }
-  const present = new Set([
-    ...rows.map((r) => r.repository_id),
-    ...listed
-      .filter((l) =>
-        undescribed.some((e) => e.repositoryName === l.repositoryName || e.repositoryId === l.repositoryId),
-      )
-      .map((l) => l.repositoryId),
-  ]);
+  // Deletion is concluded only from a well-formed answer that omits the repository: ListRepositories
+  // no longer lists it, or BatchGetRepositories names it not found. A listed repository whose item was
+  // invalid (a name of the wrong type, a description beyond AWS's bound, a NUL byte) or missing keeps
+  // its last known row, and its scope is a fault of this run: its checks say unknown, naming it.
+  const described = new Set(rows.map((r) => r.repository_id));
+  const errored = (l: ListedRepository) =>
+    undescribed.some((e) => e.repositoryName === l.repositoryName || e.repositoryId === l.repositoryId);
+  for (const l of listed) {
+    if (described.has(l.repositoryId) || notFound.has(l.repositoryName) || errored(l)) continue;
+    const bad = batch.invalid.find(
+      (i) => i.repositoryId === l.repositoryId || i.repositoryName === l.repositoryName,
+    );
+    const message = bad
+      ? `codecommit:BatchGetRepositories answered an invalid ${bad.field}: ${bad.message}; the repository's last known evidence is kept`
+      : batch.invalid.length > 0
+        ? `codecommit:BatchGetRepositories answered ${batch.invalid.length} invalid item(s) (${batch.invalid[0]!.field}: ${batch.invalid[0]!.message}); the repository's last known evidence is kept`
+        : 'codecommit:BatchGetRepositories did not describe the repository; its last known evidence is kept';
+    for (const s of [
+      scopes.repository(l.repositoryName),
+      scopes.pullRequests(l.repositoryName),
+      scopes.templatesOf(l.repositoryName),
+    ]) {
+      await ctx.recordProblem({
+        step: s,
+        kind: 'error',
+        code: 'aws_response_invalid',
+        action: 'codecommit:BatchGetRepositories',
+        resource: l.repositoryName,
+        message,
+      });
+    }
+  }
+  const present = new Set(listed.filter((l) => !notFound.has(l.repositoryName)).map((l) => l.repositoryId));
   const before = await selectCurrent(deps.db, 'repositories', ctx.connection.id)
     .select(['repository_id', 'repository_name'])
     .execute();
@@ -104,7 +129,7 @@ export async function recordRepositories(
   const writes = await writeEvidence(deps.db, 'repositories', ctx.target, rows);
   for (const r of removed) await retireRepositoryEvidence(deps.db, ctx.target, r);
   return {
-    repositories: listed.filter((l) => present.has(l.repositoryId) && !notFound.has(l.repositoryName)),
+    repositories: listed.filter((l) => present.has(l.repositoryId)),
     removed,
     writes,
   };
@@ -143,11 +168,14 @@ export async function syncTemplates(ctx: SyncContext, deps: SyncWorkerDeps): Pro
       { resource: name },
     );
     if (isMissing(t)) {
-      if (t.reason !== 'gone') {
+      // Denied: no other template can be read either. Faulted (a lasting 5xx, an invalid answer): this
+      // template's fault is recorded, its last known row kept, the others are still read.
+      if (t.reason === 'denied') {
         skipped = true;
         break;
       }
-      continue; // deleted since its association was read: nothing to store
+      if (t.reason === 'faulted') skipped = true;
+      continue; // or deleted since its association was read: nothing to store
     }
     rows.push(templateRow(t));
   }

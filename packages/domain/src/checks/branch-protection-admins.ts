@@ -1,6 +1,6 @@
 import type { ActionGrant, CodeCommitAccessSummary } from '../iam/types.js';
-import { inventoryGapFindings } from './completeness.js';
-import { type CheckEvidence, type RepositoryEvidence, SYNC_STEPS } from './evidence.js';
+import { inventoryGapFindings, unlessScopeMissing } from './completeness.js';
+import { type CheckEvidence, REPOSITORY_STEP, type RepositoryEvidence, SYNC_STEPS } from './evidence.js';
 import { capitalize, listPhrase } from './format.js';
 import { credentialState, distinctStatements } from './principals.js';
 import { buildCheckResult, type CheckDefinition, type CheckResult, type Finding } from './result.js';
@@ -294,7 +294,18 @@ export function evaluateBranchProtectionAdmins(
       [SYNC_STEPS.repositories, SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles],
       'repository and IAM principal inventory',
     ),
-    ...evidence.repositories.map((repo) => judgeRepository(repo, decide, evidence)),
+    // Each repository's finding depends on the repository's own answer and on every principal's
+    // policies and credentials (any of them may be the one that bypasses review).
+    ...evidence.repositories.map((repo) =>
+      unlessScopeMissing(judgeRepository(repo, decide, evidence), run, [
+        SYNC_STEPS.repositories,
+        `${REPOSITORY_STEP}:${repo.name}`,
+        SYNC_STEPS.authorizationDetails,
+        SYNC_STEPS.users,
+        SYNC_STEPS.roles,
+        SYNC_STEPS.credentialReport,
+      ]),
+    ),
   ];
   return buildCheckResult('codecommit-branch-protection-admins', findings);
 }

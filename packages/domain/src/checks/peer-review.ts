@@ -1,8 +1,9 @@
-import { describeGaps, gapsFor, inventoryGapFindings } from './completeness.js';
+import { describeGaps, gapsFor, inventoryGapFindings, unlessScopeMissing } from './completeness.js';
 import {
   type CheckEvidence,
   DEFAULT_AUDIT_WINDOW_DAYS,
   type PullRequestEvidence,
+  REPOSITORY_STEP,
   type RepositoryEvidence,
   SYNC_STEPS,
 } from './evidence.js';
@@ -202,7 +203,12 @@ export function evaluatePeerReview(evidence: CheckEvidence): CheckResult {
   const identities = new IdentityResolver(evidence);
   const findings: Finding[] = [
     ...inventoryGapFindings(run, [SYNC_STEPS.repositories], 'repository inventory'),
-    ...evidence.repositories.map((repo) => judgeRepository(repo, evidence, identities, windowStart)),
+    ...evidence.repositories.map((repo) =>
+      unlessScopeMissing(judgeRepository(repo, evidence, identities, windowStart), run, [
+        SYNC_STEPS.repositories,
+        `${REPOSITORY_STEP}:${repo.name}`,
+      ]),
+    ),
   ];
   return buildCheckResult('codecommit-peer-review', findings);
 }
