@@ -29,7 +29,6 @@ export {
   checkEvidenceSchema,
   DEFAULT_AUDIT_WINDOW_DAYS,
   parseCheckEvidence,
-  REPOSITORY_STEP,
   SYNC_STEPS,
 } from './evidence.js';
 export { evaluateOffboardedUserAccess, offboardedUserAccessCheck } from './offboarded-user-access.js';
@@ -54,4 +53,11 @@ export type {
   ResourceType,
 } from './result.js';
 export { aggregateStatus } from './result.js';
+export {
+  type AccountScope,
+  type EvidenceScope,
+  SCOPES,
+  SCOPES_OF_SYNC_JOB,
+  scopes,
+} from './scopes.js';
 export { evaluateUserMfa, userMfaCheck } from './user-mfa.js';
