@@ -1,6 +1,6 @@
 import type { ActionGrant, CodeCommitAccessSummary } from '../iam/types.js';
 import { inventoryGapFindings, unlessScopeMissing } from './completeness.js';
-import { type CheckEvidence, REPOSITORY_STEP, type RepositoryEvidence, SYNC_STEPS } from './evidence.js';
+import { type CheckEvidence, type RepositoryEvidence, SYNC_STEPS } from './evidence.js';
 import { capitalize, listPhrase } from './format.js';
 import { credentialState, distinctStatements } from './principals.js';
 import { buildCheckResult, type CheckDefinition, type CheckResult, type Finding } from './result.js';
@@ -299,7 +299,7 @@ export function evaluateBranchProtectionAdmins(
     ...evidence.repositories.map((repo) =>
       unlessScopeMissing(judgeRepository(repo, decide, evidence), run, [
         SYNC_STEPS.repositories,
-        `${REPOSITORY_STEP}:${repo.name}`,
+        `${SYNC_STEPS.repository}:${repo.name}`,
         SYNC_STEPS.authorizationDetails,
         SYNC_STEPS.users,
         SYNC_STEPS.roles,

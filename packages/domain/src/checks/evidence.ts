@@ -26,12 +26,6 @@ export const DEFAULT_AUDIT_WINDOW_DAYS = 90;
 /** The scopes the checks read gaps on, by their older name (one definition: {@link SCOPES}). */
 export const SYNC_STEPS = SCOPES;
 
-/**
- * Per-repository step of the repository's own description (BatchGetRepositories), suffixed
- * `:<repository name>`: a gap there makes that repository's findings unknown.
- */
-export const REPOSITORY_STEP = 'codecommit:repository';
-
 export interface MissingPermission {
   /** The IAM action that was denied, e.g. `iam:GetCredentialReport`. */
   action: string;

@@ -29,7 +29,6 @@ export {
   checkEvidenceSchema,
   DEFAULT_AUDIT_WINDOW_DAYS,
   parseCheckEvidence,
-  REPOSITORY_STEP,
   SYNC_STEPS,
 } from './evidence.js';
 export { evaluateOffboardedUserAccess, offboardedUserAccessCheck } from './offboarded-user-access.js';

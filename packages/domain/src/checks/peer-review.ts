@@ -3,7 +3,6 @@ import {
   type CheckEvidence,
   DEFAULT_AUDIT_WINDOW_DAYS,
   type PullRequestEvidence,
-  REPOSITORY_STEP,
   type RepositoryEvidence,
   SYNC_STEPS,
 } from './evidence.js';
@@ -206,7 +205,7 @@ export function evaluatePeerReview(evidence: CheckEvidence): CheckResult {
     ...evidence.repositories.map((repo) =>
       unlessScopeMissing(judgeRepository(repo, evidence, identities, windowStart), run, [
         SYNC_STEPS.repositories,
-        `${REPOSITORY_STEP}:${repo.name}`,
+        `${SYNC_STEPS.repository}:${repo.name}`,
       ]),
     ),
   ];
