@@ -20,7 +20,7 @@ export function bearerToken(header: string | string[] | undefined): string | und
 export function apiKeyHook(ctx: AppContext) {
   return async (req: FastifyRequest) => {
     const token = bearerToken(req.headers.authorization);
-    const tenant = token ? await findTenantByApiKey(ctx.db, token) : undefined;
+    const tenant = token ? await findTenantByApiKey(ctx.db, token, ctx.now()) : undefined;
     if (!tenant) {
       throw new ApiError(
         401,

@@ -26,10 +26,31 @@ export interface AwsAccess {
   requestTimeoutMs?: number;
 }
 
+/** What one tenant may do how often (all API replicas share the counters, in Redis). */
+export interface ApiLimits {
+  /** A new sync run of a connection is refused this soon after its last one was created (0: never). */
+  syncMinIntervalSeconds: number;
+  /** Requests per tenant per minute, every tenant-scoped route together. */
+  requestsPerMinute: number;
+  /** `POST /v1/connections` per tenant per hour. */
+  connectionsPerHour: number;
+  /** How long a rotated API key stays valid by default. */
+  apiKeyGraceMinutes: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  syncMinIntervalSeconds: 300,
+  requestsPerMinute: 600,
+  connectionsPerHour: 20,
+  apiKeyGraceMinutes: 1440,
+};
+
 export interface ServerConfig {
   adminToken: string;
   platformAccountId: string;
   defaultSyncIntervalMinutes: number;
+  /** Unset fields take DEFAULT_LIMITS. */
+  limits?: Partial<ApiLimits>;
 }
 
 export interface ServerDeps {
@@ -48,6 +69,7 @@ export interface ServerDeps {
 export interface AppContext extends ServerDeps {
   metrics: ApiMetrics;
   now: () => Date;
+  limits: ApiLimits;
 }
 
 export type App = FastifyInstance<

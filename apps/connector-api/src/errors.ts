@@ -16,6 +16,10 @@ export const API_ERROR_CODES = [
   'not_ready',
   'service_unavailable',
   'connection_not_active',
+  'connection_deleted',
+  'rate_limited',
+  'sync_too_soon',
+  'last_valid_key',
   'connect_in_progress',
   'connection_target_changed',
   'invalid_role_arn',
@@ -57,4 +61,9 @@ export const notFound = (what = 'resource') => new ApiError(404, 'not_found', `N
 
 export function isApiError(err: unknown): err is ApiError {
   return err instanceof ApiError;
+}
+
+/** 429: the tenant went over a limit; the caller sets `Retry-After`. */
+export function rateLimited(message: string, details: Record<string, unknown>): ApiError {
+  return new ApiError(429, 'rate_limited', message, details);
 }

@@ -49,6 +49,12 @@ async function main(): Promise<void> {
       adminToken: config.ADMIN_TOKEN,
       platformAccountId: config.PLATFORM_AWS_ACCOUNT_ID,
       defaultSyncIntervalMinutes: config.DEFAULT_SYNC_INTERVAL_MINUTES,
+      limits: {
+        syncMinIntervalSeconds: config.SYNC_MIN_INTERVAL_SECONDS,
+        requestsPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        connectionsPerHour: config.CONNECTIONS_PER_HOUR,
+        apiKeyGraceMinutes: config.API_KEY_ROTATION_GRACE_MINUTES,
+      },
     },
     // Platform credentials come from the SDK default chain (env, container role, IRSA).
     aws: config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {},

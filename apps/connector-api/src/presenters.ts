@@ -65,6 +65,8 @@ export function connectionView(c: Connection, lastSyncRun?: SyncRun | undefined)
     connectedAt: iso(c.connected_at),
     createdAt: iso(c.created_at),
     updatedAt: iso(c.updated_at),
+    /** Set once deleted: the connection is read-only from then on; its evidence stays readable. */
+    deletedAt: iso(c.deleted_at),
     lastSyncRun: lastSyncRun ? syncRunSummary(lastSyncRun) : null,
   };
 }

@@ -199,7 +199,7 @@ describe('connection lifecycle', () => {
     }
   });
 
-  it('PATCH reschedules an active connection; DELETE stops the schedule and keeps the evidence', async () => {
+  it('PATCH reschedules an active connection; DELETE stops the schedule and leaves it read-only', async () => {
     const { connection, setupKit } = await newConnection(h.current.app, a.apiKey, { name: 'lifecycle' });
     const roleArn = await createRole(h.current.fake, 'EvidenceLifecycle', setupKit.trustPolicy, {
       inline: setupKit.permissionsPolicy,
@@ -300,12 +300,37 @@ describe('connection lifecycle', () => {
     });
     expect(deleted.status).toBe(204);
     expect(await h.current.queues.checks.getJobScheduler(jobIds.scheduler(connection.id))).toBeUndefined();
+    // Deleted is read-only: still readable, its runs too; every change is refused; deleting again is a no-op.
+    const shown = await api(h.current.app, 'GET', `/v1/connections/${connection.id}`, { token: a.apiKey });
+    expect(shown.status).toBe(200);
+    expect(shown.body.connection).toMatchObject({ status: 'deleted', deletedAt: expect.any(String) });
     expect(
-      (await api(h.current.app, 'GET', `/v1/connections/${connection.id}`, { token: a.apiKey })).status,
-    ).toBe(404);
+      (
+        await api(h.current.app, 'GET', `/v1/connections/${connection.id}/syncs/${runId}`, {
+          token: a.apiKey,
+        })
+      ).status,
+    ).toBe(200);
+    for (const [method, path, body] of [
+      ['PATCH', '', { name: 'again' }],
+      ['POST', '/syncs', undefined],
+    ] as const) {
+      const refused = await api(h.current.app, method, `/v1/connections/${connection.id}${path}`, {
+        token: a.apiKey,
+        ...(body ? { body } : {}),
+      });
+      expect(refused.status, `${method} ${path}`).toBe(409);
+      expect(refused.body.error.code).toBe('connection_deleted');
+    }
     expect(
       (await api(h.current.app, 'DELETE', `/v1/connections/${connection.id}`, { token: a.apiKey })).status,
-    ).toBe(404);
+    ).toBe(204);
+    const listed = await api(h.current.app, 'GET', '/v1/connections?limit=500', { token: a.apiKey });
+    expect(listed.body.connections.map((c: { id: string }) => c.id)).not.toContain(connection.id);
+    const withDeleted = await api(h.current.app, 'GET', '/v1/connections?limit=500&includeDeleted=true', {
+      token: a.apiKey,
+    });
+    expect(withDeleted.body.connections.map((c: { id: string }) => c.id)).toContain(connection.id);
     const runsKept = await h.current.db
       .selectFrom('sync_runs')
       .select('id')
@@ -377,8 +402,25 @@ describe('errors, docs, health', () => {
       '/v1/connections/{id}/syncs/{runId}',
       '/v1/people',
       '/v1/identity-links',
+      '/v1/api-keys',
+      '/v1/api-keys/rotate',
+      '/v1/api-keys/{keyId}',
     ]) {
       expect(paths).toContain(p);
+    }
+    // Every list documents its cursor.
+    for (const p of [
+      '/v1/connections',
+      '/v1/identity-links',
+      '/v1/tenants',
+      '/v1/api-keys',
+      '/v1/connections/{id}/syncs',
+    ]) {
+      const params = (doc.json().paths[p].get.parameters ?? []) as { name: string }[];
+      expect(
+        params.map((x) => x.name),
+        p,
+      ).toContain('cursor');
     }
     const ui = await h.current.app.inject({ method: 'GET', url: '/docs/' });
     expect(ui.statusCode).toBe(200);

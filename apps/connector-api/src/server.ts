@@ -6,6 +6,7 @@
  * a `RoutePlugin` and append it to ROUTES; `scope: 'tenant'` puts it behind the API-key check.
  */
 
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -22,9 +23,10 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { apiKeyHook } from './auth.js';
-import type { App, AppContext, RoutePlugin, ServerDeps } from './context.js';
-import { ApiError, isApiError } from './errors.js';
+import { type App, type AppContext, DEFAULT_LIMITS, type RoutePlugin, type ServerDeps } from './context.js';
+import { ApiError, isApiError, rateLimited } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { checkRoutes } from './routes/checks.js';
 import { connectRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -38,6 +40,7 @@ import { tenantRoutes } from './routes/tenants.js';
 export const ROUTES: readonly RoutePlugin[] = [
   healthRoutes,
   tenantRoutes,
+  apiKeyRoutes,
   connectionRoutes,
   connectRoutes,
   syncRoutes,
@@ -51,7 +54,12 @@ export const ROUTES: readonly RoutePlugin[] = [
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
 export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin[] = ROUTES): Promise<App> {
-  const ctx: AppContext = { ...deps, metrics: createMetrics(), now: deps.now ?? (() => new Date()) };
+  const ctx: AppContext = {
+    ...deps,
+    metrics: createMetrics(),
+    now: deps.now ?? (() => new Date()),
+    limits: { ...DEFAULT_LIMITS, ...deps.config.limits },
+  };
   const app = Fastify({
     // Request logs carry method, URL and status only: no headers, so no Authorization.
     loggerInstance: deps.logger.child(
@@ -97,12 +105,15 @@ export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin
         title: 'CodeCommit Evidence API',
         version: '1.0.0',
         description:
-          'Connections to AWS CodeCommit accounts, sync runs, roster and identity links. Errors are {error: {code, message, details}}.',
+          'Connections to AWS CodeCommit accounts, sync runs, roster and identity links, check results, evidence and exports. ' +
+          'Errors are {error: {code, message, details}}; a bad request is a 4xx naming the field, never a 5xx. ' +
+          'Every list is paginated (?limit=, ?cursor= from nextCursor). Each tenant is held to a request rate and a number of new connections an hour ' +
+          '(429 rate_limited with Retry-After, shared by every API replica). A deleted connection is read-only: its reads and exports keep answering, changes answer 409 connection_deleted.',
       },
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key' },
-          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (POST /v1/tenants only)' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (/v1/tenants only)' },
         },
       },
       security: [{ apiKey: [] }],
@@ -114,11 +125,36 @@ export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin
   for (const r of routes.filter((x) => x.scope !== 'tenant')) await r.register(app, ctx);
   await app.register(async (scoped) => {
     scoped.addHook('onRequest', apiKeyHook(ctx));
+    await scoped.register(rateLimit, tenantRateLimit(ctx));
     const typed = scoped.withTypeProvider<ZodTypeProvider>();
     for (const r of routes.filter((x) => x.scope === 'tenant')) await r.register(typed, ctx);
   });
   await app.ready();
   return app;
+}
+
+/**
+ * Requests per tenant per minute over every tenant-scoped route, counted in Redis so that all API
+ * replicas share one budget. It runs after the API-key check (the key is the tenant, not the IP: many
+ * tenants may sit behind one proxy) and before the body is read. When Redis is unreachable the limit
+ * is skipped rather than failing every read: the limit protects the platform, it is not the data.
+ */
+function tenantRateLimit(ctx: AppContext) {
+  return {
+    hook: 'preParsing' as const,
+    max: ctx.limits.requestsPerMinute,
+    timeWindow: 60_000,
+    redis: ctx.redis,
+    nameSpace: `${ctx.queuePrefix}:rate-limit:`,
+    keyGenerator: (req: FastifyRequest) => `tenant:${req.tenant?.id ?? 'none'}`,
+    skipOnError: true,
+    errorResponseBuilder: (_req: FastifyRequest, c: { max: number; ttl: number; after: string }) =>
+      rateLimited(`More than ${c.max} requests in a minute from this tenant; retry in ${c.after}.`, {
+        limit: c.max,
+        windowSeconds: 60,
+        retryAfterSeconds: Math.ceil(c.ttl / 1000),
+      }),
+  };
 }
 
 /** Route patterns by method, to tell "no such path" (404) from "no such method here" (405). */

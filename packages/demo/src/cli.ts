@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ApiError,
   apiClient,
   createRoleFromSetupKit,
   createTenantAndConnection,
@@ -177,9 +178,14 @@ async function walkThrough(stack: Stack, args: Args): Promise<void> {
   const rosterAt = new Date();
   await api('PUT', '/v1/people', roster);
 
-  // Connect already started the first sync; asking for one now returns that run instead of a second.
+  // Connect already started the first sync; asking for one now returns that run instead of a second
+  // (or, if it already finished, the API refuses a new one so soon: sync_too_soon, and we follow it).
   step('Asking for a sync and following its progress');
-  const started = await api('POST', `/v1/connections/${id}/syncs`, {});
+  const started = await api('POST', `/v1/connections/${id}/syncs`, {}).catch((err: unknown) => {
+    if (err instanceof ApiError && err.code === 'sync_too_soon')
+      return { syncRun: { id: connected.syncRunId } };
+    throw err;
+  });
   const runId = Number((started.syncRun ?? started).id);
   const run = await followSyncRun(api, id, runId, (line) => say(`  ${line}`));
   const calls = Object.values(run.awsCalls ?? {}).reduce<number>(

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import { json } from './db.js';
+import { createdMs, json } from './db.js';
 import type { ConnectionsTable, Database } from './schema.js';
 
 export type Connection = Selectable<ConnectionsTable>;
@@ -33,19 +33,19 @@ export async function createConnection(
     .executeTakeFirstOrThrow();
 }
 
-/** A tenant's connection; undefined when it does not exist, was deleted, or belongs to another tenant. */
+/**
+ * A tenant's connection; undefined when it does not exist or belongs to another tenant, and when it
+ * was deleted unless `includeDeleted` (a deleted connection's evidence stays readable).
+ */
 export async function getConnection(
   db: Kysely<Database>,
   tenantId: string,
   id: string,
+  options: { includeDeleted?: boolean } = {},
 ): Promise<Connection | undefined> {
-  return db
-    .selectFrom('connections')
-    .selectAll()
-    .where('id', '=', id)
-    .where('tenant_id', '=', tenantId)
-    .where('status', '!=', 'deleted')
-    .executeTakeFirst();
+  let q = db.selectFrom('connections').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId);
+  if (!options.includeDeleted) q = q.where('status', '!=', 'deleted');
+  return q.executeTakeFirst();
 }
 
 /** A connection by id alone: for workers, which act on ids from trusted job payloads. */
@@ -53,14 +53,34 @@ export async function getConnectionById(db: Kysely<Database>, id: string): Promi
   return db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function listConnections(db: Kysely<Database>, tenantId: string): Promise<Connection[]> {
-  return db
-    .selectFrom('connections')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('status', '!=', 'deleted')
-    .orderBy('created_at')
-    .execute();
+/** Where a page of connections starts: after this one in (created_at, id) order. */
+export interface ConnectionKey {
+  createdAt: Date;
+  id: string;
+}
+
+/**
+ * A tenant's connections, oldest first (then by id), without the deleted ones unless asked; `page`
+ * reads one keyset page.
+ */
+export async function listConnections(
+  db: Kysely<Database>,
+  tenantId: string,
+  page?: { after?: ConnectionKey; limit: number; includeDeleted?: boolean },
+): Promise<Connection[]> {
+  let q = db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId);
+  if (!page?.includeDeleted) q = q.where('status', '!=', 'deleted');
+  const after = page?.after;
+  if (after)
+    q = q.where((eb) =>
+      eb.or([
+        eb(createdMs('created_at'), '>', after.createdAt),
+        eb.and([eb(createdMs('created_at'), '=', after.createdAt), eb('id', '>', after.id)]),
+      ]),
+    );
+  q = q.orderBy(createdMs('created_at')).orderBy('id');
+  if (page) q = q.limit(page.limit);
+  return q.execute();
 }
 
 export type ConnectionUpdate = Omit<

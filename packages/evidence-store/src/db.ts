@@ -64,3 +64,12 @@ export async function assertDatabaseReachable(db: Kysely<Database>): Promise<voi
     );
   }
 }
+
+/**
+ * A timestamp column at millisecond precision, as keyset pages compare it: cursors carry the
+ * JavaScript Date the API read (milliseconds), and a row stored with microseconds (written by the
+ * database's clock before the application-clock migration) must compare equal to it, not after it.
+ */
+export function createdMs(column: string) {
+  return sql<Date>`date_trunc('milliseconds', ${sql.ref(column)})`;
+}

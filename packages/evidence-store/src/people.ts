@@ -128,17 +128,21 @@ export async function upsertIdentityLinks(
   return stats;
 }
 
+/** The links as they were at `asOf` (default now), by IAM user ARN; `page` reads one keyset page. */
 export async function listIdentityLinks(
   db: Kysely<Database>,
   tenantId: string,
   asOf: Date = new Date(),
+  page?: { afterArn?: string; limit: number },
 ): Promise<IdentityLink[]> {
-  return db
+  let q = db
     .selectFrom('identity_links')
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('valid_from', '<=', asOf)
-    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]))
-    .orderBy('iam_user_arn')
-    .execute();
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]));
+  if (page?.afterArn !== undefined) q = q.where('iam_user_arn', '>', page.afterArn);
+  q = q.orderBy('iam_user_arn');
+  if (page) q = q.limit(page.limit);
+  return q.execute();
 }

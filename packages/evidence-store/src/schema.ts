@@ -20,6 +20,8 @@ export interface ApiKeysTable {
   created_at: Created;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+  /** Set when the key is rotated: valid until then (the grace period), refused after. */
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type ConnectionStatus = 'pending' | 'active' | 'error' | 'deleted';

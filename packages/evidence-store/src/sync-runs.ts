@@ -106,18 +106,33 @@ export async function getLatestFinishedRun(
     .executeTakeFirst();
 }
 
+/** A connection's runs, newest first; `beforeId` starts a page after (older than) that run. */
 export async function listSyncRuns(
   db: Kysely<Database>,
   connectionId: string,
   limit = 50,
+  beforeId?: number,
 ): Promise<SyncRun[]> {
-  return db
+  let q = db.selectFrom('sync_runs').selectAll().where('connection_id', '=', connectionId);
+  if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+  return q.orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** The newest run of each connection (one query for a page of connections). */
+export async function latestSyncRuns(
+  db: Kysely<Database>,
+  connectionIds: readonly string[],
+): Promise<Map<string, SyncRun>> {
+  if (connectionIds.length === 0) return new Map();
+  const rows = await db
     .selectFrom('sync_runs')
     .selectAll()
-    .where('connection_id', '=', connectionId)
+    .distinctOn('connection_id')
+    .where('connection_id', 'in', connectionIds)
+    .orderBy('connection_id')
     .orderBy('id', 'desc')
-    .limit(limit)
     .execute();
+  return new Map(rows.map((r) => [r.connection_id, r]));
 }
 
 /** Marks a queued run running (first worker to touch it); a no-op for a run already running or finished. */

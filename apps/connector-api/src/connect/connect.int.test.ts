@@ -455,11 +455,12 @@ describe('connect', () => {
     expect((await connect(id, { roleArn, region: REPO_REGION })).status).toBe(200);
   });
 
-  it('a deleted connection cannot be connected', async () => {
+  it('a deleted connection cannot be connected: it is read-only', async () => {
     const { id, roleArn } = await connectionWithRole('EvidenceDeleted');
     expect((await api(h.current.app, 'DELETE', `/v1/connections/${id}`, { token: apiKey })).status).toBe(204);
     const res = await connect(id, { roleArn, region: REPO_REGION });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('connection_deleted');
   });
 
   it('AWS failing (5xx after the SDK retries) answers 503 aws_unavailable and changes nothing', async () => {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
+import { isStorable, MAX_YEAR, MIN_YEAR } from '../schemas.js';
+
+/** Longer than any key a page is sorted by (names, emails, ARNs). */
+const MAX_KEY_LENGTH = 2048;
 
 /** `?limit=` (1-500) and `?cursor=` as every paginated read takes them. */
 export const PageQuery = {
@@ -15,10 +19,33 @@ export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor<T extends readonly ('string' | 'number')[]>(
+/**
+ * What each element of a cursor is: `string` (a name, email, ARN), `number` (a bigint id), `uuid`, or
+ * `instant` (milliseconds since the epoch, as `created_at` keys are written).
+ */
+export type CursorPart = 'string' | 'number' | 'uuid' | 'instant';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MIN_INSTANT = Date.UTC(MIN_YEAR, 0, 1);
+const MAX_INSTANT = Date.UTC(MAX_YEAR, 11, 31, 23, 59, 59, 999);
+
+function validPart(kind: CursorPart, v: unknown): boolean {
+  switch (kind) {
+    case 'number':
+      return Number.isSafeInteger(v);
+    case 'instant':
+      return Number.isSafeInteger(v) && (v as number) >= MIN_INSTANT && (v as number) <= MAX_INSTANT;
+    case 'uuid':
+      return typeof v === 'string' && UUID.test(v);
+    case 'string':
+      return typeof v === 'string' && v.length <= MAX_KEY_LENGTH && isStorable(v);
+  }
+}
+
+export function decodeCursor<T extends readonly CursorPart[]>(
   cursor: string | undefined,
   shape: T,
-): { [I in keyof T]: T[I] extends 'string' ? string : number } | undefined {
+): { [I in keyof T]: T[I] extends 'string' | 'uuid' ? string : number } | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -28,8 +55,10 @@ export function decodeCursor<T extends readonly ('string' | 'number')[]>(
   }
   if (!Array.isArray(parsed) || parsed.length !== shape.length) throw badCursor();
   for (let i = 0; i < shape.length; i++) {
-    const v = parsed[i];
-    if (shape[i] === 'number' ? !Number.isSafeInteger(v) : typeof v !== 'string') throw badCursor();
+    // A cursor is only ever a key this API wrote, so a value Postgres could not compare with its
+    // column (a NUL, a lone surrogate, a non-uuid, a time out of range) is not one (issue 11:
+    // `["\u0000",1]` was a 500).
+    if (!validPart(shape[i] as CursorPart, parsed[i])) throw badCursor();
   }
   return parsed as never;
 }

@@ -14,28 +14,15 @@ import {
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
+import { DayOrInstant, Instant } from '../schemas.js';
 
 const positiveId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
-
-/**
- * An ISO date or date-time. A date alone means the end of that day (UTC): "the checks on 2026-03-31"
- * are the last ones evaluated on that day.
- */
-export const AtInstant = z
-  .string()
-  .refine((s) => (DATE_ONLY.test(s) || DATE_TIME.test(s)) && !Number.isNaN(Date.parse(s)), {
-    message: 'must be an ISO 8601 date (2026-03-31) or date-time (2026-03-31T12:00:00Z)',
-  })
-  .transform((s) => (DATE_ONLY.test(s) ? new Date(`${s}T23:59:59.999Z`) : new Date(s)));
 
 /** `?checkRunId=`, `?runId=` (a sync run's latest evaluation) or `?at=`; none: the latest check run. */
 export const CheckRunSelector = {
   checkRunId: positiveId.optional().describe('a check run by id'),
   runId: positiveId.optional().describe('a sync run: its latest evaluation'),
-  at: AtInstant.optional().describe('the last check run evaluated at or before this instant'),
+  at: DayOrInstant.optional().describe('the last check run evaluated at or before this instant'),
 };
 
 export function onlyOneSelector(
@@ -58,10 +45,9 @@ export const SyncRunSelector = {
 
 /** For views that join the roster: which roster to use, so a past review can be reproduced. */
 export const RosterSelector = {
-  rosterAsOf: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .describe('the roster and identity links as they were at this instant (ISO 8601); default: now'),
+  rosterAsOf: Instant.optional().describe(
+    'the roster and identity links as they were at this instant (ISO 8601); default: now',
+  ),
 };
 
 const notFound = (message: string, details: Record<string, unknown> = {}) =>

@@ -6,6 +6,7 @@ import { connectConnection } from '../connect/connect-connection.js';
 import type { RoutePlugin } from '../context.js';
 import { connectionView } from '../presenters.js';
 import { IdParams, parseUuidOr404 } from '../schemas.js';
+import { loadLiveConnection } from './connections.js';
 
 const ConnectBody = z.strictObject({
   roleArn: z
@@ -32,6 +33,7 @@ export const connectRoutes: RoutePlugin = {
       },
       async (req) => {
         const id = parseUuidOr404(req.params.id, 'connection');
+        await loadLiveConnection(ctx, tenantId(req), id);
         const outcome = await connectConnection(ctx, tenantId(req), id, req.body);
         return {
           connection: connectionView(outcome.connection, outcome.syncRun),

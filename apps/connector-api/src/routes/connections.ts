@@ -1,8 +1,16 @@
-/** Connections: create (pending, with the setup kit), list, read, change schedule/window, delete. */
+/**
+ * Connections: create (pending, with the setup kit), list, read, change schedule/window, delete.
+ *
+ * Deleting stops syncing and makes the connection read-only; it does not remove access to what was
+ * collected: its sync runs, evidence, check runs and exports stay readable (an auditor may ask about
+ * a period when the account was connected), and every change to it answers 409 `connection_deleted`.
+ */
 
 import {
+  type Connection,
   createConnection,
   getConnection,
+  latestSyncRuns,
   listConnections,
   listSyncRuns,
   updateConnection,
@@ -11,7 +19,8 @@ import { removeSyncSchedule, upsertSyncSchedule } from '@codecommit-evidence/que
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { AppContext, RoutePlugin } from '../context.js';
-import { notFound } from '../errors.js';
+import { ApiError, notFound, rateLimited } from '../errors.js';
+import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { connectionView } from '../presenters.js';
 import { AuditWindowDays, IdParams, parseUuidOr404, SyncIntervalMinutes, text } from '../schemas.js';
 import { buildSetupKit } from '../setup-kit.js';
@@ -32,10 +41,37 @@ const PatchConnectionBody = z
     message: 'give at least one of name, syncIntervalMinutes, auditWindowDays',
   });
 
-export async function loadConnection(ctx: AppContext, tenant: string, rawId: string) {
+const ListConnectionsQuery = z.strictObject({
+  ...PageQuery,
+  includeDeleted: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe('true: deleted connections too (read-only, their evidence stays readable)'),
+});
+
+/** A tenant's connection for reading: a deleted one too (its evidence stays readable). */
+export async function loadConnection(ctx: AppContext, tenant: string, rawId: string): Promise<Connection> {
   const id = parseUuidOr404(rawId, 'connection');
-  const connection = await getConnection(ctx.db, tenant, id);
+  const connection = await getConnection(ctx.db, tenant, id, { includeDeleted: true });
   if (!connection) throw notFound('connection');
+  return connection;
+}
+
+/** A tenant's connection for a change: a deleted one is read-only (409 `connection_deleted`). */
+export async function loadLiveConnection(
+  ctx: AppContext,
+  tenant: string,
+  rawId: string,
+): Promise<Connection> {
+  const connection = await loadConnection(ctx, tenant, rawId);
+  if (connection.status === 'deleted') {
+    throw new ApiError(
+      409,
+      'connection_deleted',
+      'This connection was deleted: it is read-only (its evidence, check runs and exports stay readable). Create a new connection to sync again.',
+      { deletedAt: connection.deleted_at ? new Date(connection.deleted_at).toISOString() : null },
+    );
+  }
   return connection;
 }
 
@@ -49,6 +85,13 @@ export const connectionRoutes: RoutePlugin = {
   scope: 'tenant',
   register(app, ctx) {
     const tags = ['connections'];
+    // Each new connection may be connected and synced, spending the customer's AWS quota: a tenant
+    // creates at most this many an hour (counted in Redis across replicas, like the request rate).
+    const creationLimit = app.createRateLimit({
+      max: ctx.limits.connectionsPerHour,
+      timeWindow: 3_600_000,
+      keyGenerator: (req) => `connections-created:${req.tenant?.id ?? 'none'}`,
+    });
 
     app.post(
       '/v1/connections',
@@ -60,6 +103,14 @@ export const connectionRoutes: RoutePlugin = {
         },
       },
       async (req, reply) => {
+        const limit = await creationLimit(req);
+        if (!limit.isAllowed && limit.isExceeded) {
+          reply.header('retry-after', limit.ttlInSeconds);
+          throw rateLimited(
+            `This tenant created ${limit.max} connections in the last hour, the most allowed; retry in ${limit.ttlInSeconds} s.`,
+            { limit: limit.max, windowSeconds: 3600, retryAfterSeconds: limit.ttlInSeconds },
+          );
+        }
         const connection = await createConnection(
           ctx.db,
           {
@@ -77,13 +128,34 @@ export const connectionRoutes: RoutePlugin = {
       },
     );
 
-    app.get('/v1/connections', { schema: { tags, summary: "The tenant's connections" } }, async (req) => {
-      const connections = await listConnections(ctx.db, tenantId(req));
-      const views = await Promise.all(
-        connections.map(async (c) => connectionView(c, await lastRun(ctx, c.id))),
-      );
-      return { connections: views };
-    });
+    app.get(
+      '/v1/connections',
+      {
+        schema: {
+          tags,
+          summary:
+            "The tenant's connections, oldest first, each with its last sync run (paginated: ?limit=, ?cursor=)",
+          querystring: ListConnectionsQuery,
+        },
+      },
+      async (req) => {
+        const after = decodeCursor(req.query.cursor, ['instant', 'uuid'] as const);
+        const rows = await listConnections(ctx.db, tenantId(req), {
+          ...(after ? { after: { createdAt: new Date(after[0]), id: after[1] } } : {}),
+          limit: req.query.limit + 1,
+          includeDeleted: req.query.includeDeleted === 'true',
+        });
+        const { items, nextCursor } = page(rows, req.query.limit, (c) => [
+          new Date(c.created_at).getTime(),
+          c.id,
+        ]);
+        const runs = await latestSyncRuns(
+          ctx.db,
+          items.map((c) => c.id),
+        );
+        return { connections: items.map((c) => connectionView(c, runs.get(c.id))), nextCursor };
+      },
+    );
 
     app.get(
       '/v1/connections/:id',
@@ -126,7 +198,7 @@ export const connectionRoutes: RoutePlugin = {
         },
       },
       async (req) => {
-        const connection = await loadConnection(ctx, tenantId(req), req.params.id);
+        const connection = await loadLiveConnection(ctx, tenantId(req), req.params.id);
         const b = req.body;
         const updated = await updateConnection(
           ctx.db,
@@ -148,9 +220,18 @@ export const connectionRoutes: RoutePlugin = {
 
     app.delete(
       '/v1/connections/:id',
-      { schema: { tags, summary: 'Delete: stops the schedule; the evidence stays', params: IdParams } },
+      {
+        schema: {
+          tags,
+          summary:
+            'Delete: stops syncing and makes the connection read-only; its evidence, check runs and exports stay readable (GET …?includeDeleted=true lists it)',
+          params: IdParams,
+        },
+      },
       async (req, reply) => {
         const connection = await loadConnection(ctx, tenantId(req), req.params.id);
+        // Deleting again changes nothing (idempotent).
+        if (connection.status === 'deleted') return reply.code(204).send();
         await updateConnection(
           ctx.db,
           connection.id,

@@ -18,12 +18,12 @@ import { notFound } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { asOfView, iso } from '../evidence-views/presenters.js';
 import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
-import { IdParams, text } from '../schemas.js';
+import { IdParams, pathName, text } from '../schemas.js';
 import { loadConnection } from './connections.js';
 
 const ListQuery = z.strictObject({ ...SyncRunSelector, ...PageQuery });
 const IamUsersQuery = z.strictObject({ ...SyncRunSelector, ...RosterSelector, ...PageQuery });
-const RepositoryParams = z.object({ id: z.string(), name: z.string() });
+const RepositoryParams = z.object({ id: z.string(), name: pathName(100) });
 const PullRequestQuery = z.strictObject({
   ...SyncRunSelector,
   ...PageQuery,

@@ -19,7 +19,7 @@ import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { enqueueOnDemandEvaluations } from '../on-demand-evaluation.js';
-import { text } from '../schemas.js';
+import { CalendarDate, text } from '../schemas.js';
 
 export const MAX_BULK_ITEMS = 10_000;
 /** 10,000 people of maximal size fit; the global limit stays small for every other route. */
@@ -27,21 +27,12 @@ const BULK_BODY_LIMIT = 8 * 1024 * 1024;
 
 const email = z.email().max(320);
 
-function isCalendarDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
-
 const Person = z
   .strictObject({
     email,
     name: text(200).nullable().optional(),
     status: z.enum(['active', 'offboarded']),
-    offboardedAt: z
-      .string()
-      .refine(isCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' })
-      .nullable()
+    offboardedAt: CalendarDate.nullable()
       .optional()
       .describe('YYYY-MM-DD; required iff status is offboarded'),
   })
@@ -200,10 +191,24 @@ export const peopleRoutes: RoutePlugin = {
 
     app.get(
       '/v1/identity-links',
-      { schema: { tags: ['people'], summary: 'The current identity links' } },
+      {
+        schema: {
+          tags: ['people'],
+          summary: 'The current identity links, by IAM user ARN (paginated: ?limit=, ?cursor=)',
+          querystring: z.strictObject(PageQuery),
+        },
+      },
       async (req) => {
-        const links = await listIdentityLinks(ctx.db, tenantId(req), ctx.now());
-        return { links: links.map((l) => ({ iamUserArn: l.iam_user_arn, personEmail: l.person_email })) };
+        const after = decodeCursor(req.query.cursor, ['string'] as const);
+        const rows = await listIdentityLinks(ctx.db, tenantId(req), ctx.now(), {
+          ...(after ? { afterArn: after[0] } : {}),
+          limit: req.query.limit + 1,
+        });
+        const { items, nextCursor } = page(rows, req.query.limit, (l) => [l.iam_user_arn]);
+        return {
+          links: items.map((l) => ({ iamUserArn: l.iam_user_arn, personEmail: l.person_email })),
+          nextCursor,
+        };
       },
     );
   },

@@ -1,4 +1,8 @@
-/** Sync runs of a connection: trigger (one active run at a time), list, follow. */
+/**
+ * Sync runs of a connection: trigger (one active run at a time, and not again within the minimum
+ * interval), list, follow. Every run spends the customer's AWS API quota, so a client looping on
+ * `POST …/syncs` gets the running run back, then 429 until the interval since the last run is over.
+ */
 
 import { getAwsCalls, getSyncRun, listSyncProblems, listSyncRuns } from '@codecommit-evidence/evidence-store';
 import { z } from 'zod';
@@ -6,9 +10,10 @@ import { tenantId } from '../auth.js';
 import { startSyncRun } from '../connect/connect-connection.js';
 import type { RoutePlugin } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
+import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { syncRunDetail, syncRunSummary } from '../presenters.js';
 import { IdParams, parseRunIdOr404, RunParams } from '../schemas.js';
-import { loadConnection } from './connections.js';
+import { loadConnection, loadLiveConnection } from './connections.js';
 
 export const syncRoutes: RoutePlugin = {
   name: 'syncs',
@@ -21,12 +26,13 @@ export const syncRoutes: RoutePlugin = {
       {
         schema: {
           tags,
-          summary: 'Start a sync now (202); a run already queued or running is returned instead',
+          summary:
+            'Start a sync now (202); a run already queued or running is returned instead; 429 sync_too_soon (Retry-After) within the minimum interval after the last run',
           params: IdParams,
         },
       },
       async (req, reply) => {
-        const connection = await loadConnection(ctx, tenantId(req), req.params.id);
+        const connection = await loadLiveConnection(ctx, tenantId(req), req.params.id);
         if (connection.status !== 'active') {
           throw new ApiError(
             409,
@@ -34,6 +40,26 @@ export const syncRoutes: RoutePlugin = {
             `The connection is ${connection.status}; connect it first (POST /v1/connections/{id}/connect).`,
             { status: connection.status },
           );
+        }
+        const [latest] = await listSyncRuns(ctx.db, connection.id, 1);
+        const minMs = ctx.limits.syncMinIntervalSeconds * 1000;
+        const active = latest?.status === 'queued' || latest?.status === 'running';
+        if (latest && !active && minMs > 0) {
+          const waitMs = new Date(latest.created_at).getTime() + minMs - ctx.now().getTime();
+          if (waitMs > 0) {
+            const retryAfterSeconds = Math.ceil(waitMs / 1000);
+            reply.header('retry-after', retryAfterSeconds);
+            throw new ApiError(
+              429,
+              'sync_too_soon',
+              `The last sync run of this connection started less than ${ctx.limits.syncMinIntervalSeconds} s ago; a new one may start in ${retryAfterSeconds} s.`,
+              {
+                lastSyncRun: syncRunSummary(latest),
+                minIntervalSeconds: ctx.limits.syncMinIntervalSeconds,
+                retryAfterSeconds,
+              },
+            );
+          }
         }
         const run = await startSyncRun(ctx, connection.id, 'api');
         return reply.code(202).send({ syncRun: syncRunSummary(run) });
@@ -45,15 +71,20 @@ export const syncRoutes: RoutePlugin = {
       {
         schema: {
           tags,
-          summary: 'Recent sync runs, newest first',
+          summary: 'Sync runs, newest first (paginated: ?limit=, ?cursor=)',
           params: IdParams,
-          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+          querystring: z.strictObject({
+            limit: z.coerce.number().int().min(1).max(200).default(50).describe('page size, at most 200'),
+            cursor: PageQuery.cursor,
+          }),
         },
       },
       async (req) => {
         const connection = await loadConnection(ctx, tenantId(req), req.params.id);
-        const runs = await listSyncRuns(ctx.db, connection.id, req.query.limit);
-        return { syncRuns: runs.map(syncRunSummary) };
+        const before = decodeCursor(req.query.cursor, ['number'] as const);
+        const rows = await listSyncRuns(ctx.db, connection.id, req.query.limit + 1, before?.[0]);
+        const { items, nextCursor } = page(rows, req.query.limit, (r) => [r.id]);
+        return { syncRuns: items.map(syncRunSummary), nextCursor };
       },
     );
 

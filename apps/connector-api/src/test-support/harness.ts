@@ -34,7 +34,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import type { App, RoutePlugin, ServerDeps } from '../context.js';
+import type { ApiLimits, App, RoutePlugin, ServerDeps } from '../context.js';
 import { buildServer } from '../server.js';
 import type { PolicyDocument } from '../setup-kit.js';
 
@@ -56,7 +56,24 @@ export interface Harness {
   deps: ServerDeps;
 }
 
-export function useHarness(options: { routes?: readonly RoutePlugin[]; fakeLatencyMs?: number } = {}): {
+/**
+ * Limits high enough that no test meets one by accident (the limits' own tests set theirs): a test
+ * file's requests come from a few tenants in a few seconds.
+ */
+export const TEST_LIMITS: Partial<ApiLimits> = {
+  requestsPerMinute: 1_000_000,
+  connectionsPerHour: 100_000,
+  syncMinIntervalSeconds: 0,
+};
+
+export function useHarness(
+  options: {
+    routes?: readonly RoutePlugin[];
+    fakeLatencyMs?: number;
+    limits?: Partial<ApiLimits>;
+    now?: () => Date;
+  } = {},
+): {
   readonly current: Harness;
 } {
   const database = useTestDatabase();
@@ -93,8 +110,10 @@ export function useHarness(options: { routes?: readonly RoutePlugin[]; fakeLaten
         adminToken: ADMIN_TOKEN,
         platformAccountId: PLATFORM_ACCOUNT_ID,
         defaultSyncIntervalMinutes: 360,
+        limits: { ...TEST_LIMITS, ...options.limits },
       },
       aws: { endpoint: fake.url, platformCredentials: fake.platformCredentials, maxAttempts: 2 },
+      ...(options.now ? { now: options.now } : {}),
     };
     const app = await buildServer(deps, options.routes);
     holder.current = { app, fake, db: database.current.db, redis, queues, flowProducer, prefix, logs, deps };
