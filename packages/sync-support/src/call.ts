@@ -143,7 +143,7 @@ export function createCallPolicy(input: CallPolicyInput): SyncCall {
       case 'invalid_region':
         throw new SyncError(c.code, c.message, { step: scope });
       default: {
-        const malformed = (c.code as string) === 'aws_response_invalid';
+        const malformed = c.code === 'aws_response_invalid';
         const transient = c.code === 'throttled' || c.code === 'aws_unavailable';
         if (!malformed && !(transient && input.finalAttempt)) throw err;
         await input.recordProblem({
@@ -152,13 +152,18 @@ export function createCallPolicy(input: CallPolicyInput): SyncCall {
           code: c.code,
           action,
           ...resource,
-          message: `${action}: ${c.message}`,
+          // An AwsError's message names the operation (and, for an invalid answer, the field).
+          message:
+            err instanceof Error && err.message.includes(action.split(':')[1]!)
+              ? err.message
+              : `${action}: ${c.message}`,
         });
         if (options.required) {
-          throw new SyncError('aws_fault', `${action} failed (scope ${scope}): ${c.message}`, {
-            action,
-            step: scope,
-          });
+          throw new SyncError(
+            malformed ? 'aws_response_invalid' : 'aws_fault',
+            `${action} ${malformed ? 'answered invalid data' : 'failed'} (scope ${scope}): ${c.message}`,
+            { action, step: scope },
+          );
         }
         return new Missing('faulted', c.awsCode, c.message, action);
       }

@@ -168,11 +168,14 @@ export async function syncTemplates(ctx: SyncContext, deps: SyncWorkerDeps): Pro
       { resource: name },
     );
     if (isMissing(t)) {
-      if (t.reason !== 'gone') {
+      // Denied: no other template can be read either. Faulted (a lasting 5xx, an invalid answer): this
+      // template's fault is recorded, its last known row kept, the others are still read.
+      if (t.reason === 'denied') {
         skipped = true;
         break;
       }
-      continue; // deleted since its association was read: nothing to store
+      if (t.reason === 'faulted') skipped = true;
+      continue; // or deleted since its association was read: nothing to store
     }
     rows.push(templateRow(t));
   }
