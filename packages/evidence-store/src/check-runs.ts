@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { json } from './db.js';
 import { EvidenceCompactor, resolveEvidenceRefs } from './evidence-blobs.js';
@@ -58,6 +59,29 @@ export function batchesByBytes<T>(
 }
 
 /**
+ * SHA-256 of a check's findings as stored (compacted evidence: equal references mean equal content), in
+ * order: equal digests, equal findings.
+ */
+function findingsDigest(
+  findings: readonly {
+    resourceType: string;
+    resourceId: string;
+    resourceName: string;
+    status: string;
+    reason: string;
+    evidenceJson: string;
+  }[],
+): string {
+  const hash = createHash('sha256');
+  for (const f of findings) {
+    hash.update(JSON.stringify([f.resourceType, f.resourceId, f.resourceName, f.status, f.reason]));
+    hash.update(f.evidenceJson);
+    hash.update('\n');
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/**
  * Writes one check run with its results and findings, all or nothing. Check runs are append-only.
  * Each finding's evidence is compacted (`EvidenceCompactor`): what findings share is written once per
  * connection, and again only when it changed; statements are bounded in bytes.
@@ -109,10 +133,34 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
         .execute();
     }
     for (const r of results) {
+      // Findings unchanged since an earlier check run of the connection are not written again: the
+      // result points at the check run whose rows hold them (storage grows with change).
+      const digest = findingsDigest(r.findings);
+      const earlier =
+        r.findings.length === 0
+          ? undefined
+          : await trx
+              .selectFrom('check_results as cr')
+              .innerJoin('check_runs as r', 'r.id', 'cr.check_run_id')
+              .select((eb) => eb.fn.coalesce('cr.findings_check_run_id', 'cr.check_run_id').as('owner'))
+              .where('r.connection_id', '=', input.connectionId)
+              .where('cr.check_id', '=', r.checkId)
+              .where('cr.findings_digest', '=', digest)
+              .orderBy('cr.id', 'desc')
+              .limit(1)
+              .executeTakeFirst();
       await trx
         .insertInto('check_results')
-        .values({ check_run_id: run.id, check_id: r.checkId, status: r.status, counts: json(r.counts) })
+        .values({
+          check_run_id: run.id,
+          check_id: r.checkId,
+          status: r.status,
+          counts: json(r.counts),
+          findings_digest: digest,
+          findings_check_run_id: earlier?.owner ?? null,
+        })
         .execute();
+      if (earlier) continue;
       const sizeOf = (f: (typeof r.findings)[number]) =>
         f.evidenceJson.length + f.reason.length + f.resourceId.length + f.resourceName.length + 64;
       for (const chunk of batchesByBytes(r.findings, sizeOf)) {
@@ -151,6 +199,22 @@ export async function getLatestCheckRun(
     .selectAll()
     .where('connection_id', '=', connectionId)
     .orderBy('sync_run_id', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The latest evaluation of one sync run. */
+export async function getLatestCheckRunOfSyncRun(
+  db: Kysely<Database>,
+  connectionId: string,
+  syncRunId: number,
+): Promise<CheckRun | undefined> {
+  return db
+    .selectFrom('check_runs')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('sync_run_id', '=', syncRunId)
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -210,7 +274,8 @@ export async function listCheckResults(db: Kysely<Database>, checkRunId: number)
 }
 
 /**
- * Findings of a check run in id order (keyset: `afterId`). Their evidence holds references to the
+ * Findings of a check run in id order (keyset: `afterId`); a check whose findings were unchanged since
+ * an earlier check run reads that run's rows (`check_results.findings_check_run_id`). Their evidence holds references to the
  * parts that findings share; `resolve` replaces them by what they stand for, that many levels deep
  * (default 0: as stored, bounded in size; `Infinity`: the whole evidence, as the checks produced it).
  */
@@ -225,14 +290,28 @@ export async function listFindings(
     resolve?: number;
   } = {},
 ): Promise<FindingRow[]> {
-  let q = db.selectFrom('findings').selectAll().where('check_run_id', '=', checkRunId);
-  if (filter.checkId) q = q.where('check_id', '=', filter.checkId);
+  // A result may hold no rows of its own: its findings are those of an earlier check run (unchanged).
+  let owners = db
+    .selectFrom('check_results')
+    .select((eb) => ['check_id', eb.fn.coalesce('findings_check_run_id', 'check_run_id').as('owner')])
+    .where('check_run_id', '=', checkRunId);
+  if (filter.checkId) owners = owners.where('check_id', '=', filter.checkId);
+  const sources = await owners.execute();
+  if (sources.length === 0) return [];
+  let q = db
+    .selectFrom('findings')
+    .selectAll()
+    .where((eb) =>
+      eb.or(sources.map((o) => eb.and([eb('check_run_id', '=', o.owner), eb('check_id', '=', o.check_id)]))),
+    );
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.afterId) q = q.where('id', '>', filter.afterId);
-  const rows = await q
+  const found = await q
     .orderBy('id')
     .limit(filter.limit ?? 1000)
     .execute();
+  // They are findings of this check run, whichever run's rows hold them.
+  const rows = found.map((r) => (r.check_run_id === checkRunId ? r : { ...r, check_run_id: checkRunId }));
   if (!filter.resolve || rows.length === 0) return rows;
   const run = await db
     .selectFrom('check_runs')

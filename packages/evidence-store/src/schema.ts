@@ -310,6 +310,10 @@ export interface CheckResultsTable {
   check_id: string;
   status: FindingStatus;
   counts: Json<Record<FindingStatus, number>>;
+  /** SHA-256 of the check's stored findings (null for results written before it existed). */
+  findings_digest: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The check run whose `findings` rows hold this result's findings; null: its own. */
+  findings_check_run_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface FindingsTable {
@@ -330,6 +334,36 @@ export interface CheckEvidenceBlobsTable {
   digest: string;
   body: Json<unknown>;
   first_check_run_id: number;
+}
+
+/** A sync run whose derived access is written (its `sync_run_access` rows, all of them). */
+export interface SyncRunAccessStateTable {
+  sync_run_id: number;
+  connection_id: string;
+  completeness: Json<unknown>;
+  principals: number;
+  derived_at: Timestamp;
+}
+
+/** One principal of a sync run as `/iam-users` and the access review show it, roster aside. */
+export interface SyncRunAccessTable {
+  sync_run_id: number;
+  principal_type: 'iam_user' | 'iam_role';
+  name: string;
+  arn: string;
+  has_access: 'yes' | 'no' | 'unknown';
+  entry: Json<Record<string, unknown>>;
+  /** The first repositories it reaches (all of them when `repositories_digest` is null). */
+  repositories: Json<unknown[]>;
+  /** The whole list in `access_repository_lists`, when longer than `repositories`. */
+  repositories_digest: string | null;
+  tags: Json<Record<string, string>>;
+}
+
+export interface AccessRepositoryListsTable {
+  connection_id: string;
+  digest: string;
+  repositories: Json<unknown[]>;
 }
 
 export interface Database {
@@ -357,6 +391,9 @@ export interface Database {
   check_results: CheckResultsTable;
   check_evidence_blobs: CheckEvidenceBlobsTable;
   findings: FindingsTable;
+  sync_run_access_state: SyncRunAccessStateTable;
+  sync_run_access: SyncRunAccessTable;
+  access_repository_lists: AccessRepositoryListsTable;
 }
 
 /** The temporal evidence tables and the natural key of each (what identifies one resource). */

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   type AccessLevel,
   type CheckEvidence,
@@ -6,10 +7,21 @@ import {
   describeRolePath,
   type IamUserEvidence,
   type LinkMethod,
+  type RosterEvidence,
   summaryMemo,
   userAccess,
 } from '@codecommit-evidence/domain';
-import { type Database, listIdentityLinks, listPeople } from '@codecommit-evidence/evidence-store';
+import {
+  type Database,
+  getAccessRepositoryLists,
+  getRunAccessState,
+  listRosterFor,
+  listRunAccess,
+  type RunAccessInput,
+  type RunAccessRow,
+  type RunAccessState,
+  writeRunAccess,
+} from '@codecommit-evidence/evidence-store';
 import type { Kysely } from 'kysely';
 import { loadCheckEvidence } from './check-evidence.js';
 import type { RunCompleteness } from './completeness.js';
@@ -113,7 +125,6 @@ function latest(dates: (Date | null)[]): Date | null {
 export function buildAccessReview(evidence: CheckEvidence): AccessReviewEntry[] {
   const users = evidence.users.map((user): AccessReviewEntry => {
     const creds = credentials(user);
-    const link = linkUserToPerson(user, evidence);
     const c = user.credentials;
     return {
       principalType: 'iam_user',
@@ -126,18 +137,7 @@ export function buildAccessReview(evidence: CheckEvidence): AccessReviewEntry[] 
       repositoryCount: shown(user.access).reachable.length,
       repositories: shown(user.access).reachable,
       grantedBy: shown(user.access).grantedBy,
-      person: link.person
-        ? {
-            email: link.person.email,
-            name: link.person.name,
-            status: link.person.status,
-            offboardedAt: link.person.offboardedAt
-              ? link.person.offboardedAt.toISOString().slice(0, 10)
-              : null,
-          }
-        : null,
-      linkMethod: link.method,
-      linkedEmail: link.email,
+      ...personOf(user, evidence),
       consolePassword: c.passwordEnabled,
       mfaActive: c.mfaActive,
       passwordLastUsed: iso(c.passwordLastUsed),
@@ -184,8 +184,8 @@ export interface AccessReview {
 
 /**
  * The roster-independent part of a run's access review: what each principal may do. It depends only on
- * the run's evidence, which does not change once the run has finished, so it can be cached per run;
- * the people are joined per request (the roster changes at any time).
+ * the run's evidence, which does not change once the run has finished, so it is derived once per run
+ * and stored (`sync_run_access`); the people are joined per read (the roster changes at any time).
  */
 export interface RunAccess {
   syncRunId: number;
@@ -199,7 +199,7 @@ export async function loadRunAccess(
   db: Kysely<Database>,
   input: { connectionId: string; runId: number },
 ): Promise<RunAccess> {
-  // The epoch's roster is empty: the entries carry no person until `joinRoster`.
+  // The epoch's roster is empty: the entries carry no person (the readers join theirs).
   const loaded = await loadCheckEvidence(db, { ...input, rosterAsOf: new Date(0) });
   return {
     syncRunId: loaded.syncRun.id,
@@ -210,86 +210,231 @@ export async function loadRunAccess(
   };
 }
 
-/** The entries of a run's access with each user's person, as the roster and links say. */
-export function joinRoster(
-  access: RunAccess,
-  roster: Pick<CheckEvidence, 'people' | 'identityLinks'>,
-): AccessReviewEntry[] {
-  const users = new Map(access.users.map((u) => [u.arn, u]));
-  return access.entries.map((entry) => {
-    const user = entry.principalType === 'iam_user' ? users.get(entry.arn) : undefined;
-    if (!user) return entry;
-    const link = linkUserToPerson(user, roster);
+/** A user's person as the access review shows it. */
+function personOf(
+  user: Pick<IamUserEvidence, 'arn' | 'userName' | 'tags'>,
+  roster: RosterEvidence,
+): Pick<AccessReviewEntry, 'person' | 'linkMethod' | 'linkedEmail'> {
+  const link = linkUserToPerson(user, roster);
+  return {
+    person: link.person
+      ? {
+          email: link.person.email,
+          name: link.person.name,
+          status: link.person.status,
+          offboardedAt: link.person.offboardedAt ? link.person.offboardedAt.toISOString().slice(0, 10) : null,
+        }
+      : null,
+    linkMethod: link.method,
+    linkedEmail: link.email,
+  };
+}
+
+// --- Derived per run, read per request ------------------------------------------------------------
+
+/** What is stored of an entry besides its key columns: everything but the person and the repositories. */
+type StoredEntry = Omit<
+  AccessReviewEntry,
+  'principalType' | 'arn' | 'name' | 'hasAccess' | 'repositories' | 'person' | 'linkMethod' | 'linkedEmail'
+>;
+
+/** A run's access as `sync_run_access` stores it (the roster left out: it is joined per read). */
+export function runAccessRows(access: Pick<RunAccess, 'entries' | 'users'>): RunAccessInput[] {
+  const tags = new Map(access.users.map((u) => [u.arn, u.tags]));
+  return access.entries.map((e) => {
+    const {
+      principalType,
+      arn,
+      name,
+      hasAccess,
+      repositories,
+      person: _person,
+      linkMethod: _method,
+      linkedEmail: _email,
+      ...entry
+    } = e;
     return {
-      ...entry,
-      person: link.person
-        ? {
-            email: link.person.email,
-            name: link.person.name,
-            status: link.person.status,
-            offboardedAt: link.person.offboardedAt
-              ? link.person.offboardedAt.toISOString().slice(0, 10)
-              : null,
-          }
-        : null,
-      linkMethod: link.method,
-      linkedEmail: link.email,
+      principalType,
+      arn,
+      name,
+      hasAccess,
+      entry: entry satisfies StoredEntry,
+      repositories,
+      tags: (principalType === 'iam_user' ? tags.get(arn) : undefined) ?? {},
     };
   });
 }
 
-/** A small LRU of runs' access, for readers that page through one run's review (the API). */
-export interface RunAccessCache {
-  get(db: Kysely<Database>, input: { connectionId: string; runId: number }): Promise<RunAccess>;
+/** Writes a run's derived access from evidence already loaded (the evaluator's), unless it is there. */
+export async function storeRunAccess(
+  db: Kysely<Database>,
+  input: {
+    connectionId: string;
+    runId: number;
+    completeness: RunCompleteness;
+    evidence: CheckEvidence;
+    derivedAt: Date;
+  },
+): Promise<boolean> {
+  if (await getRunAccessState(db, input.runId)) return false;
+  // Built a few hundred principals at a time, handing the event loop back in between (the evaluator's
+  // job lock must be renewed during it).
+  const { evidence } = input;
+  const entries: AccessReviewEntry[] = [];
+  for (const [key, all] of [
+    ['users', evidence.users],
+    ['roles', evidence.roles],
+  ] as const) {
+    for (let i = 0; i < all.length; i += 250) {
+      const part = { ...evidence, users: [], roles: [], [key]: all.slice(i, i + 250) } as CheckEvidence;
+      entries.push(...buildAccessReview(part));
+      await yieldToEventLoop();
+    }
+  }
+  return writeRunAccess(db, {
+    connectionId: input.connectionId,
+    syncRunId: input.runId,
+    completeness: input.completeness,
+    derivedAt: input.derivedAt,
+    principals: runAccessRows({ entries, users: evidence.users }),
+  });
 }
 
-export function createRunAccessCache(maxRuns = 8): RunAccessCache {
-  const entries = new Map<string, Promise<RunAccess>>();
-  return {
-    get(db, input) {
-      const key = `${input.connectionId}:${input.runId}`;
-      const hit = entries.get(key);
-      if (hit) {
-        entries.delete(key);
-        entries.set(key, hit);
-        return hit;
-      }
-      const loading = loadRunAccess(db, input);
-      entries.set(key, loading);
-      // A failed load is not kept: the next reader tries again.
-      loading.catch(() => entries.delete(key));
-      while (entries.size > maxRuns) {
-        const oldest = entries.keys().next().value;
-        if (oldest === undefined) break;
-        entries.delete(oldest);
-      }
-      return loading;
-    },
-  };
+// One derivation per run at a time in this process; other processes meet at the state row.
+const deriving = new Map<number, Promise<RunAccessState>>();
+
+/**
+ * The derived access of a finished sync run. Runs evaluated before it was stored (or whose evaluation
+ * failed) are derived on their first read, once, and stored: that read pays the whole analysis
+ * (seconds on a large account), every later one reads pages.
+ */
+export async function ensureRunAccess(
+  db: Kysely<Database>,
+  input: { connectionId: string; runId: number },
+  now: () => Date,
+): Promise<RunAccessState> {
+  const state = await getRunAccessState(db, input.runId);
+  if (state) return state;
+  let pending = deriving.get(input.runId);
+  if (!pending) {
+    pending = (async () => {
+      const access = await loadRunAccess(db, input);
+      await writeRunAccess(db, {
+        connectionId: input.connectionId,
+        syncRunId: input.runId,
+        completeness: access.completeness,
+        derivedAt: now(),
+        principals: runAccessRows(access),
+      });
+      const written = await getRunAccessState(db, input.runId);
+      if (!written) throw new Error(`derived access of sync run ${input.runId} was not written`);
+      return written;
+    })().finally(() => deriving.delete(input.runId));
+    deriving.set(input.runId, pending);
+  }
+  return pending;
+}
+
+/** The part of the roster (as of `asOf`) that can link the users of some stored rows. */
+export async function loadRosterFor(
+  db: Kysely<Database>,
+  tenantId: string,
+  asOf: Date,
+  rows: readonly RunAccessRow[],
+): Promise<RosterEvidence> {
+  const users = rows
+    .filter((r) => r.principal_type === 'iam_user')
+    .map((r) => ({ arn: r.arn, userName: r.name, tags: r.tags }));
+  const { people, links } = await listRosterFor(db, tenantId, asOf, users);
+  return { people: people.map(personEvidence), identityLinks: links.map(identityLinkEvidence) };
 }
 
 /**
- * The access review of one sync run: every principal, judged as the checks judge them, with the people
- * as of `rosterAsOf`. Use `entries.filter(e => e.hasAccess !== 'no')` for "every principal with
- * CodeCommit access".
+ * Stored rows back to access-review entries, each user with its person as `roster` says. `repositories`:
+ * `inline` keeps the stored first ones (`repositoriesTruncated` says when there are more), `all`
+ * reads each distinct whole list once (`lists` caches them across pages).
+ */
+export async function accessEntriesOf(
+  db: Kysely<Database>,
+  connectionId: string,
+  rows: readonly RunAccessRow[],
+  roster: RosterEvidence,
+  lists?: Map<string, unknown[]>,
+): Promise<(AccessReviewEntry & { repositoriesTruncated: boolean })[]> {
+  if (lists) {
+    const missing = rows.flatMap((r) =>
+      r.repositories_digest && !lists.has(r.repositories_digest) ? [r.repositories_digest] : [],
+    );
+    for (const [d, l] of await getAccessRepositoryLists(db, connectionId, missing)) lists.set(d, l);
+  }
+  return rows.map((r) => {
+    const stored = r.entry as unknown as StoredEntry;
+    const whole = lists && r.repositories_digest ? lists.get(r.repositories_digest) : undefined;
+    const repositories = (whole ?? r.repositories) as AccessReviewEntry['repositories'];
+    const person =
+      r.principal_type === 'iam_user'
+        ? personOf({ arn: r.arn, userName: r.name, tags: r.tags }, roster)
+        : { person: null, linkMethod: null, linkedEmail: null };
+    return {
+      principalType: r.principal_type,
+      arn: r.arn,
+      name: r.name,
+      hasAccess: r.has_access,
+      policyAccess: stored.policyAccess,
+      level: stored.level,
+      repositoryCount: stored.repositoryCount,
+      repositories,
+      grantedBy: stored.grantedBy,
+      ...person,
+      consolePassword: stored.consolePassword,
+      mfaActive: stored.mfaActive,
+      passwordLastUsed: stored.passwordLastUsed,
+      accessKeys: stored.accessKeys,
+      lastUsed: stored.lastUsed,
+      usableCredentials: stored.usableCredentials,
+      credentialsNotCollected: stored.credentialsNotCollected,
+      repositoriesTruncated: repositories.length < stored.repositoryCount,
+    };
+  });
+}
+
+/**
+ * The access review of one sync run, whole: every principal, judged as the checks judge them, with
+ * the people as of `rosterAsOf`. Read from the run's derived access (derived first if need be). For
+ * tests and small accounts; the API pages it (`listRunAccess` + `accessEntriesOf`).
  */
 export async function loadAccessReview(
   db: Kysely<Database>,
   input: { connectionId: string; runId: number; rosterAsOf: Date },
-  cache?: RunAccessCache,
+  now: () => Date = () => new Date(),
 ): Promise<AccessReview> {
-  const access = cache ? await cache.get(db, input) : await loadRunAccess(db, input);
-  const [people, links] = await Promise.all([
-    listPeople(db, access.tenantId, input.rosterAsOf),
-    listIdentityLinks(db, access.tenantId, input.rosterAsOf),
-  ]);
+  const state = await ensureRunAccess(db, input, now);
+  const tenant = await db
+    .selectFrom('connections')
+    .select('tenant_id')
+    .where('id', '=', input.connectionId)
+    .executeTakeFirstOrThrow();
+  const lists = new Map<string, unknown[]>();
+  const entries: AccessReviewEntry[] = [];
+  for (let after: { principalType: 'iam_user' | 'iam_role'; name: string } | undefined; ; ) {
+    const rows = await listRunAccess(db, input.runId, { ...(after ? { after } : {}), limit: 1000 });
+    const roster = await loadRosterFor(db, tenant.tenant_id, input.rosterAsOf, rows);
+    for (const { repositoriesTruncated: _t, ...e } of await accessEntriesOf(
+      db,
+      input.connectionId,
+      rows,
+      roster,
+      lists,
+    ))
+      entries.push(e);
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < 1000) break;
+    after = { principalType: last.principal_type, name: last.name };
+  }
   return {
-    syncRunId: access.syncRunId,
+    syncRunId: input.runId,
     rosterAsOf: input.rosterAsOf,
-    completeness: access.completeness,
-    entries: joinRoster(access, {
-      people: people.map(personEvidence),
-      identityLinks: links.map(identityLinkEvidence),
-    }),
+    completeness: state.completeness as RunCompleteness,
+    entries,
   };
 }

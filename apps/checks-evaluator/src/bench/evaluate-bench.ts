@@ -54,7 +54,8 @@ function spawnApp(app: string, env: Record<string, string>): ChildProcess {
   const cwd = fileURLToPath(new URL(`../../../${app}`, import.meta.url));
   return spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    // Any free health port: the fixed defaults collide with other workers on the machine (a test, a bench).
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
@@ -66,7 +67,16 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-const CHECK_TABLES = ['check_runs', 'check_results', 'findings', 'check_evidence_blobs'];
+const CHECK_TABLES = [
+  'check_runs',
+  'check_results',
+  'findings',
+  'check_evidence_blobs',
+  // The run's derived access, written with its first evaluation.
+  'sync_run_access_state',
+  'sync_run_access',
+  'access_repository_lists',
+];
 
 async function checkStorageBytes(db: Kysely<Database>): Promise<number> {
   let total = 0;

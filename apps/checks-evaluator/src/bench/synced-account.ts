@@ -75,7 +75,8 @@ function spawnWorker(app: string, env: Record<string, string>) {
   const cwd = fileURLToPath(new URL(`../../../${app}`, import.meta.url));
   return spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    // Any free health port: the fixed defaults collide with other workers on the machine (a test, a bench).
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }

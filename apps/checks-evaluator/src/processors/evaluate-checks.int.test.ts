@@ -1,10 +1,12 @@
 import {
+  getRunAccessState,
   getSyncRun,
   listCheckResults,
   listFindings,
   listSyncProblems,
   upsertPeople,
 } from '@codecommit-evidence/evidence-store';
+import { loadAccessReview } from '@codecommit-evidence/evidence-views';
 import {
   createActiveConnection,
   type FixtureConnection,
@@ -60,6 +62,33 @@ describe('evaluate-checks against a hand-written evidence store', () => {
     const run = await getSyncRun(t.current.db, run1);
     expect(run?.status).toBe('succeeded');
     expect(run?.finished_at).toBeInstanceOf(Date);
+  });
+
+  it('derives the run’s access once, as the access review reads it (a re-evaluation writes it again never)', async () => {
+    const db = t.current.db;
+    const state = await getRunAccessState(db, run1);
+    expect(state?.principals).toBe(4);
+    const review = await loadAccessReview(db, {
+      connectionId: c.connectionId,
+      runId: run1,
+      rosterAsOf: new Date(),
+    });
+    expect(review.entries.map((e) => [e.name, e.hasAccess, e.level, e.linkMethod])).toEqual([
+      ['alice', 'yes', 'admin', 'email_tag'],
+      ['bob', 'yes', 'write', 'explicit'],
+      ['carol', 'yes', 'admin', null],
+      ['Admin', 'yes', 'admin', null],
+    ]);
+    await evaluateChecks(
+      {
+        connectionId: c.connectionId,
+        runId: run1,
+        trigger: 'on_demand',
+        rosterAsOf: new Date(1).toISOString(),
+      },
+      { db, log },
+    );
+    expect((await getRunAccessState(db, run1))?.derived_at).toEqual(state?.derived_at);
   });
 
   it('judges run 1: offboarded bob keeps access through his inline policy', async () => {

@@ -16,6 +16,7 @@ import {
   loadCheckEvidence,
   STEPS_OF_SYNC_JOB,
   SYNC_JOB_FAILED,
+  storeRunAccess,
 } from '@codecommit-evidence/evidence-views';
 import type { EvaluateChecksPayload } from '@codecommit-evidence/queues';
 import type { Kysely } from 'kysely';
@@ -51,6 +52,8 @@ export interface EvaluateChecksResult {
 
 const FINISHED: readonly SyncRunStatus[] = ['succeeded', 'partial', 'failed'];
 const MAX_REASON = 1000;
+/** Longest stretch of evaluation without handing the event loop back. */
+const SLICE_MS = 20;
 
 /**
  * Ends a sync run whose flow has completed: records each child that failed for good as an error on
@@ -203,15 +206,37 @@ export async function evaluateChecks(
     if (err instanceof EvidenceViewError) throw new ChecksEvaluatorError(err.code, err.message);
     throw err;
   }
-  // One check at a time, handing the event loop back in between, so that BullMQ renews the job's lock
-  // during a long evaluation (a lost lock lets another worker take the job and run it twice).
+  // Each check in steps (a user, a repository), handing the event loop back every few milliseconds, so
+  // that BullMQ renews the job's lock during a long evaluation (a lost lock lets another worker take the
+  // job and run it twice).
   const results: CheckResult[] = [];
   for (const check of CHECKS) {
+    const steps = check.evaluateInSteps(loaded.evidence);
+    let sliceStart = performance.now();
+    for (let next = steps.next(); ; next = steps.next()) {
+      if (next.done) {
+        results.push(next.value);
+        break;
+      }
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
     await yieldToEventLoop();
-    results.push(check.evaluate(loaded.evidence));
   }
   await yieldToEventLoop();
   const { completeness, notes } = loaded;
+  // What `/iam-users` and the access review read, derived once per sync run from the evidence already
+  // loaded (a re-evaluation of the same run finds it written and writes nothing).
+  await storeRunAccess(db, {
+    connectionId: payload.connectionId,
+    runId: run.id,
+    completeness,
+    evidence: loaded.evidence,
+    derivedAt: now(),
+  });
+  await yieldToEventLoop();
   const partial =
     completeness.missingPermissions.length > 0 ||
     completeness.failedSteps.length > 0 ||

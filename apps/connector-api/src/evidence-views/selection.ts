@@ -6,6 +6,7 @@ import {
   getCheckRun,
   getCheckRunAt,
   getLatestCheckRun,
+  getLatestCheckRunOfSyncRun,
   getLatestFinishedRun,
   getSyncRun,
   type SyncRun,
@@ -77,14 +78,7 @@ export async function resolveCheckRun(
     return run;
   }
   if (q.runId !== undefined) {
-    const run = await db
-      .selectFrom('check_runs')
-      .selectAll()
-      .where('connection_id', '=', connectionId)
-      .where('sync_run_id', '=', q.runId)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const run = await getLatestCheckRunOfSyncRun(db, connectionId, q.runId);
     if (!run) throw notFound('No check run for that sync run.', { runId: q.runId });
     return run;
   }

@@ -3,13 +3,18 @@
  * requests with approvals, IAM users with their effective CodeCommit access. Paginated by keyset.
  */
 
-import { listSyncProblems, selectAsOf } from '@codecommit-evidence/evidence-store';
-import { completenessFromProblems, loadAccessReview } from '@codecommit-evidence/evidence-views';
+import { listRunAccess, listSyncProblems, selectAsOf } from '@codecommit-evidence/evidence-store';
+import {
+  accessEntriesOf,
+  completenessFromProblems,
+  ensureRunAccess,
+  loadRosterFor,
+  type RunCompleteness,
+} from '@codecommit-evidence/evidence-views';
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { notFound } from '../errors.js';
-import { runAccessCache } from '../evidence-views/access-cache.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { asOfView, iso } from '../evidence-views/presenters.js';
 import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
@@ -24,9 +29,6 @@ const PullRequestQuery = z.strictObject({
   ...PageQuery,
   repository: text(100).optional().describe('only pull requests of this repository'),
 });
-
-/** Repositories listed per IAM user in a page of `/iam-users`. */
-const REPOSITORIES_PER_USER = 20;
 
 export const evidenceRoutes: RoutePlugin = {
   name: 'evidence',
@@ -240,32 +242,29 @@ export const evidenceRoutes: RoutePlugin = {
       },
       async (req) => {
         const { connection, run } = await asOf(tenantId(req), req.params.id, req.query.runId);
-        // Effective access needs every policy of the run, so the review is computed whole and paged here.
+        // Effective access is derived once per run (when it is evaluated) and stored: a page is a keyset
+        // read of it, with the people of its users joined as of `rosterAsOf`.
         const rosterAsOf = req.query.rosterAsOf ? new Date(req.query.rosterAsOf) : ctx.now();
-        const review = await loadAccessReview(
-          db,
-          { connectionId: connection.id, runId: run.id, rosterAsOf },
-          runAccessCache(ctx),
-        );
         const after = decodeCursor(req.query.cursor, ['string'] as const);
-        // Keyset order is code-unit order, the same the cursor comparison uses.
-        const users = review.entries
-          .filter((e) => e.principalType === 'iam_user' && (!after || e.name > after[0]))
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        const { items, nextCursor } = page(users, req.query.limit, (u) => [u.name]);
+        const state = await ensureRunAccess(db, { connectionId: connection.id, runId: run.id }, ctx.now);
+        const rows = await listRunAccess(db, run.id, {
+          principalType: 'iam_user',
+          ...(after ? { after: { principalType: 'iam_user' as const, name: after[0] } } : {}),
+          limit: req.query.limit + 1,
+        });
+        const { items, nextCursor } = page(rows, req.query.limit, (u) => [u.name]);
+        // Only the people and links that can link this page's users.
+        const roster = await loadRosterFor(db, connection.tenant_id, rosterAsOf, items);
+        const users = await accessEntriesOf(db, connection.id, items, roster);
         return {
           syncRun: asOfView(run),
-          rosterAsOf: review.rosterAsOf.toISOString(),
+          rosterAsOf: rosterAsOf.toISOString(),
           // A page stays small whatever the account: an administrator reaches every repository, so the
-          // list is cut to its first ones here (repositoryCount says how many; the access-review
-          // export lists them all).
-          iamUsers: items.map(({ principalType: _type, ...user }) => ({
-            ...user,
-            repositories: user.repositories.slice(0, REPOSITORIES_PER_USER),
-            repositoriesTruncated: user.repositories.length > REPOSITORIES_PER_USER,
-          })),
+          // list is cut to its first ones (repositoryCount says how many; the access-review export
+          // lists them all).
+          iamUsers: users.map(({ principalType: _type, ...user }) => user),
           nextCursor,
-          gaps: review.completeness,
+          gaps: state.completeness as RunCompleteness,
         };
       },
     );

@@ -10,16 +10,22 @@ import {
   type Connection,
   type FindingRow,
   getEvidenceBlobs,
+  getLatestCheckRunOfSyncRun,
   listCheckResults,
   listFindings,
+  listRunAccess,
   referencedDigests,
 } from '@codecommit-evidence/evidence-store';
-import { type AccessReviewEntry, loadAccessReview } from '@codecommit-evidence/evidence-views';
+import {
+  type AccessReviewEntry,
+  accessEntriesOf,
+  ensureRunAccess,
+  loadRosterFor,
+} from '@codecommit-evidence/evidence-views';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
-import { runAccessCache } from '../evidence-views/access-cache.js';
 import { type CsvValue, csvStream } from '../evidence-views/csv.js';
 import { asOfView, checkRunView, findingView, iso } from '../evidence-views/presenters.js';
 import {
@@ -43,7 +49,11 @@ const AccessReviewQuery = z.strictObject({
     .describe('with_access (default): principals whose access is yes or unknown; all: every principal'),
 });
 
-const FINDINGS_PAGE = 5000;
+// Pages read while the body is written: small enough that one page's rows (findings up to 16 KB of
+// evidence, principals with their whole repository lists) keep the API's memory flat.
+const FINDINGS_PAGE = 500;
+const ACCESS_PAGE = 200;
+const REFERENCES_PAGE = 100;
 
 const CHECK_RESULT_COLUMNS = [
   'check_run_id',
@@ -62,9 +72,14 @@ const CHECK_RESULT_COLUMNS = [
   'finding_status',
   'reason',
   'evidence',
+  'generated_at',
 ] as const;
 
 const ACCESS_REVIEW_COLUMNS = [
+  'sync_run_id',
+  'check_run_id',
+  'roster_as_of',
+  'generated_at',
   'principal_type',
   'arn',
   'name',
@@ -106,7 +121,11 @@ function filename(kind: string, connection: Connection, id: number, format: 'csv
 
 const accessKey = (e: AccessReviewEntry, n: '1' | '2') => e.accessKeys?.find((k) => k.id === n);
 
-function accessReviewRow(e: AccessReviewEntry): Record<(typeof ACCESS_REVIEW_COLUMNS)[number], CsvValue> {
+type Provenance = 'sync_run_id' | 'check_run_id' | 'roster_as_of' | 'generated_at';
+
+function accessReviewRow(
+  e: AccessReviewEntry,
+): Record<Exclude<(typeof ACCESS_REVIEW_COLUMNS)[number], Provenance>, CsvValue> {
   return {
     principal_type: e.principalType,
     arn: e.arn,
@@ -146,8 +165,9 @@ async function* referencesOf(
   const seen = new Set<string>(digests);
   let pending = digests;
   while (pending.length > 0) {
-    const batch = pending.slice(0, 500);
-    pending = pending.slice(500);
+    // A blob may be large (a list of many principals): few at a time keeps the API's memory flat.
+    const batch = pending.slice(0, REFERENCES_PAGE);
+    pending = pending.slice(REFERENCES_PAGE);
     const bodies = await getEvidenceBlobs(db, connectionId, batch);
     for (const [digest, body] of bodies) {
       yield [digest, body];
@@ -182,6 +202,7 @@ export const exportRoutes: RoutePlugin = {
           const run = await resolveCheckRun(ctx.db, connection.id, req.query);
           const results = await listCheckResults(ctx.db, run.id);
           const view = checkRunView(run);
+          const generatedAt = iso(ctx.now());
           const name = filename('check-results', connection, run.id, format);
           // Findings are read page by page (keyset on id) while the body is written: memory stays
           // flat whatever the check run's size.
@@ -201,7 +222,7 @@ export const exportRoutes: RoutePlugin = {
               region: connection.region,
             };
             async function* body(): AsyncGenerator<string> {
-              yield `{"connection":${JSON.stringify(connectionView)},"checkRun":${JSON.stringify(view)},"checks":[`;
+              yield `{"connection":${JSON.stringify(connectionView)},"checkRun":${JSON.stringify(view)},"generatedAt":${JSON.stringify(generatedAt)},"checks":[`;
               const digests = new Set<string>();
               for (const [i, def] of CHECKS.entries()) {
                 const result = results.find((r) => r.check_id === def.id);
@@ -249,6 +270,7 @@ export const exportRoutes: RoutePlugin = {
                   ...def.controls.iso27001.map((c) => `ISO 27001 ${c}`),
                 ].join('; '),
                 check_status: result?.status ?? null,
+                generated_at: generatedAt,
               };
               let n = 0;
               for await (const f of findingsOf(def.id)) {
@@ -294,20 +316,42 @@ export const exportRoutes: RoutePlugin = {
           const connection = await loadConnection(ctx, tenantId(req), req.params.id);
           const run = await resolveSyncRun(ctx.db, connection.id, req.query.runId);
           const generatedAt = ctx.now();
-          const review = await loadAccessReview(
+          const rosterAsOf = req.query.rosterAsOf ? new Date(req.query.rosterAsOf) : generatedAt;
+          // The run's access is derived once (when it is evaluated) and stored; the export reads it by
+          // keyset batches while writing, so memory stays flat whatever the account's size.
+          const state = await ensureRunAccess(
             ctx.db,
-            {
-              connectionId: connection.id,
-              runId: run.id,
-              rosterAsOf: req.query.rosterAsOf ? new Date(req.query.rosterAsOf) : generatedAt,
-            },
-            runAccessCache(ctx),
+            { connectionId: connection.id, runId: run.id },
+            ctx.now,
           );
-          const entries =
-            req.query.scope === 'all' ? review.entries : review.entries.filter((e) => e.hasAccess !== 'no');
+          const checkRun = await getLatestCheckRunOfSyncRun(ctx.db, connection.id, run.id);
+          const withAccessOnly = req.query.scope !== 'all';
+          // Principals of one policy set share one repository list: each is read once per export.
+          const lists = new Map<string, unknown[]>();
+          async function* entries(): AsyncGenerator<AccessReviewEntry> {
+            for (let after: { principalType: 'iam_user' | 'iam_role'; name: string } | undefined; ; ) {
+              const rows = await listRunAccess(ctx.db, run.id, {
+                withAccessOnly,
+                ...(after ? { after } : {}),
+                limit: ACCESS_PAGE,
+              });
+              const roster = await loadRosterFor(ctx.db, connection.tenant_id, rosterAsOf, rows);
+              for (const { repositoriesTruncated: _t, ...e } of await accessEntriesOf(
+                ctx.db,
+                connection.id,
+                rows,
+                roster,
+                lists,
+              ))
+                yield e;
+              const last = rows[rows.length - 1];
+              if (!last || rows.length < ACCESS_PAGE) return;
+              after = { principalType: last.principal_type, name: last.name };
+            }
+          }
           const name = filename('access-review', connection, run.id, format);
           if (format === 'json') {
-            const body = {
+            const head = {
               connection: {
                 id: connection.id,
                 name: connection.name,
@@ -315,26 +359,32 @@ export const exportRoutes: RoutePlugin = {
                 region: connection.region,
               },
               syncRun: asOfView(run),
+              checkRunId: checkRun?.id ?? null,
               generatedAt: iso(generatedAt),
-              rosterAsOf: iso(review.rosterAsOf),
+              rosterAsOf: iso(rosterAsOf),
               scope: req.query.scope,
-              gaps: review.completeness,
-              principals: entries,
+              gaps: state.completeness,
             };
-            const { principals: _all, ...head } = body;
-            function* json(): Generator<string> {
+            async function* json(): AsyncGenerator<string> {
               yield `${JSON.stringify(head).slice(0, -1)},"principals":[`;
-              for (const [i, e] of entries.entries()) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(e)}`;
+              let n = 0;
+              for await (const e of entries()) yield `${n++ > 0 ? ',' : ''}\n${JSON.stringify(e)}`;
               yield ']}\n';
             }
             return download(reply, name, format, Readable.from(json()));
           }
-          return download(
-            reply,
-            name,
-            format,
-            csvStream(ACCESS_REVIEW_COLUMNS, entries.map(accessReviewRow)),
-          );
+          // Each line carries what reproduces it: the sync run, the check run of that sync run, the
+          // roster instant and when the file was written.
+          const provenance = {
+            sync_run_id: run.id,
+            check_run_id: checkRun?.id ?? null,
+            roster_as_of: iso(rosterAsOf),
+            generated_at: iso(generatedAt),
+          };
+          async function* rows(): AsyncGenerator<Record<(typeof ACCESS_REVIEW_COLUMNS)[number], CsvValue>> {
+            for await (const e of entries()) yield { ...provenance, ...accessReviewRow(e) };
+          }
+          return download(reply, name, format, csvStream(ACCESS_REVIEW_COLUMNS, rows()));
         },
       );
     }

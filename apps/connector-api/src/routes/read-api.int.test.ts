@@ -15,7 +15,7 @@ import {
   userArn,
   writeRunEvidence,
 } from '@codecommit-evidence/evidence-views/test-support';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCsvObjects } from '../evidence-views/test-support/csv-reader.js';
 import { api, useHarness } from '../test-support/harness.js';
@@ -306,6 +306,40 @@ describe('read API and exports over a hand-written evidence store', () => {
       expect((await get(`${base()}/iam-users?rosterAsOf=yesterday`)).status).toBe(400);
     });
 
+    it('reads each run’s stored access; a run without it (evaluated before it was stored) is derived on its first read, once', async () => {
+      const db = h.current.db;
+      // As a run evaluated before sync_run_access existed: nothing derived.
+      await db.deleteFrom('sync_run_access_state').where('sync_run_id', '=', run2).execute();
+      const [one, two] = await Promise.all([get(`${base()}/iam-users`), get(`${base()}/iam-users`)]);
+      expect([one.status, two.status]).toEqual([200, 200]);
+      expect(two.body.iamUsers).toEqual(one.body.iamUsers);
+      const state = await db
+        .selectFrom('sync_run_access_state')
+        .selectAll()
+        .where('sync_run_id', '=', run2)
+        .executeTakeFirstOrThrow();
+      expect(state.principals).toBe(4);
+      // Later reads page the stored rows: nothing is computed per request (a changed row shows).
+      await db
+        .updateTable('sync_run_access')
+        .set({ entry: sql`jsonb_set(entry, '{level}', '"read"')` })
+        .where('sync_run_id', '=', run2)
+        .where('name', '=', 'alice')
+        .execute();
+      const alice = (await get(`${base()}/iam-users`)).body.iamUsers.find(
+        (u: { name: string }) => u.name === 'alice',
+      );
+      expect(alice.level).toBe('read');
+      const review = await get(`${base()}/exports/access-review.json`);
+      expect(review.body.principals.find((p: { name: string }) => p.name === 'alice').level).toBe('read');
+      await db
+        .updateTable('sync_run_access')
+        .set({ entry: sql`jsonb_set(entry, '{level}', '"admin"')` })
+        .where('sync_run_id', '=', run2)
+        .where('name', '=', 'alice')
+        .execute();
+    });
+
     it('answers 404 for an unknown or unfinished sync run', async () => {
       expect((await get(`${base()}/repositories?runId=999999`)).status).toBe(404);
       const running = await startRun(h.current.db, b.connectionId);
@@ -337,6 +371,7 @@ describe('read API and exports over a hand-written evidence store', () => {
         .where('check_run_id', '=', checkRun1)
         .execute();
       expect(rows).toHaveLength(findings.length);
+      expect(rows.every((r) => r.generated_at && !Number.isNaN(Date.parse(r.generated_at)))).toBe(true);
       expect(new Set(rows.map((r) => r.check_id)).size).toBe(4);
       const bob = rows.find(
         (r) => r.check_id === 'codecommit-offboarded-user-access' && r.resource_name === 'bob',
@@ -411,6 +446,20 @@ describe('read API and exports over a hand-written evidence store', () => {
         offboarded_at: '2026-01-01',
       });
       expect(rows[0]).toMatchObject({ mfa_active: 'true', console_password: 'true' });
+      // Reproducible on its own: every line names its sync run, check run, roster instant and time.
+      expect(Object.keys(rows[0] ?? {}).slice(0, 4)).toEqual([
+        'sync_run_id',
+        'check_run_id',
+        'roster_as_of',
+        'generated_at',
+      ]);
+      for (const r of rows)
+        expect(r).toMatchObject({
+          sync_run_id: String(run1),
+          check_run_id: String(checkRun1),
+          roster_as_of: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+          generated_at: r.roster_as_of,
+        });
       expect(rows[3]?.arn).toBe(roleArn('Admin'));
 
       // After the policy change bob has no access: not in the review of the latest run.

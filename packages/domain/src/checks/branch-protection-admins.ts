@@ -3,7 +3,14 @@ import { inventoryGapFindings, unlessScopeMissing } from './completeness.js';
 import { type CheckEvidence, type RepositoryEvidence, SYNC_STEPS } from './evidence.js';
 import { capitalize, listPhrase } from './format.js';
 import { credentialState, distinctStatements } from './principals.js';
-import { buildCheckResult, type CheckDefinition, type CheckResult, type Finding } from './result.js';
+import {
+  buildCheckResult,
+  type CheckDefinition,
+  type CheckResult,
+  type CheckSteps,
+  type Finding,
+  runSteps,
+} from './result.js';
 import { branchRef, reviewEnforcement } from './review-enforcement.js';
 
 interface Principal {
@@ -258,45 +265,55 @@ export function evaluateBranchProtectionAdmins(
   evidence: CheckEvidence,
   options: BranchProtectionOptions = {},
 ): CheckResult {
+  return runSteps(branchProtectionAdminsSteps(evidence, options));
+}
+
+/** {@link evaluateBranchProtectionAdmins} paused after each principal indexed and each repository. */
+export function* branchProtectionAdminsSteps(
+  evidence: CheckEvidence,
+  options: BranchProtectionOptions = {},
+): CheckSteps {
   const { run } = evidence;
   const indexer = new BypassIndexer();
-  const principals: Principal[] = [
-    ...evidence.users.map((u): Principal => {
-      const cred = credentialState(u, run);
-      return {
-        arn: u.arn,
-        type: 'user',
-        name: u.userName,
-        bypass: indexer.index(u.access),
-        credential: cred.state,
-        ...(cred.state === 'unknown'
-          ? { credentialNote: `whether it holds a usable credential is unknown (${cred.unknown.join('; ')})` }
-          : {}),
-      };
-    }),
-    ...evidence.roles.map(
-      (r): Principal => ({
-        arn: r.arn,
-        type: 'role',
-        name: r.roleName,
-        bypass: indexer.index(r.access),
-        credential: 'yes',
-      }),
-    ),
-  ];
+  const principals: Principal[] = [];
+  for (const u of evidence.users) {
+    const cred = credentialState(u, run);
+    principals.push({
+      arn: u.arn,
+      type: 'user',
+      name: u.userName,
+      bypass: indexer.index(u.access),
+      credential: cred.state,
+      ...(cred.state === 'unknown'
+        ? { credentialNote: `whether it holds a usable credential is unknown (${cred.unknown.join('; ')})` }
+        : {}),
+    });
+    yield;
+  }
+  for (const r of evidence.roles) {
+    principals.push({
+      arn: r.arn,
+      type: 'role',
+      name: r.roleName,
+      bypass: indexer.index(r.access),
+      credential: 'yes',
+    });
+    yield;
+  }
   const decide =
     options.decideOncePerClass === false
       ? (repo: RepositoryEvidence) => decideBypass(repo, principals)
       : bypassDecider(principals);
-  const findings: Finding[] = [
-    ...inventoryGapFindings(
-      run,
-      [SYNC_STEPS.repositories, SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles],
-      'repository and IAM principal inventory',
-    ),
+  const findings: Finding[] = inventoryGapFindings(
+    run,
+    [SYNC_STEPS.repositories, SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles],
+    'repository and IAM principal inventory',
+  );
+  yield;
+  for (const repo of evidence.repositories) {
     // Each repository's finding depends on the repository's own answer and on every principal's
     // policies and credentials (any of them may be the one that bypasses review).
-    ...evidence.repositories.map((repo) =>
+    findings.push(
       unlessScopeMissing(judgeRepository(repo, decide, evidence), run, [
         SYNC_STEPS.repositories,
         `${SYNC_STEPS.repository}:${repo.name}`,
@@ -305,8 +322,9 @@ export function evaluateBranchProtectionAdmins(
         SYNC_STEPS.roles,
         SYNC_STEPS.credentialReport,
       ]),
-    ),
-  ];
+    );
+    yield;
+  }
   return buildCheckResult('codecommit-branch-protection-admins', findings);
 }
 
@@ -379,4 +397,5 @@ export const branchProtectionAdminsCheck: CheckDefinition = {
     'Merging a pull request (MergePullRequestBy*) stays allowed, so changes reach the default branch only through reviewed pull requests. Remove any Allow that the finding names if the principal should not write at all.',
   ].join('\n'),
   evaluate: (evidence) => evaluateBranchProtectionAdmins(evidence),
+  evaluateInSteps: (evidence) => branchProtectionAdminsSteps(evidence),
 };

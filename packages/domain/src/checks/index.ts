@@ -48,11 +48,12 @@ export type {
   CheckDefinition,
   CheckId,
   CheckResult,
+  CheckSteps,
   Finding,
   FindingStatus,
   ResourceType,
 } from './result.js';
-export { aggregateStatus } from './result.js';
+export { aggregateStatus, runSteps } from './result.js';
 export {
   type AccountScope,
   type EvidenceScope,

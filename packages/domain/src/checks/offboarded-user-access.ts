@@ -10,7 +10,14 @@ import {
   type UserAccess,
   userAccess,
 } from './principals.js';
-import { buildCheckResult, type CheckDefinition, type CheckResult, type Finding } from './result.js';
+import {
+  buildCheckResult,
+  type CheckDefinition,
+  type CheckResult,
+  type CheckSteps,
+  type Finding,
+  runSteps,
+} from './result.js';
 
 const LINK_METHOD_TEXT = {
   explicit: 'an explicit link',
@@ -132,6 +139,11 @@ const USER_SCOPE = [SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEP
 
 /** `codecommit-offboarded-user-access`: one finding per IAM user in scope. */
 export function evaluateOffboardedUserAccess(evidence: CheckEvidence): CheckResult {
+  return runSteps(offboardedUserAccessSteps(evidence));
+}
+
+/** {@link evaluateOffboardedUserAccess} paused after each user. */
+export function* offboardedUserAccessSteps(evidence: CheckEvidence): CheckSteps {
   const findings: Finding[] = [
     ...inventoryGapFindings(
       evidence.run,
@@ -142,6 +154,7 @@ export function evaluateOffboardedUserAccess(evidence: CheckEvidence): CheckResu
   for (const user of evidence.users) {
     const finding = judgeUser(user, evidence);
     if (finding) findings.push(unlessScopeMissing(finding, evidence.run, USER_SCOPE));
+    yield;
   }
   return buildCheckResult('codecommit-offboarded-user-access', findings);
 }
@@ -163,4 +176,5 @@ export const offboardedUserAccessCheck: CheckDefinition = {
     'For an unknown finding "not linked to a person": link the user to its owner with PUT /v1/identity-links, or tag it: `aws iam tag-user --user-name <user> --tags Key=email,Value=<address>`; a shared or machine user should be replaced by a role.',
   ].join('\n'),
   evaluate: evaluateOffboardedUserAccess,
+  evaluateInSteps: offboardedUserAccessSteps,
 };

@@ -8,7 +8,14 @@ import {
 } from './evidence.js';
 import { capitalize, iso, listPhrase } from './format.js';
 import { IdentityResolver } from './principals.js';
-import { buildCheckResult, type CheckDefinition, type CheckResult, type Finding } from './result.js';
+import {
+  buildCheckResult,
+  type CheckDefinition,
+  type CheckResult,
+  type CheckSteps,
+  type Finding,
+  runSteps,
+} from './result.js';
 import { branchRef, reviewEnforcement } from './review-enforcement.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -196,19 +203,25 @@ function judgeRepository(
 
 /** `codecommit-peer-review`: one finding per repository. */
 export function evaluatePeerReview(evidence: CheckEvidence): CheckResult {
+  return runSteps(peerReviewSteps(evidence));
+}
+
+/** {@link evaluatePeerReview} paused after each repository. */
+export function* peerReviewSteps(evidence: CheckEvidence): CheckSteps {
   const { run } = evidence;
   const days = run.auditWindowDays ?? DEFAULT_AUDIT_WINDOW_DAYS;
   const windowStart = new Date(run.evaluatedAt.getTime() - days * DAY_MS);
   const identities = new IdentityResolver(evidence);
-  const findings: Finding[] = [
-    ...inventoryGapFindings(run, [SYNC_STEPS.repositories], 'repository inventory'),
-    ...evidence.repositories.map((repo) =>
+  const findings: Finding[] = inventoryGapFindings(run, [SYNC_STEPS.repositories], 'repository inventory');
+  for (const repo of evidence.repositories) {
+    findings.push(
       unlessScopeMissing(judgeRepository(repo, evidence, identities, windowStart), run, [
         SYNC_STEPS.repositories,
         `${SYNC_STEPS.repository}:${repo.name}`,
       ]),
-    ),
-  ];
+    );
+    yield;
+  }
   return buildCheckResult('codecommit-peer-review', findings);
 }
 
@@ -225,4 +238,5 @@ export const peerReviewCheck: CheckDefinition = {
     '4. For each offending pull request listed in the finding, which cannot be changed after the merge, record a retrospective review by someone other than the author (for example a follow-up pull request or ticket referencing the merge commit) and keep it with the audit evidence.',
   ].join('\n'),
   evaluate: evaluatePeerReview,
+  evaluateInSteps: peerReviewSteps,
 };

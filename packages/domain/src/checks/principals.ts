@@ -111,6 +111,12 @@ type AccessEvidence = Record<string, unknown> & { grantedBy: StatementEvidence[]
 // what the memo saves).
 const NONE = {};
 
+// Empty parts are equal whatever their identity (the role closure gives most users an array of their
+// own, empty): one key for all of them, or the memo would miss for every such user.
+const EMPTY = {};
+const partKey = (part: readonly unknown[] | undefined): object =>
+  part === undefined ? NONE : part.length === 0 ? EMPTY : part;
+
 /**
  * A memo over access summaries: one answer per identity of the large parts and per value of the small
  * remaining fields (its principal's ARN and type aside, which the answers never use).
@@ -118,20 +124,23 @@ const NONE = {};
 export function summaryMemo<T>(): (access: CodeCommitAccessSummary, compute: () => T) => T {
   const memo = new WeakMap<object, WeakMap<object, WeakMap<object, Map<string, T>>>>();
   return (access, compute) => {
-    let byRegions = memo.get(access.repositories);
+    const repositories = partKey(access.repositories);
+    let byRegions = memo.get(repositories);
     if (!byRegions) {
       byRegions = new WeakMap();
-      memo.set(access.repositories, byRegions);
+      memo.set(repositories, byRegions);
     }
-    let byRoles = byRegions.get(access.regions ?? NONE);
+    const regions = partKey(access.regions);
+    let byRoles = byRegions.get(regions);
     if (!byRoles) {
       byRoles = new WeakMap();
-      byRegions.set(access.regions ?? NONE, byRoles);
+      byRegions.set(regions, byRoles);
     }
-    let byRest = byRoles.get(access.viaRoles ?? NONE);
+    const viaRoles = partKey(access.viaRoles);
+    let byRest = byRoles.get(viaRoles);
     if (!byRest) {
       byRest = new Map();
-      byRoles.set(access.viaRoles ?? NONE, byRest);
+      byRoles.set(viaRoles, byRest);
     }
     const {
       principalArn: _arn,

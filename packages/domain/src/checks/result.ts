@@ -40,6 +40,22 @@ export interface CheckDefinition {
   controls: { soc2: string[]; iso27001: string[] };
   howToFix: string;
   evaluate: (evidence: CheckEvidence) => CheckResult;
+  /**
+   * The same evaluation in steps: yields after each unit of work (a user, a repository) so that a
+   * caller can hand the event loop back between units; run to the end it returns what `evaluate` does.
+   */
+  evaluateInSteps: (evidence: CheckEvidence) => CheckSteps;
+}
+
+/** A check's evaluation, paused after each unit of work; its return value is the result. */
+export type CheckSteps = Generator<void, CheckResult, void>;
+
+/** Runs a stepped evaluation to its end. */
+export function runSteps(steps: CheckSteps): CheckResult {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
 }
 
 /**

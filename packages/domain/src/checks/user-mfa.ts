@@ -10,7 +10,14 @@ import {
   statementEvidence,
   userAccess,
 } from './principals.js';
-import { buildCheckResult, type CheckDefinition, type CheckResult, type Finding } from './result.js';
+import {
+  buildCheckResult,
+  type CheckDefinition,
+  type CheckResult,
+  type CheckSteps,
+  type Finding,
+  runSteps,
+} from './result.js';
 
 function paths(user: IamUserEvidence): string {
   const phrase = describeAccessPaths(user.access);
@@ -134,6 +141,11 @@ function judgeRoot(evidence: CheckEvidence): Finding {
 
 /** `codecommit-user-mfa`: one finding per IAM user with CodeCommit access, plus the root user. */
 export function evaluateUserMfa(evidence: CheckEvidence): CheckResult {
+  return runSteps(userMfaSteps(evidence));
+}
+
+/** {@link evaluateUserMfa} paused after each user. */
+export function* userMfaSteps(evidence: CheckEvidence): CheckSteps {
   const findings: Finding[] = [
     ...inventoryGapFindings(
       evidence.run,
@@ -151,6 +163,7 @@ export function evaluateUserMfa(evidence: CheckEvidence): CheckResult {
   for (const user of evidence.users) {
     const finding = judgeUser(user, evidence);
     if (finding) findings.push(unlessScopeMissing(finding, evidence.run, userScope));
+    yield;
   }
   findings.push(unlessScopeMissing(judgeRoot(evidence), evidence.run, [SYNC_STEPS.credentialReport]));
   return buildCheckResult('codecommit-user-mfa', findings);
@@ -169,4 +182,5 @@ export const userMfaCheck: CheckDefinition = {
     'Root user: sign in as root, open Security credentials and assign an MFA device.',
   ].join('\n'),
   evaluate: evaluateUserMfa,
+  evaluateInSteps: userMfaSteps,
 };

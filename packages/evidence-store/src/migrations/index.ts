@@ -3,6 +3,7 @@ import * as initial from './2026-11-26T1400_initial.js';
 import * as syncRunTarget from './2026-11-26T1600_sync-run-target.js';
 import * as applicationClock from './2026-12-01T2200_application-clock.js';
 import * as checkEvidenceBlobs from './2026-12-01T2200_check-evidence-blobs.js';
+import * as derivedAccess from './2026-12-02T0100_derived-access-and-shared-findings.js';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so the same code runs from the
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26T1600_sync-run-target': syncRunTarget,
   '2026-12-01T2200_application-clock': applicationClock,
   '2026-12-01T2200_check-evidence-blobs': checkEvidenceBlobs,
+  '2026-12-02T0100_derived-access-and-shared-findings': derivedAccess,
 };
 
 export const migrationProvider: MigrationProvider = {
