@@ -39,6 +39,52 @@ export async function callAws<T>(
 }
 
 /**
+ * Pages of an SDK `paginate*` helper, each checked against the operation's schema; an error is
+ * classified as `callAws` does. The SDK helper pages while the answer carries a token (and, without
+ * `stopOnSameToken`, forever on a server loop; with it, it stops silently on a truncated list): here a
+ * token seen before throws, and `nextToken` (IAM: `IsTruncated`) decides whether to ask for more.
+ */
+export async function* sdkPages<TPage>(
+  client: RegionAware,
+  operation: string,
+  pages: AsyncIterable<TPage>,
+  nextToken: (page: TPage) => string | undefined,
+): AsyncGenerator<TPage, void, undefined> {
+  const iterator = pages[Symbol.asyncIterator]();
+  const seen = new Set<string>();
+  try {
+    for (;;) {
+      let step: IteratorResult<TPage>;
+      try {
+        step = await iterator.next();
+      } catch (err) {
+        throw await classified(client, operation, err);
+      }
+      if (step.done) return;
+      const schema = RESPONSE_SCHEMAS[operation];
+      yield schema ? checkResponse(operation, schema, step.value) : step.value;
+      const next = nextToken(step.value);
+      if (next === undefined || next === '') return;
+      if (seen.has(next))
+        throw new Error(`${operation}: the service returned the same pagination token twice`);
+      seen.add(next);
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+async function classified(client: RegionAware, operation: string, err: unknown) {
+  let region: string | undefined;
+  try {
+    region = await client.config.region();
+  } catch {
+    region = undefined;
+  }
+  return toAwsError(err, { operation, ...(region ? { region } : {}) });
+}
+
+/**
  * Pages until the service returns no token. A token the service already returned means a server-side
  * loop: stop with an error instead of paging forever.
  */
