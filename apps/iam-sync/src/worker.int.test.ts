@@ -12,8 +12,8 @@ import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { QueueEvents, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IamSyncProgress } from './job-control.js';
 import type { SyncIamResult } from './processors/sync-iam.js';
+import { IamSyncProgress } from './processors/sync-iam.js';
 import {
   connectionWithRun,
   ROLES,

@@ -1,8 +1,8 @@
 import { createWorker, QUEUES } from '@codecommit-evidence/queues';
+import { bullmqJobHandle } from '@codecommit-evidence/sync-support';
 import type { Worker, WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { bullmqJobControl } from './job-control.js';
 import { type SyncIamDeps, syncIam } from './processors/sync-iam.js';
 
 export interface IamSyncWorkerOptions {
@@ -21,8 +21,7 @@ export function createIamSyncWorker(options: IamSyncWorkerOptions): Worker {
   return createWorker({
     queue: QUEUES.iamSync,
     handlers: {
-      'sync-iam': (payload, { job, token }) =>
-        syncIam(payload, options.deps, bullmqJobControl(job, token), job),
+      'sync-iam': (payload, { job, token }) => syncIam(payload, options.deps, bullmqJobHandle(job, token)),
     },
     connection: options.connection,
     prefix: options.prefix,

@@ -167,4 +167,30 @@ describe('evidence rows', () => {
     ]);
     expect(approvalRows('2', 'r2', [], null)).toEqual([]);
   });
+
+  it('approvals: a revoke on the final revision is kept (AWS drops a revoked approval from its states), unless its states list the user', () => {
+    const ev = (date: string, actorArn: string, approvalStatus: 'APPROVE' | 'REVOKE') => ({
+      pullRequestEventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED' as const,
+      eventDate: new Date(date),
+      actorArn,
+      approvalStateChangedEventMetadata: { revisionId: 'r2', approvalStatus },
+    });
+    const rows = approvalRows(
+      '2',
+      'r2',
+      [{ userArn: 'arn:carol', approvalState: 'APPROVE' }],
+      [
+        ev('2026-01-01T00:00:00Z', 'arn:bob', 'APPROVE'),
+        ev('2026-01-02T00:00:00Z', 'arn:bob', 'REVOKE'),
+        // Re-approved after a revoke: the states list carol, and they win.
+        ev('2026-01-01T00:00:00Z', 'arn:carol', 'REVOKE'),
+        // Approved per the events, absent from the states: the states win, nothing stored.
+        ev('2026-01-03T00:00:00Z', 'arn:erin', 'APPROVE'),
+      ],
+    );
+    expect(rows.map((r) => `${r.revision_id}|${r.user_arn}|${r.approval_state}`).sort()).toEqual([
+      'r2|arn:bob|REVOKE',
+      'r2|arn:carol|APPROVE',
+    ]);
+  });
 });

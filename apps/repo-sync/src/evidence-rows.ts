@@ -147,9 +147,11 @@ export function hasIndependentApproval(
 
 /**
  * The stored approvals of a merged pull request: the final revision's states (GetPullRequestApprovalStates),
- * plus, from its approval events when they were read, each earlier revision's approvers with their latest
- * state by event date (a later REVOKE cancels an APPROVE). The final revision's states always win for that
- * revision: its events are left out.
+ * plus, from its approval events when they were read, each revision's approvers with their latest state
+ * by event date (a later REVOKE cancels an APPROVE). The final revision's states win for every user they
+ * list; a user they do not list whose latest event on the final revision is a REVOKE is kept as REVOKE
+ * (AWS's approval states omit a revoked approval, so only the events can say "its approval was revoked
+ * by …", CHECKS.md). An APPROVE event the final states contradict is dropped.
  */
 export function approvalRows(
   pullRequestId: string,
@@ -178,7 +180,7 @@ export function approvalRows(
     const meta = e.approvalStateChangedEventMetadata;
     const rev = meta?.revisionId;
     const user = e.actorArn;
-    if (!rev || !user || rev === revisionId) continue;
+    if (!rev || !user) continue;
     const state = meta.approvalStatus === 'REVOKE' ? 'REVOKE' : 'APPROVE';
     latest.set(`${rev}\u001f${user}`, {
       pull_request_id: pullRequestId,
@@ -187,7 +189,11 @@ export function approvalRows(
       approval_state: state,
     });
   }
-  return [...final, ...latest.values()];
+  const listed = new Set(final.map((a) => a.user_arn));
+  const fromEvents = [...latest.values()].filter(
+    (a) => a.revision_id !== revisionId || (a.approval_state === 'REVOKE' && !listed.has(a.user_arn)),
+  );
+  return [...final, ...fromEvents];
 }
 
 interface ApprovalStatement {

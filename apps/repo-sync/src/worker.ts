@@ -1,8 +1,8 @@
 import { createWorker } from '@codecommit-evidence/queues';
-import type { SyncWorkerDeps } from '@codecommit-evidence/sync-support';
-import { DelayedError, type Queue, type Worker, type WorkerOptions } from 'bullmq';
+import { bullmqJobHandle, type SyncWorkerDeps } from '@codecommit-evidence/sync-support';
+import type { Queue, Worker, WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createConnectionGate, deferralDelayMs } from './connection-gate.js';
+import { createConnectionGate } from './connection-gate.js';
 import { syncRepositories } from './processors/sync-repositories.js';
 import { syncRepository } from './processors/sync-repository.js';
 
@@ -40,27 +40,14 @@ export function createRepoSyncWorker(deps: RepoSyncDeps, options: RepoSyncWorker
           // A crashed replica's slots come back on the same horizon as its jobs (lock expiry).
           leaseMs: Math.max(4_000, 2 * (lock ?? 30_000)),
         });
+  const repoDeps = gate ? { ...deps, gate } : deps;
   return createWorker({
     queue: 'repo-sync',
     handlers: {
-      'sync-repositories': (payload, { job, token }) => syncRepositories(payload, deps, { job, token }),
-      'sync-repository': async (payload, { job, token }) => {
-        if (!gate) return syncRepository(payload, deps, job);
-        const release = await gate.tryEnter(payload.connectionId);
-        if (!release) {
-          // Put back, not failed: BullMQ does not count a DelayedError as an attempt. The deferral count
-          // lives in `progress` (the payload schema is strict).
-          const deferrals = (job.progress as { deferrals?: number } | null)?.deferrals ?? 0;
-          await job.updateProgress({ deferrals: deferrals + 1 });
-          await job.moveToDelayed(Date.now() + deferralDelayMs(deferrals), token);
-          throw new DelayedError();
-        }
-        try {
-          return await syncRepository(payload, deps, job);
-        } finally {
-          await release();
-        }
-      },
+      'sync-repositories': (payload, { job, token }) =>
+        syncRepositories(payload, deps, bullmqJobHandle(job, token)),
+      'sync-repository': (payload, { job, token }) =>
+        syncRepository(payload, repoDeps, bullmqJobHandle(job, token)),
     },
     connection: options.connection,
     prefix: options.prefix,

@@ -32,6 +32,8 @@ import {
   type RepositoryNameIdPair,
 } from '@aws-sdk/client-codecommit';
 import { callAws, paginateItems } from './paginate.js';
+import { repositoryMetadata } from './responses/codecommit.js';
+import { fieldPath } from './responses/schema.js';
 
 export type {
   Approval,
@@ -170,11 +172,25 @@ export function describePullRequestEvents(
   );
 }
 
+export interface InvalidRepositoryItem {
+  /** `repositories[3].repositoryDescription`, counted over all the chunks. */
+  field: string;
+  message: string;
+  /** The item's id and name where those members themselves are valid. */
+  repositoryId?: string;
+  repositoryName?: string;
+}
+
 export interface BatchGetRepositoriesResult {
   repositories: RepositoryMetadata[];
   /** Names AWS reports as missing (deleted between list and get). */
   notFound: string[];
   errors: BatchGetRepositoriesError[];
+  /**
+   * Items that fail their schema (a name of the wrong type, a description beyond 1,000 characters, a
+   * NUL byte): left out of `repositories`. Such a repository is not known to be gone, only undescribed.
+   */
+  invalid: InvalidRepositoryItem[];
 }
 
 /** Any number of names, fetched 25 at a time; the results are merged. */
@@ -183,13 +199,30 @@ export async function batchGetRepositories(
   repositoryNames: readonly string[],
 ): Promise<BatchGetRepositoriesResult> {
   const op = 'codecommit:BatchGetRepositories';
-  const result: BatchGetRepositoriesResult = { repositories: [], notFound: [], errors: [] };
+  const result: BatchGetRepositoriesResult = { repositories: [], notFound: [], errors: [], invalid: [] };
+  let index = 0;
   for (let i = 0; i < repositoryNames.length; i += BATCH_GET_REPOSITORIES_MAX) {
     const chunk = repositoryNames.slice(i, i + BATCH_GET_REPOSITORIES_MAX);
     const out = await callAws(client, op, () =>
       client.send(new BatchGetRepositoriesCommand({ repositoryNames: chunk })),
     );
-    result.repositories.push(...(out.repositories ?? []));
+    for (const item of out.repositories ?? []) {
+      const checked = repositoryMetadata.safeParse(item);
+      if (checked.success) result.repositories.push(item);
+      else {
+        const issue = checked.error.issues[0]!;
+        const raw = item as Record<string, unknown>;
+        const id = repositoryMetadata.shape.repositoryId.safeParse(raw.repositoryId);
+        const name = repositoryMetadata.shape.repositoryName.safeParse(raw.repositoryName);
+        result.invalid.push({
+          field: `repositories[${index}].${fieldPath(issue.path)}`,
+          message: issue.message,
+          ...(id.success ? { repositoryId: id.data } : {}),
+          ...(name.success ? { repositoryName: name.data } : {}),
+        });
+      }
+      index++;
+    }
     result.notFound.push(...(out.repositoriesNotFound ?? []));
     result.errors.push(...(out.errors ?? []));
   }

@@ -14,6 +14,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { parse } from 'csv-parse/sync';
 import { callAws } from './paginate.js';
+import { userName } from './responses/iam.js';
+import { arn as arnSchema } from './responses/schema.js';
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -236,7 +238,8 @@ function parseRow(
     raw[name.trim()] = record[i] ?? '';
   });
   const user = raw.user ?? '';
-  const where = (column: string) => `line ${line} (user ${JSON.stringify(user)}), column ${column}`;
+  const where = (column: string) =>
+    `line ${line} (user ${JSON.stringify(user.slice(0, 64))}), column ${column}`;
   const states = {} as Record<CredentialReportColumn, FieldState>;
 
   const cell = (column: CredentialReportColumn): { value: string | null } => {
@@ -297,6 +300,22 @@ function parseRow(
       line,
       !user ? 'user' : 'arn',
     );
+  // The bounds of the IAM API (user names 1-64 `[\w+=,.@-]`, ARNs up to 2,048) and no NUL bytes anywhere:
+  // the report is an AWS answer like any other, stored as evidence.
+  for (const [column, value] of Object.entries(raw)) {
+    if (value.includes('\u0000'))
+      throw new CredentialReportParseError(`${where(column)}: the value holds a NUL byte.`, line, column);
+    if (value.length > 2048)
+      throw new CredentialReportParseError(
+        `${where(column)}: a value of ${value.length} characters (at most 2,048).`,
+        line,
+        column,
+      );
+  }
+  if (user !== ROOT_USER && !userName.safeParse(user).success)
+    throw new CredentialReportParseError(`${where('user')}: not an IAM user name.`, line, 'user');
+  if (!arnSchema.safeParse(arn).success)
+    throw new CredentialReportParseError(`${where('arn')}: not an ARN.`, line, 'arn');
   const row: CredentialReportRow = {
     user,
     arn,

@@ -17,6 +17,12 @@ export type AwsErrorCode =
   | 'not_found'
   | 'aws_unavailable'
   | 'invalid_credentials'
+  /**
+   * AWS answered, but not with what the operation promises: a body that does not parse, a member of
+   * the wrong type, a required member missing, a string beyond AWS's documented bound or holding a
+   * NUL byte. Not retried: the data of that scope is missing from the run, as for a denied call.
+   */
+  | 'aws_response_invalid'
   | 'unknown';
 
 export interface AwsErrorClassification {
@@ -30,6 +36,8 @@ export interface AwsErrorClassification {
   retryable: boolean;
   httpStatus?: number;
   requestId?: string;
+  /** For `aws_response_invalid`: the path of the bad member in the answer (`repositories[3].repositoryName`). */
+  field?: string;
 }
 
 export interface ClassifyContext {
@@ -160,6 +168,13 @@ export function classifyAwsError(err: unknown, context: ClassifyContext = {}): A
     ...extra,
   });
 
+  if (names.includes('CredentialReportParseError')) return out('aws_response_invalid', false);
+  if (isDeserializationError(e, status)) {
+    // The SDK could not read a 2xx answer (truncated JSON or XML, a member of a type its schema cannot
+    // take): smithy's deserializer middleware attaches the raw response and says so in the message.
+    const first = message.split('\n')[0]!.slice(0, 300);
+    return out('aws_response_invalid', false, `AWS answered a body that cannot be read: ${first}`);
+  }
   if (has(ACCESS_DENIED)) {
     if (context.operation === 'sts:AssumeRole') {
       // AssumeRole answers AccessDenied for a missing role, a trust policy that does not name our account,
@@ -203,6 +218,12 @@ export function classifyAwsError(err: unknown, context: ClassifyContext = {}): A
   }
   if (/socket hang up|network|timed? ?out/i.test(message)) return out('aws_unavailable', true);
   return out('unknown', false);
+}
+
+function isDeserializationError(e: ErrorLike, status: number | undefined): boolean {
+  if (e.$fault !== undefined) return false;
+  if (status === undefined || status < 200 || status > 299) return false;
+  return '$response' in e || (typeof e.message === 'string' && e.message.includes('Deserialization error'));
 }
 
 /** `... is not authorized to perform: iam:ListUsers on resource: ...` → `iam:ListUsers`. */
@@ -259,6 +280,10 @@ export class AwsError extends Error {
   get awsCode(): string | undefined {
     return this.classification.awsCode;
   }
+  /** For `aws_response_invalid`: the bad member's path. */
+  get field(): string | undefined {
+    return this.classification.field;
+  }
 
   toJSON(): {
     code: AwsErrorCode;
@@ -266,6 +291,7 @@ export class AwsError extends Error {
     operation?: string;
     action?: string;
     awsCode?: string;
+    field?: string;
     retryable: boolean;
   } {
     return {
@@ -275,6 +301,7 @@ export class AwsError extends Error {
       ...(this.operation ? { operation: this.operation } : {}),
       ...(this.action ? { action: this.action } : {}),
       ...(this.awsCode ? { awsCode: this.awsCode } : {}),
+      ...(this.field ? { field: this.field } : {}),
     };
   }
 }

@@ -8,7 +8,6 @@
 import {
   type AttachedPolicy,
   type EntityType,
-  GetAccountAuthorizationDetailsCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -17,22 +16,23 @@ import {
   type Group,
   type GroupDetail,
   type IAMClient,
-  ListAttachedGroupPoliciesCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListGroupPoliciesCommand,
-  ListGroupsForUserCommand,
-  ListRolePoliciesCommand,
-  ListRolesCommand,
   ListServiceSpecificCredentialsCommand,
-  ListSSHPublicKeysCommand,
-  ListUserPoliciesCommand,
-  ListUsersCommand,
-  ListUserTagsCommand,
   type ManagedPolicyDetail,
   type Policy,
   type PolicyDetail,
   type PolicyVersion,
+  paginateGetAccountAuthorizationDetails,
+  paginateListAttachedGroupPolicies,
+  paginateListAttachedRolePolicies,
+  paginateListAttachedUserPolicies,
+  paginateListGroupPolicies,
+  paginateListGroupsForUser,
+  paginateListRolePolicies,
+  paginateListRoles,
+  paginateListSSHPublicKeys,
+  paginateListUserPolicies,
+  paginateListUsers,
+  paginateListUserTags,
   type Role,
   type RoleDetail,
   type ServiceSpecificCredentialMetadata,
@@ -41,7 +41,7 @@ import {
   type User,
   type UserDetail,
 } from '@aws-sdk/client-iam';
-import { callAws, iamMarker, paginateItems, paginatePages } from './paginate.js';
+import { callAws, iamMarker, paginateItems, sdkPages } from './paginate.js';
 
 export type {
   AttachedPolicy,
@@ -109,6 +109,21 @@ export function decodePolicyDocuments(documents: readonly string[]): PolicyDocum
 }
 
 // ---- paginated readers -------------------------------------------------------------------------
+// The SDK's `paginate*` helpers page IAM's Marker/MaxItems; `sdkPages` checks each page and guards
+// against a token loop (see there).
+
+/** Items of every page of an SDK paginator. */
+async function* iamItems<
+  TPage extends { IsTruncated?: boolean | undefined; Marker?: string | undefined },
+  TItem,
+>(
+  client: IAMClient,
+  operation: string,
+  pages: AsyncIterable<TPage>,
+  items: (page: TPage) => readonly TItem[] | undefined,
+): AsyncGenerator<TItem, void, undefined> {
+  for await (const page of sdkPages(client, operation, pages, iamMarker)) yield* items(page) ?? [];
+}
 
 export interface AuthorizationDetailsPage {
   users: UserDetail[];
@@ -127,18 +142,13 @@ export function getAccountAuthorizationDetails(
 ): AsyncGenerator<AuthorizationDetailsPage> {
   const filter = options.filter ?? ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'];
   const op = 'iam:GetAccountAuthorizationDetails';
-  const pages = paginatePages(
+  const pages = sdkPages(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new GetAccountAuthorizationDetailsCommand({
-            Filter: filter,
-            Marker,
-            MaxItems: options.pageSize ?? PAGE,
-          }),
-        ),
-      ),
+    paginateGetAccountAuthorizationDetails(
+      { client, pageSize: options.pageSize ?? PAGE },
+      { Filter: filter },
+    ),
     iamMarker,
   );
   return (async function* () {
@@ -203,13 +213,10 @@ export function decodeAuthorizationDetails(page: AuthorizationDetailsPage): Deco
 
 export function listUsers(client: IAMClient, options: IamReaderOptions = {}): AsyncGenerator<User> {
   const op = 'iam:ListUsers';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(new ListUsersCommand({ Marker, MaxItems: options.pageSize ?? PAGE })),
-      ),
-    iamMarker,
+    paginateListUsers({ client, pageSize: options.pageSize ?? PAGE }, {}),
     (page) => page.Users,
   );
 }
@@ -220,15 +227,10 @@ export function listUserTags(
   options: IamReaderOptions = {},
 ): AsyncGenerator<Tag> {
   const op = 'iam:ListUserTags';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListUserTagsCommand({ UserName: userName, Marker, MaxItems: options.pageSize ?? PAGE }),
-        ),
-      ),
-    iamMarker,
+    paginateListUserTags({ client, pageSize: options.pageSize ?? PAGE }, { UserName: userName }),
     (page) => page.Tags,
   );
 }
@@ -239,15 +241,10 @@ export function listGroupsForUser(
   options: IamReaderOptions = {},
 ): AsyncGenerator<Group> {
   const op = 'iam:ListGroupsForUser';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListGroupsForUserCommand({ UserName: userName, Marker, MaxItems: options.pageSize ?? PAGE }),
-        ),
-      ),
-    iamMarker,
+    paginateListGroupsForUser({ client, pageSize: options.pageSize ?? PAGE }, { UserName: userName }),
     (page) => page.Groups,
   );
 }
@@ -258,19 +255,10 @@ export function listAttachedUserPolicies(
   options: IamReaderOptions = {},
 ): AsyncGenerator<AttachedPolicy> {
   const op = 'iam:ListAttachedUserPolicies';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListAttachedUserPoliciesCommand({
-            UserName: userName,
-            Marker,
-            MaxItems: options.pageSize ?? PAGE,
-          }),
-        ),
-      ),
-    iamMarker,
+    paginateListAttachedUserPolicies({ client, pageSize: options.pageSize ?? PAGE }, { UserName: userName }),
     (page) => page.AttachedPolicies,
   );
 }
@@ -282,15 +270,10 @@ export function listUserPolicies(
   options: IamReaderOptions = {},
 ): AsyncGenerator<string> {
   const op = 'iam:ListUserPolicies';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListUserPoliciesCommand({ UserName: userName, Marker, MaxItems: options.pageSize ?? PAGE }),
-        ),
-      ),
-    iamMarker,
+    paginateListUserPolicies({ client, pageSize: options.pageSize ?? PAGE }, { UserName: userName }),
     (page) => page.PolicyNames,
   );
 }
@@ -301,15 +284,10 @@ export function listGroupPolicies(
   options: IamReaderOptions = {},
 ): AsyncGenerator<string> {
   const op = 'iam:ListGroupPolicies';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListGroupPoliciesCommand({ GroupName: groupName, Marker, MaxItems: options.pageSize ?? PAGE }),
-        ),
-      ),
-    iamMarker,
+    paginateListGroupPolicies({ client, pageSize: options.pageSize ?? PAGE }, { GroupName: groupName }),
     (page) => page.PolicyNames,
   );
 }
@@ -320,32 +298,23 @@ export function listAttachedGroupPolicies(
   options: IamReaderOptions = {},
 ): AsyncGenerator<AttachedPolicy> {
   const op = 'iam:ListAttachedGroupPolicies';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListAttachedGroupPoliciesCommand({
-            GroupName: groupName,
-            Marker,
-            MaxItems: options.pageSize ?? PAGE,
-          }),
-        ),
-      ),
-    iamMarker,
+    paginateListAttachedGroupPolicies(
+      { client, pageSize: options.pageSize ?? PAGE },
+      { GroupName: groupName },
+    ),
     (page) => page.AttachedPolicies,
   );
 }
 
 export function listRoles(client: IAMClient, options: IamReaderOptions = {}): AsyncGenerator<Role> {
   const op = 'iam:ListRoles';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(new ListRolesCommand({ Marker, MaxItems: options.pageSize ?? PAGE })),
-      ),
-    iamMarker,
+    paginateListRoles({ client, pageSize: options.pageSize ?? PAGE }, {}),
     (page) => page.Roles,
   );
 }
@@ -356,15 +325,10 @@ export function listRolePolicies(
   options: IamReaderOptions = {},
 ): AsyncGenerator<string> {
   const op = 'iam:ListRolePolicies';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListRolePoliciesCommand({ RoleName: roleName, Marker, MaxItems: options.pageSize ?? PAGE }),
-        ),
-      ),
-    iamMarker,
+    paginateListRolePolicies({ client, pageSize: options.pageSize ?? PAGE }, { RoleName: roleName }),
     (page) => page.PolicyNames,
   );
 }
@@ -375,19 +339,10 @@ export function listAttachedRolePolicies(
   options: IamReaderOptions = {},
 ): AsyncGenerator<AttachedPolicy> {
   const op = 'iam:ListAttachedRolePolicies';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListAttachedRolePoliciesCommand({
-            RoleName: roleName,
-            Marker,
-            MaxItems: options.pageSize ?? PAGE,
-          }),
-        ),
-      ),
-    iamMarker,
+    paginateListAttachedRolePolicies({ client, pageSize: options.pageSize ?? PAGE }, { RoleName: roleName }),
     (page) => page.AttachedPolicies,
   );
 }
@@ -399,15 +354,10 @@ export function listSSHPublicKeys(
   options: IamReaderOptions = {},
 ): AsyncGenerator<SSHPublicKeyMetadata> {
   const op = 'iam:ListSSHPublicKeys';
-  return paginateItems(
+  return iamItems(
+    client,
     op,
-    (Marker) =>
-      callAws(client, op, () =>
-        client.send(
-          new ListSSHPublicKeysCommand({ UserName: userName, Marker, MaxItems: options.pageSize ?? PAGE }),
-        ),
-      ),
-    iamMarker,
+    paginateListSSHPublicKeys({ client, pageSize: options.pageSize ?? PAGE }, { UserName: userName }),
     (page) => page.SSHPublicKeys,
   );
 }
@@ -420,6 +370,7 @@ export function listServiceSpecificCredentials(
   options: IamReaderOptions = {},
 ): AsyncGenerator<ServiceSpecificCredentialMetadata> {
   const op = 'iam:ListServiceSpecificCredentials';
+  // The SDK has no paginator for this operation (a helper of our own pages it the same way).
   return paginateItems(
     op,
     (Marker) =>

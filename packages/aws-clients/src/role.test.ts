@@ -17,7 +17,7 @@ function fakeSts(options: { fail?: () => Error | undefined; lifetimeMs?: number;
       n++;
       return {
         Credentials: {
-          AccessKeyId: `ASIA${n}`,
+          AccessKeyId: `ASIAEXAMPLE00000${n}`, // STS key ids are 16-128 characters
           SecretAccessKey: `secret${n}`,
           SessionToken: `token${n}`,
           Expiration: new Date((options.now ?? Date.now)() + (options.lifetimeMs ?? 3600_000)),
@@ -58,7 +58,7 @@ describe('assumeCustomerRole', () => {
       RoleSessionName: `cce-${target.connectionId}`,
       DurationSeconds: 3600,
     });
-    expect(out.credentials.accessKeyId).toBe('ASIA1');
+    expect(out.credentials.accessKeyId).toBe('ASIAEXAMPLE000001');
     expect(out.sessionName).toBe(`cce-${target.connectionId}`);
   });
 
@@ -80,7 +80,7 @@ describe('createCredentialCache', () => {
     const cache = createCredentialCache({ stsForRegion: () => sts.client });
     const all = await Promise.all(Array.from({ length: 10 }, () => cache.get(target)));
     expect(sts.inputs).toHaveLength(1);
-    expect(new Set(all.map((c) => c.accessKeyId))).toEqual(new Set(['ASIA1']));
+    expect(new Set(all.map((c) => c.accessKeyId))).toEqual(new Set(['ASIAEXAMPLE000001']));
     await cache.provider(target)();
     expect(sts.inputs).toHaveLength(1);
   });
@@ -89,11 +89,11 @@ describe('createCredentialCache', () => {
     let now = 1_000_000;
     const sts = fakeSts({ now: () => now });
     const cache = createCredentialCache({ stsForRegion: () => sts.client, now: () => now });
-    expect((await cache.get(target)).accessKeyId).toBe('ASIA1');
+    expect((await cache.get(target)).accessKeyId).toBe('ASIAEXAMPLE000001');
     now += 54 * 60_000; // 6 minutes left
-    expect((await cache.get(target)).accessKeyId).toBe('ASIA1');
+    expect((await cache.get(target)).accessKeyId).toBe('ASIAEXAMPLE000001');
     now += 2 * 60_000; // 4 minutes left
-    expect((await cache.get(target)).accessKeyId).toBe('ASIA2');
+    expect((await cache.get(target)).accessKeyId).toBe('ASIAEXAMPLE000002');
     expect(sts.inputs).toHaveLength(2);
   });
 
@@ -119,6 +119,6 @@ describe('createCredentialCache', () => {
     const cache = createCredentialCache({ stsForRegion: () => sts.client });
     await expect(cache.get(target)).rejects.toMatchObject({ code: 'throttled' });
     fail = false;
-    await expect(cache.get(target)).resolves.toMatchObject({ accessKeyId: 'ASIA1' });
+    await expect(cache.get(target)).resolves.toMatchObject({ accessKeyId: 'ASIAEXAMPLE000001' });
   });
 });

@@ -14,6 +14,7 @@
 
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { type AwsError, toAwsError } from './errors.js';
+import { checkResponse, RESPONSE_SCHEMAS } from './responses/index.js';
 
 export interface TemporaryCredentials {
   readonly accessKeyId: string;
@@ -65,6 +66,7 @@ export async function assumeCustomerRole(input: AssumeCustomerRoleInput): Promis
       }),
       input.abortSignal ? { abortSignal: input.abortSignal } : {},
     );
+    checkResponse('sts:AssumeRole', RESPONSE_SCHEMAS['sts:AssumeRole']!, out);
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
       throw new Error('AssumeRole returned no credentials');

@@ -197,7 +197,7 @@ describe('assembleCheckEvidence', () => {
     );
   });
 
-  it('judges no IAM principal of an earlier run when this run could not read them', () => {
+  it('judges the last known IAM users when this run could not read them (the checks make them unknown), roles stay uncollected', () => {
     for (const p of [
       problem({ step: 'iam:authorization-details', code: SYNC_JOB_FAILED }),
       problem({
@@ -209,7 +209,9 @@ describe('assembleCheckEvidence', () => {
       problem({ step: 'iam:users', kind: 'missing_permission', action: 'iam:ListUsers' }),
     ]) {
       const { evidence, notes } = assembleCheckEvidence(rows([p]), context);
-      expect(evidence.users).toEqual([]);
+      // Missing data never makes a principal vanish: the users still current at this run are judged,
+      // and the domain's missing-data rule keeps every one of their findings from passing.
+      expect(evidence.users).toHaveLength(3);
       expect(evidence.roles).toEqual([]);
       expect(notes.map((n) => n.code)).toEqual(['iam_not_collected']);
     }

@@ -177,11 +177,17 @@ function* assemblySteps(
 
   // Either path can fail to list the principals: the account-wide details, or the per-user fallback.
   const iamCollected = !failed.iam && !gap(SYNC_STEPS.authorizationDetails) && !gap(SYNC_STEPS.users);
+  // Missing data is never a pass, and never makes a principal vanish: when this run did not collect
+  // IAM, the last known users, groups, roles and policies (the evidence still current at this run:
+  // nothing was retired) are assembled as before, and the checks turn what they would have passed into
+  // unknown, naming the gap (packages/domain `unlessScopeMissing`). A first run without IAM has none.
   if (!iamCollected)
     notes.push({
       code: 'iam_not_collected',
-      message: 'IAM users, groups, roles and policies were not collected in this run; none are judged.',
+      message:
+        'IAM users, groups, roles and policies were not collected in this run; the last known ones are judged, and none of them can pass.',
     });
+  // Roles not collected stay null (paths through them are unknown), as before.
   const rolesCollected = iamCollected && !gap(SYNC_STEPS.roles);
   if (iamCollected && !rolesCollected)
     notes.push({ code: 'roles_not_collected', message: 'IAM roles were not collected in this run.' });
@@ -227,7 +233,7 @@ function* assemblySteps(
     ownAccess: (principal) => analyzer.analyze(principal),
   });
   const users: IamUserEvidence[] = [];
-  if (iamCollected) {
+  {
     const sorted = [...rows.users].sort((a, b) => a.user_name.localeCompare(b.user_name));
     for (const [i, u] of sorted.entries()) {
       if (i % STEP === 0) yield;

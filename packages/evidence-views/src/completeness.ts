@@ -1,4 +1,4 @@
-import { type FailedStep, type MissingPermission, SYNC_STEPS } from '@codecommit-evidence/domain';
+import { type FailedStep, type MissingPermission, SCOPES_OF_SYNC_JOB } from '@codecommit-evidence/domain';
 
 /** What a sync run failed to collect: the `run.completeness` of the checks' evidence. */
 export interface RunCompleteness {
@@ -22,16 +22,8 @@ export interface ProblemInput {
  */
 export const SYNC_JOB_FAILED = 'sync_job_failed';
 
-/** The steps whose evidence a failed child job leaves missing. */
-export const STEPS_OF_SYNC_JOB = {
-  'sync-repositories': [SYNC_STEPS.repositories, SYNC_STEPS.pullRequests, SYNC_STEPS.approvalRuleTemplates],
-  'sync-iam': [
-    SYNC_STEPS.authorizationDetails,
-    SYNC_STEPS.credentialReport,
-    SYNC_STEPS.sshKeys,
-    SYNC_STEPS.gitCredentials,
-  ],
-} as const;
+/** The scopes whose evidence a failed child job leaves missing (defined with the scopes, in domain). */
+export const STEPS_OF_SYNC_JOB = SCOPES_OF_SYNC_JOB;
 
 /**
  * Step names the sync workers record that differ from the domain's `SYNC_STEPS`, mapped onto them, so

@@ -132,6 +132,6 @@ describe('fake-aws CLI', () => {
       child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
     });
     const stats = await (await fetch(`${url}/_fake/stats`)).json();
-    expect(stats).toEqual({ calls: {}, throttled: {}, faulted: {}, denied: {} });
+    expect(stats).toEqual({ calls: {}, throttled: {}, faulted: {}, denied: {}, injected: {} });
   });
 });

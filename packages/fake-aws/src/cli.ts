@@ -3,6 +3,8 @@ import { realpathSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { parseFaultSpec } from './faults.js';
 import { generateScenario } from './scenario/generate.js';
 import { ScenarioValidationError } from './scenario/load.js';
 import { type ServiceName, startFakeAws } from './server.js';
@@ -27,6 +29,14 @@ Options:
   --rate SERVICE=RPS[,…]           requests per second per account and region, for
                                    codecommit, iam and sts (default unlimited)
   --fault-rate P                   probability 0..1 of a 5xx answer (default 0)
+  --fault OPERATION=KIND[,key=value…]
+                                   answer one operation badly (repeatable); KIND is
+                                   server-error, throttle (never clears), access-denied,
+                                   truncated (half the body), wrong-type, oversized or nul;
+                                   keys: resource=NAME (only requests or list elements
+                                   naming it), member=PATH (dot path, * for every element),
+                                   value=JSON (wrong-type), size=N (oversized, default
+                                   2000000), times=N (then the fault clears)
   --credential-report-delay-ms N   time GenerateCredentialReport takes (default 2000)
   --shift-dates                    move the scenario's dates so referenceDate is now
   --any-key-is-platform            answer unknown non-session access keys as the platform
@@ -34,7 +44,10 @@ Options:
   -h, --help                       show this help
 
 Point the SDK at it with AWS_ENDPOINT_URL=<printed url>. Control plane: GET /_fake/stats,
-POST /_fake/stats/reset, GET|PUT|PATCH /_fake/scenario, GET|PATCH /_fake/options.`;
+POST /_fake/stats/reset, GET|PUT|PATCH /_fake/scenario, GET|PATCH /_fake/options,
+GET|PUT|POST|DELETE /_fake/faults.
+
+Example: --fault codecommit:ListRepositories=wrong-type,member=repositories,value='"none"'`;
 
 const GENERATE_HELP = `Usage: fake-aws generate --repos N --prs-per-repo M --users U [options]
 
@@ -89,12 +102,12 @@ function parseRates(raw: string): Partial<Record<ServiceName, number>> {
   return rates;
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 function parse(
   args: string[],
   options: OptionSpec,
-): { values: Record<string, string | boolean | undefined> } {
+): { values: Record<string, string | boolean | string[] | undefined> } {
   try {
     const { values } = parseArgs({
       args,
@@ -102,7 +115,7 @@ function parse(
       strict: true,
       allowPositionals: false,
     });
-    return { values: values as Record<string, string | boolean | undefined> };
+    return { values: values as Record<string, string | boolean | string[] | undefined> };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -116,6 +129,7 @@ async function serve(args: string[]): Promise<void> {
     'latency-ms': { type: 'string' },
     rate: { type: 'string' },
     'fault-rate': { type: 'string' },
+    fault: { type: 'string', multiple: true },
     'credential-report-delay-ms': { type: 'string' },
     'shift-dates': { type: 'boolean' },
     'any-key-is-platform': { type: 'boolean' },
@@ -132,6 +146,13 @@ async function serve(args: string[]): Promise<void> {
   const faultRate = faultRaw === undefined ? 0 : Number(faultRaw);
   if (!(faultRate >= 0 && faultRate <= 1))
     throw new UsageError(`--fault-rate must be between 0 and 1, got "${faultRaw}"`);
+  const faults = ((values.fault as string[] | undefined) ?? []).map((spec) => {
+    try {
+      return parseFaultSpec(spec);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
   const fake = await startFakeAws({
     scenario: userPath(scenario),
     port,
@@ -139,6 +160,7 @@ async function serve(args: string[]): Promise<void> {
     latencyMs: integer('latency-ms', values['latency-ms'] as string | undefined, 0, false) ?? 0,
     rates: values.rate ? parseRates(values.rate as string) : {},
     faultRate,
+    faults,
     credentialReportDelayMs:
       integer(
         'credential-report-delay-ms',
@@ -225,6 +247,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof ScenarioValidationError) {
       console.error(`fake-aws: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof z.ZodError) {
+      console.error(`fake-aws: --fault: ${z.prettifyError(error)}`);
       return 2;
     }
     console.error(`fake-aws: ${(error as Error).stack ?? String(error)}`);

@@ -3,6 +3,16 @@
  * from a scenario file. See README.md for the scenario format, the knobs and the control plane.
  */
 export { AwsError } from './errors.js';
+export {
+  type ActiveFault,
+  DEFAULT_OVERSIZED_LENGTH,
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultRule,
+  type FaultRuleInput,
+  faultRuleSchema,
+  parseFaultSpec,
+} from './faults.js';
 export { awsManagedPolicies } from './scenario/aws-managed-policies.js';
 export { GENERATED_DEFAULTS, type GenerateOptions, generateScenario } from './scenario/generate.js';
 export {

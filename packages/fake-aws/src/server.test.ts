@@ -120,7 +120,13 @@ describe('control plane', () => {
   it('serves and resets the stats', async () => {
     await clients(fake, fake.platformCredentials).sts.send(new GetCallerIdentityCommand({}));
     const stats = await (await fetch(`${fake.url}/_fake/stats`)).json();
-    expect(stats).toEqual({ calls: { 'sts:GetCallerIdentity': 1 }, throttled: {}, faulted: {}, denied: {} });
+    expect(stats).toEqual({
+      calls: { 'sts:GetCallerIdentity': 1 },
+      throttled: {},
+      faulted: {},
+      denied: {},
+      injected: {},
+    });
     expect((await fetch(`${fake.url}/_fake/stats/reset`, { method: 'POST' })).status).toBe(200);
     expect(fake.stats().calls).toEqual({});
   });

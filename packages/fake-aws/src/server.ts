@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { AwsError } from './errors.js';
+import { type ActiveFault, FaultPlan, type FaultRuleInput, truncateBody } from './faults.js';
 import { type Identity, parseAuthorization, sessionIdentity } from './identity.js';
 import { applyJsonPatch, type JsonPatchOperation } from './json-patch.js';
 import { evaluatePolicies } from './policy/evaluate.js';
@@ -31,6 +32,8 @@ export interface FakeStats {
   throttled: Record<string, number>;
   faulted: Record<string, number>;
   denied: Record<string, number>;
+  /** Answers the fault knob changed (any kind), keyed like `calls`. */
+  injected: Record<string, number>;
 }
 
 /** The knobs that can change while the server runs. */
@@ -64,6 +67,8 @@ export interface FakeAwsOptions extends Partial<FakeAwsTunables> {
    * keys get InvalidClientTokenId / UnrecognizedClientException, as in AWS.
    */
   anyKeyIsPlatform?: boolean;
+  /** Per-operation faults in force from the start (see `setFaults`). */
+  faults?: FaultRuleInput[];
   /** Clock in epoch milliseconds (tests use it to expire sessions or age reports). */
   clock?: () => number;
   logger?: FakeAwsLogger;
@@ -92,6 +97,12 @@ export interface FakeAws {
   updateScenario(fn: (draft: Scenario) => void): void;
   setOptions(options: Partial<FakeAwsTunables>): void;
   options(): FakeAwsTunables;
+  /** Replaces the per-operation faults (validated: unknown operation, bad kind or size throw). */
+  setFaults(rules: FaultRuleInput[]): ActiveFault[];
+  /** Adds one per-operation fault. */
+  addFault(rule: FaultRuleInput): ActiveFault[];
+  clearFaults(): void;
+  faults(): ActiveFault[];
   close(): Promise<void>;
 }
 
@@ -105,7 +116,7 @@ const tunablesSchema = z.strictObject({
 const PLATFORM_ALLOWED = new Set(['sts:assumerole', 'sts:getcalleridentity']);
 
 function emptyStats(): FakeStats {
-  return { calls: {}, throttled: {}, faulted: {}, denied: {} };
+  return { calls: {}, throttled: {}, faulted: {}, denied: {}, injected: {} };
 }
 
 const bump = (counter: Record<string, number>, key: string) => {
@@ -129,6 +140,7 @@ export class FakeAwsCore {
   tunables: FakeAwsTunables;
   statsData: FakeStats = emptyStats();
   readonly limiter = new RateLimiter();
+  readonly faults = new FaultPlan();
   readonly clock: () => number;
   readonly logger: FakeAwsLogger | undefined;
   private readonly shiftDates: boolean;
@@ -153,6 +165,43 @@ export class FakeAwsCore {
       credentialReportDelayMs: this.tunables.credentialReportDelayMs,
     };
     this.onScenario();
+    if (options.faults) this.setFaults(options.faults);
+  }
+
+  /** Whether `service:Operation` is one fake-aws answers. */
+  knowsOperation = (operation: string): boolean => {
+    const [service, name = ''] = operation.split(':');
+    const table =
+      service === 'codecommit'
+        ? codecommitOperations
+        : service === 'iam'
+          ? iamOperations
+          : service === 'sts'
+            ? stsOperations
+            : undefined;
+    return table !== undefined && Object.hasOwn(table, name);
+  };
+
+  setFaults(rules: unknown): ActiveFault[] {
+    return this.faults.set(rules, this.knowsOperation);
+  }
+
+  addFault(rule: unknown): ActiveFault[] {
+    return this.faults.add(rule, this.knowsOperation);
+  }
+
+  /** Throws the error an error-kind fault prescribes for this request. */
+  private injectError(key: string, request: unknown, json: boolean): void {
+    if (this.faults.empty) return;
+    try {
+      this.faults.beforeRun(key, request, json);
+    } catch (error) {
+      bump(this.statsData.injected, key);
+      const code = (error as AwsError).code;
+      if (code === 'Throttling' || code === 'ThrottlingException') bump(this.statsData.throttled, key);
+      if (code === 'InternalFailure') bump(this.statsData.faulted, key);
+      throw error;
+    }
   }
 
   private prepare(input: Scenario | ScenarioInput | string): Scenario {
@@ -363,8 +412,14 @@ export class FakeAwsCore {
       for (const resource of Array.isArray(resources) ? resources : [resources]) {
         this.authorize(ctx, `codecommit:${operationName}`, resource, true);
       }
+      this.injectError(key, input, true);
       const result = operation.run(ctx, input);
-      return respond(200, result instanceof RawJson ? result.json : JSON.stringify(result ?? {}));
+      const text = result instanceof RawJson ? result.json : JSON.stringify(result ?? {});
+      if (this.faults.empty) return respond(200, text);
+      const fault = this.faults.afterRun(key, input, () => JSON.parse(text));
+      if (!fault) return respond(200, text);
+      bump(this.statsData.injected, key);
+      return respond(200, fault.truncate ? truncateBody(text) : JSON.stringify(fault.answer));
     } catch (error) {
       const e = this.toAwsError(error, key);
       return respond(e.status, jsonError(e));
@@ -410,8 +465,16 @@ export class FakeAwsCore {
       };
       if (operation.action)
         this.authorize(ctx, operation.action, operation.resource?.(ctx, params) ?? '*', false);
+      const request = this.faults.empty ? undefined : Object.fromEntries(params);
+      this.injectError(key, request, false);
       const result = operation.run(ctx, params);
-      return respond(200, queryResponse(service, action, result, requestId));
+      if (this.faults.empty) return respond(200, queryResponse(service, action, result, requestId));
+      // A copy: answers may share objects with the world.
+      const fault = this.faults.afterRun(key, request, () => structuredClone(result));
+      if (!fault) return respond(200, queryResponse(service, action, result, requestId));
+      bump(this.statsData.injected, key);
+      const xml = queryResponse(service, action, fault.truncate ? result : fault.answer, requestId);
+      return respond(200, fault.truncate ? truncateBody(xml) : xml);
     } catch (error) {
       return this.queryFailure(error, key, requestId);
     }
@@ -486,12 +549,20 @@ async function controlPlane(core: FakeAwsCore, req: IncomingMessage, res: Server
       core.setTunables(parseBody() as Partial<FakeAwsTunables>);
       return sendJson(res, 200, core.tunables);
     }
+    if (path === '/_fake/faults' && method === 'GET') return sendJson(res, 200, core.faults.list());
+    if (path === '/_fake/faults' && method === 'PUT') return sendJson(res, 200, core.setFaults(parseBody()));
+    if (path === '/_fake/faults' && method === 'POST') return sendJson(res, 200, core.addFault(parseBody()));
+    if (path === '/_fake/faults' && method === 'DELETE') {
+      core.faults.clear();
+      return sendJson(res, 200, []);
+    }
     return sendJson(res, 404, {
       error: { code: 'not_found', message: `no control route ${method} ${path}` },
     });
   } catch (error) {
     if (error instanceof z.ZodError) {
-      return sendJson(res, 400, { error: { code: 'invalid_options', message: z.prettifyError(error) } });
+      const code = path === '/_fake/faults' ? 'invalid_faults' : 'invalid_options';
+      return sendJson(res, 400, { error: { code, message: z.prettifyError(error) } });
     }
     return sendJson(res, 400, scenarioErrorBody(error));
   }
@@ -572,6 +643,10 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     },
     setOptions: (partial) => core.setTunables(partial),
     options: () => structuredClone(core.tunables),
+    setFaults: (rules) => core.setFaults(rules),
+    addFault: (rule) => core.addFault(rule),
+    clearFaults: () => core.faults.clear(),
+    faults: () => core.faults.list(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

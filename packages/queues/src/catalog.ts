@@ -1,3 +1,4 @@
+import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
 /**
@@ -44,15 +45,39 @@ export type EvaluateChecksPayload = z.infer<typeof EvaluateChecksPayload>;
 export const StartScheduledSyncPayload = z.object({ connectionId }).strict();
 export type StartScheduledSyncPayload = z.infer<typeof StartScheduledSyncPayload>;
 
-/** Job name -> its queue and payload schema. */
+/** Completed jobs are kept a week, failed ones a month (for the operator), 10,000 of each at most. */
+const RETENTION = {
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+} satisfies JobsOptions;
+
+/**
+ * Five attempts, 2 s doubling (2, 4, 8, 16 s): a sync job's AWS calls were each retried by the SDK
+ * already; what is left is an outage of seconds to a minute. On the last attempt a lasting fault
+ * becomes a fault of its evidence scope (sync-support's `ctx.call`).
+ */
+const RETRIED = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  ...RETENTION,
+} satisfies JobsOptions;
+
+/** A queue's default for a job added without options of its own (each catalog entry says its own). */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = RETRIED;
+
+/** Job name -> its queue, payload schema and BullMQ options (attempts, backoff, retention). */
 export const JOBS = {
-  'sync-repositories': { queue: QUEUES.repoSync, payload: SyncRunPayload },
-  'sync-repository': { queue: QUEUES.repoSync, payload: SyncRepositoryPayload },
-  'sync-iam': { queue: QUEUES.iamSync, payload: SyncRunPayload },
-  'evaluate-checks': { queue: QUEUES.checks, payload: EvaluateChecksPayload },
+  'sync-repositories': { queue: QUEUES.repoSync, payload: SyncRunPayload, options: RETRIED },
+  'sync-repository': { queue: QUEUES.repoSync, payload: SyncRepositoryPayload, options: RETRIED },
+  'sync-iam': { queue: QUEUES.iamSync, payload: SyncRunPayload, options: RETRIED },
+  'evaluate-checks': { queue: QUEUES.checks, payload: EvaluateChecksPayload, options: RETRIED },
   /** Produced by the per-connection job scheduler: creates a sync run and its flow. */
-  'start-scheduled-sync': { queue: QUEUES.checks, payload: StartScheduledSyncPayload },
-} as const;
+  'start-scheduled-sync': {
+    queue: QUEUES.checks,
+    payload: StartScheduledSyncPayload,
+    options: { ...RETRIED, attempts: 3 },
+  },
+} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType; options: JobsOptions }>;
 
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;

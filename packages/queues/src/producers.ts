@@ -1,18 +1,14 @@
 import { FlowProducer, type Job, type JobNode, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOBS, type JobName, type JobPayload, jobIds, QUEUES, type QueueName } from './catalog.js';
-
-/**
- * Options every job gets unless it says otherwise: retried with exponential backoff (AWS throttling
- * and restarts are transient), and finished jobs kept for a bounded time and number so Redis does not
- * grow without end (BullMQ keeps them forever by default).
- */
-export const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 2_000 },
-  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
-};
+import {
+  DEFAULT_JOB_OPTIONS,
+  JOBS,
+  type JobName,
+  type JobPayload,
+  jobIds,
+  QUEUES,
+  type QueueName,
+} from './catalog.js';
 
 export class InvalidJobPayloadError extends Error {
   override name = 'InvalidJobPayloadError';
@@ -93,24 +89,24 @@ export async function addSyncRunFlow(
 ): Promise<JobNode> {
   const data = parseJobPayload('sync-repositories', run);
   const evaluate = parseJobPayload('evaluate-checks', { ...data, trigger: 'sync' });
-  const child = { ...DEFAULT_JOB_OPTIONS, ...overrides.childOptions, ignoreDependencyOnFailure: true };
+  const child = { ...overrides.childOptions, ignoreDependencyOnFailure: true };
   return flow.add({
     name: 'evaluate-checks',
     queueName: QUEUES.checks,
     data: evaluate,
-    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.evaluate(run.runId) },
+    opts: { ...JOBS['evaluate-checks'].options, jobId: jobIds.evaluate(run.runId) },
     children: [
       {
         name: 'sync-repositories',
         queueName: QUEUES.repoSync,
         data,
-        opts: { ...child, jobId: jobIds.syncRepositories(run.runId) },
+        opts: { ...JOBS['sync-repositories'].options, ...child, jobId: jobIds.syncRepositories(run.runId) },
       },
       {
         name: 'sync-iam',
         queueName: QUEUES.iamSync,
         data,
-        opts: { ...child, jobId: jobIds.syncIam(run.runId) },
+        opts: { ...JOBS['sync-iam'].options, ...child, jobId: jobIds.syncIam(run.runId) },
       },
     ],
   });
@@ -132,7 +128,7 @@ export async function upsertSyncSchedule(
   await queues.checks.upsertJobScheduler(
     jobIds.scheduler(connectionId),
     { every, startDate: new Date(Date.now() + every) },
-    { name: 'start-scheduled-sync', data, opts: { ...DEFAULT_JOB_OPTIONS, attempts: 3 } },
+    { name: 'start-scheduled-sync', data, opts: { ...JOBS['start-scheduled-sync'].options } },
   );
 }
 

@@ -21,11 +21,19 @@ import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openSyncContext, withSyncContext } from './context.js';
+import { isMissing, Missing } from './call.js';
+import { openSyncContext, type SyncContext, withSyncContext } from './context.js';
 import { createSyncWorkerDeps, type SyncAwsLimits, type SyncWorkerDeps } from './deps.js';
 import { SyncError } from './errors.js';
+import { inMemoryJobHandle } from './job.js';
 
 const logger = pino({ level: 'silent' });
+/** Attempt `attemptsMade + 1` of `attempts`. */
+const attempt = (attemptsMade: number, attempts: number) => ({
+  ...inMemoryJobHandle(),
+  attemptsMade,
+  attempts,
+});
 const ACCOUNT = GENERATED_DEFAULTS.accountId;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${GENERATED_DEFAULTS.productRole.roleName}`;
 const scenario = generateScenario({ repos: 3, prsPerRepo: 2, users: 2, seed: 7 });
@@ -160,13 +168,9 @@ describe('sync context against fake-aws, Postgres and Redis', () => {
     expect(run?.steps['codecommit:x']?.status).toBe('failed');
     // A retryable failure that is not the last attempt is not recorded as a failed step.
     await expect(
-      withSyncContext(
-        deps,
-        { connectionId, runId, step: 'codecommit:y', job: { attemptsMade: 0, opts: { attempts: 3 } } },
-        async () => {
-          throw new Error('transient');
-        },
-      ),
+      withSyncContext(deps, { connectionId, runId, step: 'codecommit:y', job: attempt(0, 3) }, async () => {
+        throw new Error('transient');
+      }),
     ).rejects.toThrow('transient');
     expect((await getSyncRun(t.current.db, runId))?.steps['codecommit:y']).toBeUndefined();
   });
@@ -196,7 +200,7 @@ describe('sync context against fake-aws, Postgres and Redis', () => {
     expect(problems.map((p) => [p.code, p.action])).toEqual([['role_not_assumable', 'sts:AssumeRole']]);
   });
 
-  it('handleAwsFailure: denied optional call is recorded and skipped, denied core call fails for good, a deleted repository is gone, throttling is rethrown', async () => {
+  it('ctx.call: a denied call is recorded on its scope and not tried again, a required one fails for good, a deleted resource is gone, throttling is retried by the job until its last attempt, then a fault of its scope', async () => {
     fake.updateScenario((draft) => {
       const role = draft.account.roles.find((x) => x.roleName === GENERATED_DEFAULTS.productRole.roleName)!;
       role.inlinePolicies.push({
@@ -208,37 +212,60 @@ describe('sync context against fake-aws, Postgres and Redis', () => {
       });
     });
     const { connectionId, runId } = await connect();
-    await withSyncContext(deps, { connectionId, runId, step: 'codecommit:branches' }, async (ctx) => {
-      const denied = await listBranches(ctx.codecommit, 'repo-00001')
-        .next()
-        .catch((e: unknown) => e);
-      const opts = { step: 'codecommit:branches:repo-00001', action: 'codecommit:ListBranches' };
-      expect(await ctx.handleAwsFailure(denied, { ...opts, optional: true })).toBe('skipped');
-      await expect(ctx.handleAwsFailure(denied, { ...opts, optional: false })).rejects.toMatchObject({
-        code: 'access_denied',
-        name: 'SyncError',
-      });
-
-      const gone = await getBranch(ctx.codecommit, 'repo-00001', 'no-such-branch').catch((e: unknown) => e);
-      expect(await ctx.handleAwsFailure(gone, { ...opts, optional: false })).toBe('gone');
-
-      // One request per second at the fake and a single attempt: the second call is throttled.
-      fake.setOptions({ rates: { codecommit: 1 } });
-      const throttled = await Promise.all(
+    const scope = 'codecommit:branches:repo-00001';
+    const action = 'codecommit:ListBranches';
+    const listThrottled = (ctx: SyncContext) =>
+      Promise.all(
         [1, 2, 3].map(() =>
-          listRepositories(ctx.codecommit)
-            .next()
-            .then(() => undefined)
-            .catch((e: unknown) => e),
+          ctx.call('codecommit:repositories', 'codecommit:ListRepositories', async () => {
+            for await (const _ of listRepositories(ctx.codecommit));
+          }),
         ),
       );
-      const error = throttled.find((e) => e !== undefined);
-      expect(error).toBeDefined();
-      await expect(ctx.handleAwsFailure(error, { ...opts, optional: true })).rejects.toBe(error);
-    });
+    const job = (attemptsMade: number) => attempt(attemptsMade, 3);
+    await withSyncContext(
+      deps,
+      { connectionId, runId, step: 'codecommit:branches', job: job(0) },
+      async (ctx) => {
+        expect(ctx.finalAttempt).toBe(false);
+        const branches = () => listBranches(ctx.codecommit, 'repo-00001').next();
+        const denied = await ctx.call(scope, action, branches);
+        expect(denied).toBeInstanceOf(Missing);
+        expect((denied as Missing).reason).toBe('denied');
+        fake.resetStats();
+        // Known denied: answered without a call.
+        expect(isMissing(await ctx.call(scope, action, branches))).toBe(true);
+        expect(fake.stats().denied[action]).toBeUndefined();
+        await expect(ctx.call(scope, action, branches, { required: true })).rejects.toMatchObject({
+          code: 'access_denied',
+          name: 'SyncError',
+        });
+
+        const gone = await ctx.call(scope, 'codecommit:GetBranch', () =>
+          getBranch(ctx.codecommit, 'repo-00001', 'no-such-branch'),
+        );
+        expect(gone).toMatchObject({ reason: 'gone', awsCode: 'BranchDoesNotExistException' });
+
+        // One request per second at the fake and a single attempt: some call is throttled. Not the last
+        // attempt: rethrown for BullMQ to retry the job.
+        fake.setOptions({ rates: { codecommit: 1 } });
+        await expect(listThrottled(ctx)).rejects.toMatchObject({ code: 'throttled' });
+      },
+    );
+    await withSyncContext(
+      deps,
+      { connectionId, runId, step: 'codecommit:branches', job: job(2) },
+      async (ctx) => {
+        expect(ctx.finalAttempt).toBe(true);
+        const outcomes = await listThrottled(ctx);
+        expect(outcomes.some((o) => isMissing(o) && o.reason === 'faulted')).toBe(true);
+      },
+    );
+    fake.setOptions({ rates: {} });
     const problems = await listSyncProblems(t.current.db, runId);
     expect(problems.map((p) => [p.kind, p.step, p.action])).toEqual([
-      ['missing_permission', 'codecommit:branches:repo-00001', 'codecommit:ListBranches'],
+      ['missing_permission', scope, action],
+      ['error', 'codecommit:repositories', 'codecommit:ListRepositories'],
     ]);
     const calls = await getAwsCalls(t.current.db, runId);
     expect(calls['codecommit:ListRepositories']?.throttled).toBeGreaterThanOrEqual(1);

@@ -15,11 +15,13 @@ import {
   type SyncStepState,
   setSyncStep,
 } from '@codecommit-evidence/evidence-store';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import { type AwsFailureOptions, handleAwsFailure } from './aws-failure.js';
+import type { z } from 'zod';
+import { createCallPolicy, type SyncCall } from './call.js';
 import type { SyncWorkerDeps } from './deps.js';
 import { SyncError } from './errors.js';
+import { inMemoryJobHandle, type JobProgress, readJobProgress, type SyncJobHandle } from './job.js';
 
 /** The connection as a sync job sees it: active, with everything needed to reach AWS. No External ID. */
 export interface SyncConnection {
@@ -62,12 +64,23 @@ export interface SyncContext {
   log: Logger;
   /** The job's clock (the worker's `now`). */
   now: () => Date;
-  /** Records on the run that `action` was denied while doing `step` (once per step and action). */
-  recordMissingPermission(step: string, action: string, message: string, resource?: string): Promise<void>;
   recordProblem(problem: SyncProblemInput): Promise<void>;
   setStep(step: string, state: SyncStepState['status'] | SyncStepState, detail?: string): Promise<void>;
-  /** See {@link handleAwsFailure}. */
-  handleAwsFailure(err: unknown, options: AwsFailureOptions): Promise<'skipped' | 'gone'>;
+  /**
+   * Every AWS call of a handler goes through here: `ctx.call(scope, action, fn, { required })` owns the
+   * failure policy (see {@link createCallPolicy}) and answers the value or a {@link Missing}.
+   */
+  call: SyncCall;
+  /** Whether this execution is the job's last attempt (no job: a single attempt). */
+  finalAttempt: boolean;
+  /** The job's saved progress, read through `schema` (the one phase mechanism, see job.ts). */
+  progress<S extends z.ZodType<object>>(schema: S): JobProgress<z.infer<S>>;
+  /** Re-runs the job after `ms` without holding a worker or using an attempt; never returns. */
+  defer(ms: number): Promise<never>;
+  /** The step a failure of the whole job is filed under from now on (the job's current phase). */
+  phase(step: string): void;
+  /** The job itself (its attempts, its children for a job that fans out). */
+  job: SyncJobHandle;
   /** Adds the counter's per-operation calls and throttles to the run (`sync_run_aws_calls`), then resets it. */
   flushCalls(): Promise<void>;
   /** Closes the AWS clients' sockets; the process-wide credential cache keeps the role session. */
@@ -81,7 +94,11 @@ export interface SyncContext {
  * on the account's shared rate and concurrency limits. Permanent problems throw a `SyncError` (an
  * `UnrecoverableError`); transient ones are rethrown for BullMQ to retry.
  */
-export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget): Promise<SyncContext> {
+export async function openSyncContext(
+  deps: SyncWorkerDeps,
+  target: SyncTarget,
+  job: SyncJobHandle = inMemoryJobHandle(),
+): Promise<SyncContext> {
   const { db } = deps;
   const run = await getSyncRun(db, target.runId);
   if (!run || run.connection_id !== target.connectionId) {
@@ -142,6 +159,10 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
   const counter = createCallCounter();
   const clients = deps.aws.forConnection(ref, { callCounter: counter });
   const startedAt = new Map<string, string>();
+  const finalAttempt = job.attemptsMade + 1 >= job.attempts;
+  const recordProblem = async (problem: SyncProblemInput) => {
+    await recordSyncProblem(db, target.runId, { ...problem, step: problem.step ?? target.step }, deps.now());
+  };
 
   const ctx: SyncContext = {
     connection,
@@ -153,30 +174,7 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
     counter,
     log,
     now: deps.now,
-    async recordMissingPermission(step, action, message, resource) {
-      log.warn({ step, action }, 'missing permission');
-      await recordSyncProblem(
-        db,
-        target.runId,
-        {
-          step,
-          kind: 'missing_permission',
-          code: 'access_denied',
-          action,
-          ...(resource ? { resource } : {}),
-          message,
-        },
-        deps.now(),
-      );
-    },
-    async recordProblem(problem) {
-      await recordSyncProblem(
-        db,
-        target.runId,
-        { ...problem, step: problem.step ?? target.step },
-        deps.now(),
-      );
-    },
+    recordProblem,
     async setStep(step, state, detail) {
       const now = deps.now().toISOString();
       const s: SyncStepState = typeof state === 'string' ? { status: state } : { ...state };
@@ -191,7 +189,14 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
       }
       await setSyncStep(db, target.runId, step, s);
     },
-    handleAwsFailure: (err, options) => handleAwsFailure(ctx, err, options),
+    call: createCallPolicy({ finalAttempt, recordProblem, log }),
+    finalAttempt,
+    progress: (schema) => readJobProgress(job, schema),
+    defer: (ms) => job.defer(ms),
+    phase(step) {
+      target.step = step;
+    },
+    job,
     async flushCalls() {
       const stats = counter.stats();
       // Reset before the write: calls made while it is in flight belong to the next flush.
@@ -219,8 +224,11 @@ export async function openSyncContext(deps: SyncWorkerDeps, target: SyncTarget):
 }
 
 export interface WithSyncContextOptions extends SyncTarget {
-  /** The BullMQ job, to tell its last attempt (then the step is recorded as failed) from one to retry. */
-  job?: Pick<Job, 'attemptsMade' | 'opts'>;
+  /**
+   * The BullMQ job (`bullmqJobHandle`), to tell its last attempt (then the step is recorded as failed)
+   * from one to retry, and to keep its progress. Default: a single in-memory attempt.
+   */
+  job?: SyncJobHandle;
 }
 
 /**
@@ -233,10 +241,13 @@ export async function withSyncContext<T>(
   options: WithSyncContextOptions,
   fn: (ctx: SyncContext) => Promise<T>,
 ): Promise<T> {
-  const { job, ...target } = options;
+  const { job: handle, ...rest } = options;
+  // A copy: `ctx.phase` moves the step failures are filed under.
+  const target: SyncTarget = { ...rest };
+  const job = handle ?? inMemoryJobHandle();
   let ctx: SyncContext;
   try {
-    ctx = await openSyncContext(deps, target);
+    ctx = await openSyncContext(deps, target, job);
   } catch (err) {
     if (err instanceof SyncError && err.code !== 'sync_run_not_found' && err.code !== 'sync_run_finished') {
       await recordFailure(deps, target, err).catch((e: unknown) =>
@@ -266,11 +277,11 @@ export async function withSyncContext<T>(
   }
 }
 
-function isFinal(err: unknown, job: WithSyncContextOptions['job']): boolean {
+function isFinal(err: unknown, job: SyncJobHandle): boolean {
   const name = (err as { name?: string } | null)?.name;
   if (name === 'WaitingChildrenError' || name === 'DelayedError' || name === 'WaitingError') return false;
   if (err instanceof UnrecoverableError) return true;
-  return job !== undefined && job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  return job.attemptsMade + 1 >= job.attempts;
 }
 
 async function recordFailure(deps: SyncWorkerDeps, target: SyncTarget, err: unknown): Promise<void> {
@@ -294,4 +305,36 @@ async function recordFailure(deps: SyncWorkerDeps, target: SyncTarget, err: unkn
     finishedAt: deps.now().toISOString(),
     detail: message.slice(0, 500),
   });
+}
+
+/** What a sync handler sees: the sync context and its process's dependencies (`D`: the job's own). */
+export type SyncJobContext<D extends object = object> = SyncContext & { deps: SyncWorkerDeps & D };
+
+/**
+ * Every sync job is `(payload, ctx) => result` on this kernel: `ctx.call` for every AWS call,
+ * `ctx.progress(schema)` / `ctx.defer(ms)` for phases, `ctx.phase(step)` for where a failure of the
+ * whole job is filed. `step` names the job's first phase from its payload.
+ */
+export interface SyncJobDefinition<P extends { connectionId: string; runId: number }, R, D extends object> {
+  step(payload: P): string;
+  handle(payload: P, ctx: SyncJobContext<D>): Promise<R>;
+}
+
+/** Runs a sync job: opens its context (see {@link withSyncContext}) and hands it to the handler. */
+export function runSyncJob<P extends { connectionId: string; runId: number }, R, D extends object>(
+  definition: SyncJobDefinition<P, R, D>,
+  deps: SyncWorkerDeps & D,
+  payload: P,
+  job?: SyncJobHandle,
+): Promise<R> {
+  return withSyncContext(
+    deps,
+    {
+      connectionId: payload.connectionId,
+      runId: payload.runId,
+      step: definition.step(payload),
+      ...(job ? { job } : {}),
+    },
+    (ctx) => definition.handle(payload, Object.assign(ctx, { deps })),
+  );
 }

@@ -8,10 +8,13 @@ export type SyncErrorCode =
   | 'sync_run_not_found'
   | 'sync_run_finished'
   | 'access_denied'
+  /** A required call faulted on the job's last attempt (or answered malformed). */
+  | 'aws_fault'
   | 'role_not_assumable'
   | 'invalid_region'
   | 'invalid_credentials'
-  | 'not_found';
+  | 'not_found'
+  | 'aws_response_invalid';
 
 /**
  * A permanent sync failure: an `UnrecoverableError`, so BullMQ fails the job at once instead of

@@ -3,11 +3,21 @@
  * credentials, counted and rate-limited AWS clients), the AWS failure policy, the worker dependencies
  * and the AWS part of their environment.
  */
-export { type AwsFailureOptions, handleAwsFailure } from './aws-failure.js';
+export {
+  type CallOptions,
+  createCallPolicy,
+  isMissing,
+  Missing,
+  type MissingReason,
+  type SyncCall,
+} from './call.js';
 export {
   openSyncContext,
+  runSyncJob,
   type SyncConnection,
   type SyncContext,
+  type SyncJobContext,
+  type SyncJobDefinition,
   type SyncProblemInput,
   type SyncTarget,
   type WithSyncContextOptions,
@@ -21,3 +31,11 @@ export {
 } from './deps.js';
 export { syncAwsOptionsFromEnv } from './env.js';
 export { isSyncError, SyncError, type SyncErrorCode } from './errors.js';
+export {
+  bullmqJobHandle,
+  inMemoryJobHandle,
+  type JobChildren,
+  type JobProgress,
+  readJobProgress,
+  type SyncJobHandle,
+} from './job.js';

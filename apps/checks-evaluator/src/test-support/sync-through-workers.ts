@@ -72,12 +72,20 @@ export interface SyncedScenario {
   connectionId: string;
   runId: number;
   checkRunId: number;
+  /** Another sync run of the connection through the same workers, waited for until its check run. */
+  syncAgain(): Promise<{ runId: number; checkRunId: number }>;
+  /**
+   * A first sync of the same account under a new tenant and connection (same roster), through the same
+   * workers: every pull request is read again, as on a connection's first day.
+   */
+  syncAsNewConnection(): Promise<{ connectionId: string; runId: number; checkRunId: number }>;
   /** Stops the workers and closes the queues (not the fake, which the caller started). */
   close(): Promise<void>;
 }
 
 const PRODUCT_ROLE = 'CodeCommitEvidence';
 const EXTERNAL_ID = 'cce-scenario-external-id';
+const externalIds = [EXTERNAL_ID, ...Array.from({ length: 63 }, (_, i) => `${EXTERNAL_ID}-${i + 2}`)];
 
 /**
  * Adds the product's role (as the setup kit creates it: trusted by the platform account with the
@@ -100,7 +108,8 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
             Effect: 'Allow',
             Principal: { AWS: `arn:aws:iam::${draft.platform.accountId}:root` },
             Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
+            // Each connection has its own External ID (they are unique); the role trusts the first 64.
+            Condition: { StringEquals: { 'sts:ExternalId': externalIds } },
           },
         ],
       },
@@ -114,21 +123,26 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
     });
   });
 
-  const { tenant } = await createTenant(db, input.tenantName);
-  const connection = await createConnection(db, { tenantId: tenant.id, name: input.connectionName });
-  await db
-    .updateTable('connections')
-    .set({ external_id: EXTERNAL_ID })
-    .where('id', '=', connection.id)
-    .execute();
-  await activateConnection(db, connection.id, {
-    roleArn: `arn:aws:iam::${input.accountId}:role/${PRODUCT_ROLE}`,
-    accountId: input.accountId,
-    region: input.region,
-    permissions: {},
-    warnings: [],
-  });
-  await upsertPeople(db, tenant.id, input.people);
+  const connect = async (n: number) => {
+    const { tenant } = await createTenant(db, n === 1 ? input.tenantName : `${input.tenantName} ${n}`);
+    const connection = await createConnection(db, { tenantId: tenant.id, name: input.connectionName });
+    await db
+      .updateTable('connections')
+      .set({ external_id: externalIds[n - 1]! })
+      .where('id', '=', connection.id)
+      .execute();
+    await activateConnection(db, connection.id, {
+      roleArn: `arn:aws:iam::${input.accountId}:role/${PRODUCT_ROLE}`,
+      accountId: input.accountId,
+      region: input.region,
+      permissions: {},
+      warnings: [],
+    });
+    await upsertPeople(db, tenant.id, input.people);
+    return connection;
+  };
+  const connection = await connect(1);
+  let connections = 1;
 
   const env = {
     DATABASE_URL: input.databaseUrl,
@@ -164,9 +178,9 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
     workerRedis.disconnect();
   };
 
-  try {
-    const { run } = await createOrGetActiveSyncRun(db, connection.id, 'api');
-    await addSyncRunFlow(flow, { connectionId: connection.id, runId: run.id });
+  const syncOnce = async (connectionId = connection.id): Promise<{ runId: number; checkRunId: number }> => {
+    const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
+    await addSyncRunFlow(flow, { connectionId, runId: run.id });
     const deadline = Date.now() + 90_000;
     for (;;) {
       const checkRun = await db
@@ -174,7 +188,7 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
         .select('id')
         .where('sync_run_id', '=', run.id)
         .executeTakeFirst();
-      if (checkRun) return { connectionId: connection.id, runId: run.id, checkRunId: checkRun.id, close };
+      if (checkRun) return { runId: run.id, checkRunId: checkRun.id };
       for (const p of procs)
         if (p.child.exitCode !== null)
           throw new Error(`${p.name} exited (${p.child.exitCode}):\n${p.output()}`);
@@ -184,6 +198,20 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
         );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  };
+
+  try {
+    const first = await syncOnce();
+    return {
+      connectionId: connection.id,
+      ...first,
+      syncAgain: () => syncOnce(),
+      syncAsNewConnection: async () => {
+        const added = await connect(++connections);
+        return { connectionId: added.id, ...(await syncOnce(added.id)) };
+      },
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

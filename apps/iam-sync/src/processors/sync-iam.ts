@@ -9,12 +9,11 @@
  */
 
 import {
-  AwsError,
   CredentialReportParseError,
-  classifyAwsError,
   parseCredentialReport,
   requestCredentialReport,
 } from '@codecommit-evidence/aws-clients';
+import { scopes } from '@codecommit-evidence/domain';
 import {
   type Database,
   type EvidenceInput,
@@ -25,13 +24,18 @@ import {
 } from '@codecommit-evidence/evidence-store';
 import type { SyncRunPayload } from '@codecommit-evidence/queues';
 import {
+  isMissing,
+  type Missing,
+  runSyncJob,
   type SyncContext,
   SyncError,
+  type SyncJobContext,
+  type SyncJobDefinition,
+  type SyncJobHandle,
   type SyncWorkerDeps,
-  withSyncContext,
 } from '@codecommit-evidence/sync-support';
-import type { Job } from 'bullmq';
 import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
 import { collectAuthorizationDetails } from '../collect/authorization-details.js';
 import { collectManagedPolicies, collectRoles, collectUsersAndGroups } from '../collect/per-entity.js';
 import { collectGitCredentials, collectSshPublicKeys } from '../collect/user-credentials.js';
@@ -47,16 +51,15 @@ import {
   policiesInUse,
   type SshPublicKeyFacts,
 } from '../iam-evidence.js';
-import type { IamSyncProgress, JobControl } from '../job-control.js';
 
-/** Step names, as the checks read them (packages/domain SYNC_STEPS). */
+/** The evidence scopes this job records (packages/domain `scopes`). */
 export const STEPS = {
-  authorizationDetails: 'iam:authorization-details',
-  users: 'iam:users',
-  roles: 'iam:roles',
-  credentialReport: 'iam:credential-report',
-  sshKeys: 'iam:ssh-keys',
-  gitCredentials: 'iam:git-credentials',
+  authorizationDetails: scopes.authorizationDetails,
+  users: scopes.users,
+  roles: scopes.roles,
+  credentialReport: scopes.credentialReport,
+  sshKeys: scopes.sshKeys,
+  gitCredentials: scopes.gitCredentials,
 } as const;
 
 export interface IamSyncSettings {
@@ -89,28 +92,41 @@ export interface SyncIamResult {
     | { status: 'failed'; reason: string };
 }
 
-export async function syncIam(
-  payload: SyncRunPayload,
-  deps: SyncIamDeps,
-  control: JobControl,
-  job?: Pick<Job, 'attemptsMade' | 'opts'>,
-): Promise<SyncIamResult> {
-  const resumed = control.progress();
-  const step = resumed ? STEPS.credentialReport : STEPS.authorizationDetails;
-  return withSyncContext(deps.sync, { ...payload, step, ...(job ? { job } : {}) }, async (ctx) => {
-    let progress = resumed;
+/**
+ * Where a resumed job is, kept in the job's progress (sync-support's one phase mechanism): the
+ * identities are written and the job is polling for the credential report.
+ */
+export const IamSyncProgress = z.object({
+  phase: z.literal('waiting-report'),
+  /** When the first poll happened (epoch ms): the bound on waiting counts from here. */
+  since: z.number(),
+  polls: z.number().int().min(0),
+  /** What the identities phase did, reported again in the job's result. */
+  identities: z.record(z.string(), z.unknown()),
+});
+export type IamSyncProgress = z.infer<typeof IamSyncProgress>;
+
+type Ctx = SyncJobContext<{ settings: IamSyncSettings }>;
+
+/** `sync-iam` on the sync kernel: `(payload, ctx) => result`. */
+export const syncIamJob: SyncJobDefinition<SyncRunPayload, SyncIamResult, { settings: IamSyncSettings }> = {
+  step: () => STEPS.authorizationDetails,
+  async handle(_payload, ctx) {
+    const saved = ctx.progress(IamSyncProgress);
+    let progress = saved.value;
     if (!progress) {
-      const identities = await syncIdentities(ctx, deps);
+      const identities = await syncIdentities(ctx);
       progress = { phase: 'waiting-report', since: ctx.now().getTime(), polls: 0, identities };
       // The marker is saved only once the identities are committed: a crash before it redoes them
       // (idempotently), a crash after it never does.
-      await control.saveProgress(progress);
+      await saved.save(progress);
       await ctx.setStep(STEPS.credentialReport, {
         status: 'running',
         startedAt: new Date(progress.since).toISOString(),
       });
     }
-    const credentialReport = await syncCredentialReport(ctx, deps, control, progress);
+    ctx.phase(STEPS.credentialReport);
+    const credentialReport = await syncCredentialReport(ctx, progress);
     const complete = progress.identities.complete as CollectedIdentities['complete'] | undefined;
     if (credentialReport.status === 'failed' && complete && !complete.users && !complete.roles) {
       // Nothing at all could be read: a role without IAM permissions. Retrying will not change that.
@@ -121,7 +137,16 @@ export async function syncIam(
       );
     }
     return { identities: progress.identities, credentialReport };
-  });
+  },
+};
+
+/** Runs `sync-iam` (the worker with its BullMQ job; tests and scripts with an in-memory one). */
+export function syncIam(
+  payload: SyncRunPayload,
+  deps: SyncIamDeps,
+  job?: SyncJobHandle,
+): Promise<SyncIamResult> {
+  return runSyncJob(syncIamJob, { ...deps.sync, settings: deps.settings }, payload, job);
 }
 
 // ---- identities --------------------------------------------------------------------------------
@@ -133,7 +158,8 @@ interface CollectedIdentities {
   complete: { users: boolean; groups: boolean; roles: boolean; policies: boolean };
 }
 
-async function syncIdentities(ctx: SyncContext, deps: SyncIamDeps): Promise<Record<string, unknown>> {
+async function syncIdentities(ctx: Ctx): Promise<Record<string, unknown>> {
+  const { deps } = ctx;
   const collected = await collectIdentities(ctx, deps.settings);
   const { identities } = collected;
   const userNames = identities.users.map((u) => u.user_name);
@@ -166,7 +192,7 @@ async function syncIdentities(ctx: SyncContext, deps: SyncIamDeps): Promise<Reco
 
   const writes: Record<string, WriteStats & { retired: number }> = {};
   ctx.log.info({ path: collected.path, users: users.length }, 'writing IAM identities');
-  await deps.sync.db.transaction().execute(async (trx) => {
+  await deps.db.transaction().execute(async (trx) => {
     const write = async <T extends EvidenceTable>(table: T, rows: EvidenceInput<T>[], complete: boolean) => {
       const stats = await writeEvidence(trx, table, ctx.target, rows);
       const retired = complete
@@ -195,18 +221,23 @@ async function syncIdentities(ctx: SyncContext, deps: SyncIamDeps): Promise<Reco
 async function collectIdentities(ctx: SyncContext, settings: IamSyncSettings): Promise<CollectedIdentities> {
   const options = { concurrency: settings.callConcurrency, ...pageSizeOf(settings) };
   await ctx.setStep(STEPS.authorizationDetails, 'running');
-  try {
-    const { identities, missingPolicyArns } = await collectAuthorizationDetails(
-      ctx.iam,
-      pageSizeOf(settings),
-    );
+  // Not a data gap when the fallback gets everything: a denial is a warning, not a missing permission.
+  const details = await ctx.call(
+    STEPS.authorizationDetails,
+    'iam:GetAccountAuthorizationDetails',
+    () => collectAuthorizationDetails(ctx.iam, pageSizeOf(settings)),
+    { fallback: 'using the per-user calls instead, which take several calls per user' },
+  );
+  if (!isMissing(details)) {
+    const { identities, missingPolicyArns } = details;
     let policiesComplete = true;
     if (missingPolicyArns.length > 0) {
       // In use (e.g. only as a permissions boundary) but not in the listing: fetch those one by one.
-      const extra = await optionalCall(ctx, STEPS.authorizationDetails, 'iam:GetPolicy', () =>
+      const extra = await ctx.call(STEPS.authorizationDetails, 'iam:GetPolicy', () =>
         collectManagedPolicies(ctx.iam, missingPolicyArns, options),
       );
-      if (extra) identities.policies = [...identities.policies, ...extra].sort((a, b) => cmp(a.arn, b.arn));
+      if (!isMissing(extra))
+        identities.policies = [...identities.policies, ...extra].sort((a, b) => cmp(a.arn, b.arn));
       else policiesComplete = false;
     }
     await ctx.setStep(STEPS.authorizationDetails, 'succeeded', summary(identities));
@@ -215,18 +246,17 @@ async function collectIdentities(ctx: SyncContext, settings: IamSyncSettings): P
       identities,
       complete: { users: true, groups: true, roles: true, policies: policiesComplete },
     };
-  } catch (err) {
-    if (classifyAwsError(err).code !== 'access_denied') throw err;
-    // Not a data gap when the fallback gets everything: a warning, not a missing permission.
-    await ctx.recordProblem({
-      step: STEPS.authorizationDetails,
-      kind: 'warning',
-      code: 'access_denied',
-      action: 'iam:GetAccountAuthorizationDetails',
-      message: `${classifyAwsError(err).message} (using the per-user calls instead, which take several calls per user)`,
-    });
-    await ctx.setStep(STEPS.authorizationDetails, 'skipped', 'denied: using the per-user calls');
   }
+  if (details.reason !== 'denied') {
+    // A lasting fault (or a malformed answer): recorded on the scope; the identities of earlier runs stay.
+    await ctx.setStep(STEPS.authorizationDetails, 'failed', details.message.slice(0, 500));
+    return {
+      path: 'authorization-details',
+      identities: { users: [], groups: [], roles: [], policies: [] },
+      complete: { users: false, groups: false, roles: false, policies: false },
+    };
+  }
+  await ctx.setStep(STEPS.authorizationDetails, 'skipped', 'denied: using the per-user calls');
   return collectPerEntity(ctx, options);
 }
 
@@ -235,25 +265,26 @@ async function collectPerEntity(
   options: { concurrency: number; pageSize?: number },
 ): Promise<CollectedIdentities> {
   await ctx.setStep(STEPS.users, 'running');
-  const usersAndGroups = await optionalCall(ctx, STEPS.users, 'iam:ListUsers', () =>
-    collectUsersAndGroups(ctx.iam, options),
+  const usersAndGroups = present(
+    await ctx.call(STEPS.users, 'iam:ListUsers', () => collectUsersAndGroups(ctx.iam, options)),
   );
   await ctx.setStep(STEPS.roles, 'running');
-  const roles = await optionalCall(ctx, STEPS.roles, 'iam:ListRoles', () => collectRoles(ctx.iam, options));
-  await ctx.setStep(STEPS.roles, roles ? 'succeeded' : 'failed', roles ? `${roles.length} roles` : 'denied');
+  const roles = present(await ctx.call(STEPS.roles, 'iam:ListRoles', () => collectRoles(ctx.iam, options)));
+  await ctx.setStep(
+    STEPS.roles,
+    roles ? 'succeeded' : 'failed',
+    roles ? `${roles.length} roles` : 'not collected',
+  );
 
   const users: IamUserIdentity[] = usersAndGroups?.users ?? [];
   const groups: IamGroupRow[] = usersAndGroups ? groupsWithMembers(usersAndGroups.groups, users) : [];
   const arns = policiesInUse({ users, groups, roles: roles ?? [] });
-  const policies: IamManagedPolicyRow[] | undefined = await optionalCall(
-    ctx,
-    STEPS.users,
-    'iam:GetPolicy',
-    () => collectManagedPolicies(ctx.iam, arns, options),
+  const policies: IamManagedPolicyRow[] | undefined = present(
+    await ctx.call(STEPS.users, 'iam:GetPolicy', () => collectManagedPolicies(ctx.iam, arns, options)),
   );
   const identities: IamIdentities = { users, groups, roles: roles ?? [], policies: policies ?? [] };
   const ok = usersAndGroups !== undefined && policies !== undefined;
-  await ctx.setStep(STEPS.users, ok ? 'succeeded' : 'failed', ok ? summary(identities) : 'denied');
+  await ctx.setStep(STEPS.users, ok ? 'succeeded' : 'failed', ok ? summary(identities) : 'not collected');
   return {
     path: 'per-entity',
     identities,
@@ -267,8 +298,8 @@ async function collectPerEntity(
 }
 
 /**
- * SSH keys / Git credentials: on denial every user's column is null ("not collected", unlike [] for
- * "none"), the missing permission is recorded, and the sync goes on.
+ * SSH keys / Git credentials: when denied or faulted every user's column is null ("not collected",
+ * unlike [] for "none"), the gap is recorded on the scope alone, and the sync goes on.
  */
 async function collectOptional<T>(
   ctx: SyncContext,
@@ -282,29 +313,20 @@ async function collectOptional<T>(
     return null;
   }
   await ctx.setStep(step, 'running');
-  const result = await optionalCall(ctx, step, action, fn);
-  await ctx.setStep(
-    step,
-    result ? 'succeeded' : 'failed',
-    result ? undefined : `missing permission ${action}`,
-  );
-  return result ?? null;
+  const result = await ctx.call(step, action, fn);
+  if (isMissing(result)) {
+    const why =
+      result.reason === 'denied' ? `missing permission ${action}` : `${action} failed: ${result.message}`;
+    await ctx.setStep(step, 'failed', why.slice(0, 500));
+    return null;
+  }
+  await ctx.setStep(step, 'succeeded');
+  return result;
 }
 
-/** Runs `fn`; on access denied records the missing permission and returns undefined. */
-async function optionalCall<T>(
-  ctx: SyncContext,
-  step: string,
-  action: string,
-  fn: () => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (classifyAwsError(err).code !== 'access_denied') throw err;
-    await ctx.handleAwsFailure(err, { optional: true, step, action });
-    return undefined;
-  }
+/** The value, or undefined when the call gave none (recorded on its scope by `ctx.call`). */
+function present<T>(value: T | Missing): T | undefined {
+  return isMissing(value) ? undefined : value;
 }
 
 function withCredentials(
@@ -322,11 +344,10 @@ function withCredentials(
 // ---- credential report -------------------------------------------------------------------------
 
 async function syncCredentialReport(
-  ctx: SyncContext,
-  deps: SyncIamDeps,
-  control: JobControl,
+  ctx: Ctx,
   progress: IamSyncProgress,
 ): Promise<SyncIamResult['credentialReport']> {
+  const { deps } = ctx;
   const settings = deps.settings.credentialReport;
   const startedAt = new Date(progress.since).toISOString();
   const fail = async (code: string, reason: string, action?: string) => {
@@ -341,25 +362,20 @@ async function syncCredentialReport(
     return { status: 'failed' as const, reason };
   };
 
-  let request: Awaited<ReturnType<typeof requestCredentialReport>>;
-  try {
-    request = await requestCredentialReport(ctx.iam, {
+  const request = await ctx.call(STEPS.credentialReport, 'iam:GetCredentialReport', () =>
+    requestCredentialReport(ctx.iam, {
       retryAfterMs: settings.pollIntervalMs,
       now: () => ctx.now().getTime(),
       ...(settings.maxAgeMs !== undefined ? { maxAgeMs: settings.maxAgeMs } : {}),
-    });
-  } catch (err) {
-    const c = classifyAwsError(err);
-    if (c.code !== 'access_denied') throw err;
-    const action =
-      c.action ?? (err instanceof AwsError && err.operation ? err.operation : 'iam:GetCredentialReport');
-    await ctx.handleAwsFailure(err, { optional: true, step: STEPS.credentialReport, action });
-    await ctx.setStep(STEPS.credentialReport, {
-      status: 'failed',
-      startedAt,
-      detail: `missing permission ${action}`,
-    });
-    return { status: 'failed', reason: `missing permission ${action}` };
+    }),
+  );
+  if (isMissing(request)) {
+    const reason =
+      request.reason === 'denied'
+        ? `missing permission ${request.action}`
+        : `${request.action} failed: ${request.message}`;
+    await ctx.setStep(STEPS.credentialReport, { status: 'failed', startedAt, detail: reason.slice(0, 500) });
+    return { status: 'failed', reason };
   }
 
   if (request.state === 'in_progress') {
@@ -372,12 +388,12 @@ async function syncCredentialReport(
           `(last state: ${request.reason}); this run has no credential-report facts (passwords, MFA, access keys)`,
       );
     }
-    await control.saveProgress({ ...progress, polls });
+    await ctx.progress(IamSyncProgress).save({ ...progress, polls });
     ctx.log.info(
       { polls, reason: request.reason, retryAfterMs: request.retryAfterMs },
       'credential report not ready',
     );
-    return control.delay(request.retryAfterMs);
+    return ctx.defer(request.retryAfterMs);
   }
 
   let rows: ReturnType<typeof credentialReportEvidence>;
@@ -388,7 +404,7 @@ async function syncCredentialReport(
     // The same bytes fail the same way on every retry: record it and keep the rest of the run.
     return fail('credential_report_invalid', err.message);
   }
-  const { writes, retired } = await inTransaction(deps.sync.db, async (trx) => {
+  const { writes, retired } = await inTransaction(deps.db, async (trx) => {
     const w = await writeEvidence(trx, 'iam_credential_report_rows', ctx.target, rows);
     const r = await retireMissing(trx, 'iam_credential_report_rows', ctx.target, {}, rows);
     return { writes: w, retired: r };

@@ -20,12 +20,16 @@ import {
   type ScenarioRole,
   startFakeAws,
 } from '@codecommit-evidence/fake-aws';
-import { createSyncWorkerDeps, type SyncWorkerDeps } from '@codecommit-evidence/sync-support';
+import {
+  createSyncWorkerDeps,
+  inMemoryJobHandle,
+  type SyncJobHandle,
+  type SyncWorkerDeps,
+} from '@codecommit-evidence/sync-support';
 import { DelayedError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
-import { inMemoryJobControl, type JobControl } from '../job-control.js';
 import { type IamSyncSettings, type SyncIamResult, syncIam } from '../processors/sync-iam.js';
 
 export const ACCOUNT = '111122223333';
@@ -216,7 +220,7 @@ export async function nextRun(db: Kysely<Database>, connectionId: string, runId:
 export async function runToCompletion(
   payload: { connectionId: string; runId: number },
   deps: { sync: SyncWorkerDeps; settings: IamSyncSettings },
-  control: JobControl & { delays: number[] } = inMemoryJobControl(),
+  control: SyncJobHandle & { delays: number[] } = inMemoryJobHandle(),
 ): Promise<{ result: SyncIamResult; delays: number[] }> {
   for (;;) {
     try {

@@ -4,6 +4,7 @@ import {
   getApprovalRuleTemplate,
   listRepositories,
 } from '@codecommit-evidence/aws-clients';
+import { scopes } from '@codecommit-evidence/domain';
 import {
   type EvidenceInput,
   retireMissing,
@@ -11,17 +12,20 @@ import {
   type WriteStats,
   writeEvidence,
 } from '@codecommit-evidence/evidence-store';
+import { JOBS, jobIds, parseJobPayload, type SyncRunPayload } from '@codecommit-evidence/queues';
 import {
-  DEFAULT_JOB_OPTIONS,
-  jobIds,
-  parseJobPayload,
-  type SyncRunPayload,
-} from '@codecommit-evidence/queues';
-import { type SyncContext, type SyncWorkerDeps, withSyncContext } from '@codecommit-evidence/sync-support';
-import { type Job, type Queue, WaitingChildrenError } from 'bullmq';
+  isMissing,
+  type Missing,
+  runSyncJob,
+  type SyncContext,
+  type SyncJobDefinition,
+  type SyncJobHandle,
+  type SyncWorkerDeps,
+} from '@codecommit-evidence/sync-support';
+import type { Queue } from 'bullmq';
+import { z } from 'zod';
 import { repositoryRow, templateRow } from '../evidence-rows.js';
 import { retireRepositoryEvidence } from '../retire.js';
-import { STEPS } from '../steps.js';
 
 export interface ListedRepository {
   repositoryId: string;
@@ -45,15 +49,13 @@ export async function recordRepositories(
   ctx: SyncContext,
   deps: SyncWorkerDeps,
 ): Promise<RecordRepositoriesResult> {
-  const step = STEPS.repositories;
+  const step = scopes.repositories;
+  // Both calls are required: without them there is no inventory, so a denial or a lasting fault fails
+  // the job for good (`ctx.call`). Not found cannot happen for account-level listings.
   const core = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      // Not found cannot happen for account-level listings; anything else is retried or fails for good.
-      await ctx.handleAwsFailure(err, { optional: false, step, action });
-      throw err;
-    }
+    const value = await ctx.call(step, action, fn, { required: true });
+    if (isMissing(value)) throw new Error(`${action}: ${value.message}`);
+    return value;
   };
   const listed = await core('codecommit:ListRepositories', async () => {
     const out: ListedRepository[] = [];
@@ -85,14 +87,39 @@ export async function recordRepositories(
       message: e.errorMessage ?? 'BatchGetRepositories could not describe the repository',
     });
   }
-  const present = new Set([
-    ...rows.map((r) => r.repository_id),
-    ...listed
-      .filter((l) =>
-        undescribed.some((e) => e.repositoryName === l.repositoryName || e.repositoryId === l.repositoryId),
-      )
-      .map((l) => l.repositoryId),
-  ]);
+  // Deletion is concluded only from a well-formed answer that omits the repository: ListRepositories
+  // no longer lists it, or BatchGetRepositories names it not found. A listed repository whose item was
+  // invalid (a name of the wrong type, a description beyond AWS's bound, a NUL byte) or missing keeps
+  // its last known row, and its scope is a fault of this run: its checks say unknown, naming it.
+  const described = new Set(rows.map((r) => r.repository_id));
+  const errored = (l: ListedRepository) =>
+    undescribed.some((e) => e.repositoryName === l.repositoryName || e.repositoryId === l.repositoryId);
+  for (const l of listed) {
+    if (described.has(l.repositoryId) || notFound.has(l.repositoryName) || errored(l)) continue;
+    const bad = batch.invalid.find(
+      (i) => i.repositoryId === l.repositoryId || i.repositoryName === l.repositoryName,
+    );
+    const message = bad
+      ? `codecommit:BatchGetRepositories answered an invalid ${bad.field}: ${bad.message}; the repository's last known evidence is kept`
+      : batch.invalid.length > 0
+        ? `codecommit:BatchGetRepositories answered ${batch.invalid.length} invalid item(s) (${batch.invalid[0]!.field}: ${batch.invalid[0]!.message}); the repository's last known evidence is kept`
+        : 'codecommit:BatchGetRepositories did not describe the repository; its last known evidence is kept';
+    for (const s of [
+      scopes.repository(l.repositoryName),
+      scopes.pullRequests(l.repositoryName),
+      scopes.templatesOf(l.repositoryName),
+    ]) {
+      await ctx.recordProblem({
+        step: s,
+        kind: 'error',
+        code: 'aws_response_invalid',
+        action: 'codecommit:BatchGetRepositories',
+        resource: l.repositoryName,
+        message,
+      });
+    }
+  }
+  const present = new Set(listed.filter((l) => !notFound.has(l.repositoryName)).map((l) => l.repositoryId));
   const before = await selectCurrent(deps.db, 'repositories', ctx.connection.id)
     .select(['repository_id', 'repository_name'])
     .execute();
@@ -102,7 +129,7 @@ export async function recordRepositories(
   const writes = await writeEvidence(deps.db, 'repositories', ctx.target, rows);
   for (const r of removed) await retireRepositoryEvidence(deps.db, ctx.target, r);
   return {
-    repositories: listed.filter((l) => present.has(l.repositoryId) && !notFound.has(l.repositoryName)),
+    repositories: listed.filter((l) => present.has(l.repositoryId)),
     removed,
     writes,
   };
@@ -121,7 +148,7 @@ export interface SyncTemplatesResult {
  * it is exactly one call per template, and a retry repeats the whole step, which is idempotent.
  */
 export async function syncTemplates(ctx: SyncContext, deps: SyncWorkerDeps): Promise<SyncTemplatesResult> {
-  const step = STEPS.templates;
+  const step = scopes.approvalRuleTemplates;
   const names = [
     ...new Set(
       (
@@ -134,21 +161,21 @@ export async function syncTemplates(ctx: SyncContext, deps: SyncWorkerDeps): Pro
   const rows: EvidenceInput<'approval_rule_templates'>[] = [];
   let skipped = false;
   for (const name of names) {
-    let t: ApprovalRuleTemplateWithContent;
-    try {
-      t = await getApprovalRuleTemplate(ctx.codecommit, name);
-    } catch (err) {
-      const outcome = await ctx.handleAwsFailure(err, {
-        optional: true,
-        step,
-        action: 'codecommit:GetApprovalRuleTemplate',
-        resource: name,
-      });
-      if (outcome === 'skipped') {
+    const t: ApprovalRuleTemplateWithContent | Missing = await ctx.call(
+      step,
+      'codecommit:GetApprovalRuleTemplate',
+      () => getApprovalRuleTemplate(ctx.codecommit, name),
+      { resource: name },
+    );
+    if (isMissing(t)) {
+      // Denied: no other template can be read either. Faulted (a lasting 5xx, an invalid answer): this
+      // template's fault is recorded, its last known row kept, the others are still read.
+      if (t.reason === 'denied') {
         skipped = true;
         break;
       }
-      continue; // deleted since its association was read: nothing to store
+      if (t.reason === 'faulted') skipped = true;
+      continue; // or deleted since its association was read: nothing to store
     }
     rows.push(templateRow(t));
   }
@@ -167,67 +194,72 @@ export interface SyncRepositoriesResult {
   templates: number;
 }
 
-/** Where the parent job is, kept in `job.progress` (the payload schema is strict, so not in `job.data`). */
-interface Progress {
-  phase: 'waiting-children';
-  repositories: number;
-  removed: number;
-}
+/** Where the parent job is, kept in its progress (sync-support's one phase mechanism). */
+const Progress = z.object({
+  phase: z.literal('waiting-children'),
+  repositories: z.number().int().min(0),
+  removed: z.number().int().min(0),
+});
 
-export interface SyncRepositoriesJob {
-  job: Job;
-  token: string | undefined;
+export interface SyncRepositoriesDeps {
+  /** The `repo-sync` queue, where the per-repository children are added. */
+  queue: Queue;
 }
 
 /**
- * `sync-repositories`, BullMQ's "process step jobs" pattern
+ * `sync-repositories` on the sync kernel, BullMQ's "process step jobs" pattern
  * (https://docs.bullmq.io/patterns/process-step-jobs): list and record repositories, add one
- * `sync-repository` child per repository as children of this job, wait for them
- * (`moveToWaitingChildren` + `WaitingChildrenError`), then, when BullMQ hands the job back, fetch the
- * templates and finish. The flow's `evaluate-checks` (this job's parent) thus runs only after every
- * repository is done. Children fail without blocking (`ignoreDependencyOnFailure`); their failures
- * are recorded on the run as failed steps of that repository.
+ * `sync-repository` child per repository as children of this job, wait for them (the job is parked
+ * until they are done), then, when BullMQ hands the job back, fetch the templates and finish. The
+ * flow's `evaluate-checks` (this job's parent) thus runs only after every repository is done. Children
+ * fail without blocking (`ignoreDependencyOnFailure`); their failures are recorded on the run as failed
+ * steps of that repository.
  */
-export async function syncRepositories(
-  payload: SyncRunPayload,
-  deps: SyncWorkerDeps & { queue: Queue },
-  { job, token }: SyncRepositoriesJob,
-): Promise<SyncRepositoriesResult> {
-  return withSyncContext(deps, { ...payload, step: STEPS.repositories, job }, async (ctx) => {
-    let progress = (typeof job.progress === 'object' ? job.progress : null) as Progress | null;
-    if (progress?.phase !== 'waiting-children') {
-      await ctx.setStep(STEPS.repositories, 'running');
+export const syncRepositoriesJob: SyncJobDefinition<
+  SyncRunPayload,
+  SyncRepositoriesResult,
+  SyncRepositoriesDeps
+> = {
+  step: () => scopes.repositories,
+  async handle(payload, ctx) {
+    const { deps } = ctx;
+    const children = ctx.job.children;
+    if (!children) throw new Error('sync-repositories runs as a BullMQ job: it fans out child jobs');
+    const saved = ctx.progress(Progress);
+    let progress = saved.value;
+    if (!progress) {
+      await ctx.setStep(scopes.repositories, 'running');
       const recorded = await recordRepositories(ctx, deps);
-      const children = recorded.repositories.map((r) => ({
+      const jobs = recorded.repositories.map((r) => ({
         name: 'sync-repository' as const,
         data: parseJobPayload('sync-repository', { ...payload, ...r }),
         opts: {
-          ...DEFAULT_JOB_OPTIONS,
+          ...JOBS['sync-repository'].options,
           jobId: jobIds.syncRepository(payload.runId, r.repositoryId),
-          parent: { id: job.id!, queue: job.queueQualifiedName },
+          parent: children.parent,
           ignoreDependencyOnFailure: true,
         },
       }));
       // Same ids on a retry: BullMQ ignores the duplicates (and links completed ones to this parent).
-      for (let i = 0; i < children.length; i += 500) await deps.queue.addBulk(children.slice(i, i + 500));
+      for (let i = 0; i < jobs.length; i += 500) await deps.queue.addBulk(jobs.slice(i, i + 500));
       progress = {
         phase: 'waiting-children',
         repositories: recorded.repositories.length,
         removed: recorded.removed.length,
       };
-      await job.updateProgress(progress as unknown as object);
+      await saved.save(progress);
       ctx.log.info(progress, 'repository jobs added');
     }
-    if (token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+    await children.waitForChildren();
 
-    const failures = await job.getIgnoredChildrenFailures();
+    const failures = await children.failures();
     const failedRepositories: string[] = [];
     for (const [key, reason] of Object.entries(failures)) {
       const child = await deps.queue.getJob(key.slice(key.lastIndexOf(':') + 1));
       const name = (child?.data as { repositoryName?: string } | undefined)?.repositoryName ?? key;
       failedRepositories.push(name);
-      // The checks read gaps per step: the repository's pull requests and templates are not current.
-      for (const step of [STEPS.pullRequests(name), STEPS.templatesOf(name), STEPS.branches(name)]) {
+      // The checks read gaps per scope: the repository's pull requests and templates are not current.
+      for (const step of [scopes.pullRequests(name), scopes.templatesOf(name), scopes.branches(name)]) {
         await ctx.recordProblem({
           step,
           kind: 'error',
@@ -246,10 +278,19 @@ export async function syncRepositories(
       templates: templates.templates,
     };
     await ctx.setStep(
-      STEPS.repositories,
+      scopes.repositories,
       'succeeded',
       `${result.repositories} repositories, ${result.removed} removed, ${failedRepositories.length} failed, ${result.templates} templates`,
     );
     return result;
-  });
+  },
+};
+
+/** Runs `sync-repositories` with its BullMQ job (it fans out children, so it needs one). */
+export function syncRepositories(
+  payload: SyncRunPayload,
+  deps: SyncWorkerDeps & SyncRepositoriesDeps,
+  job: SyncJobHandle,
+): Promise<SyncRepositoriesResult> {
+  return runSyncJob(syncRepositoriesJob, deps, payload, job);
 }

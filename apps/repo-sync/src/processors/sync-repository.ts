@@ -1,6 +1,5 @@
 import {
   type Approval,
-  classifyAwsError,
   collect,
   describePullRequestEvents,
   type Evaluation,
@@ -15,6 +14,7 @@ import {
   type PullRequest,
   type PullRequestEvent,
 } from '@codecommit-evidence/aws-clients';
+import { scopes } from '@codecommit-evidence/domain';
 import {
   type EvidenceInput,
   type EvidenceRow,
@@ -24,8 +24,16 @@ import {
   writeEvidence,
 } from '@codecommit-evidence/evidence-store';
 import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
-import { type SyncContext, type SyncWorkerDeps, withSyncContext } from '@codecommit-evidence/sync-support';
-import type { Job } from 'bullmq';
+import {
+  isMissing,
+  runSyncJob,
+  type SyncContext,
+  type SyncJobDefinition,
+  type SyncJobHandle,
+  type SyncWorkerDeps,
+} from '@codecommit-evidence/sync-support';
+import { z } from 'zod';
+import { type ConnectionGate, deferralDelayMs } from '../connection-gate.js';
 import {
   approvalRows,
   evaluationOf,
@@ -37,7 +45,6 @@ import {
 } from '../evidence-rows.js';
 import { mapLimit } from '../map-limit.js';
 import { retireApprovalsNotIn, retireRepositoryEvidence } from '../retire.js';
-import { STEPS } from '../steps.js';
 
 export interface SyncRepositoryResult {
   repository: string;
@@ -69,6 +76,14 @@ class RepositoryGone extends Error {}
 const SKIPPED = Symbol('skipped');
 type Skipped = typeof SKIPPED;
 
+/** Repository jobs of one connection at once (REPO_SYNC_JOBS_PER_CONNECTION); unset: no gate. */
+export interface SyncRepositoryDeps {
+  gate?: ConnectionGate;
+}
+
+/** How often this job was put back because its connection had no free slot. */
+const Deferrals = z.object({ deferrals: z.number().int().min(0) });
+
 /**
  * One repository: branches (with the default branch's head commit), associated approval rule
  * templates, and pull requests. Incremental: a pull request already stored as CLOSED is not fetched
@@ -83,121 +98,117 @@ type Skipped = typeof SKIPPED;
  * Every call is optional: a denied one is recorded as a missing permission of its step, the rest is still
  * synced.
  */
-export async function syncRepository(
+/** `sync-repository` on the sync kernel: `(payload, ctx) => result`. */
+export const syncRepositoryJob: SyncJobDefinition<
+  SyncRepositoryPayload,
+  SyncRepositoryResult,
+  SyncRepositoryDeps
+> = {
+  step: (payload) => scopes.repository(payload.repositoryName),
+  async handle(payload, ctx) {
+    const gate = ctx.deps.gate;
+    if (!gate) return syncOne(payload, ctx);
+    const release = await gate.tryEnter(payload.connectionId);
+    if (!release) {
+      // Put back, not failed: a deferral does not use an attempt, so other tenants get the slots.
+      const saved = ctx.progress(Deferrals);
+      const deferrals = saved.value?.deferrals ?? 0;
+      await saved.save({ deferrals: deferrals + 1 });
+      return ctx.defer(deferralDelayMs(deferrals));
+    }
+    try {
+      return await syncOne(payload, ctx);
+    } finally {
+      await release();
+    }
+  },
+};
+
+/** Runs `sync-repository` (the worker with its BullMQ job; tests with an in-memory one). */
+export function syncRepository(
   payload: SyncRepositoryPayload,
-  deps: SyncWorkerDeps,
-  job?: Pick<Job, 'attemptsMade' | 'opts'>,
+  deps: SyncWorkerDeps & SyncRepositoryDeps,
+  job?: SyncJobHandle,
 ): Promise<SyncRepositoryResult> {
+  return runSyncJob(syncRepositoryJob, deps, payload, job);
+}
+
+async function syncOne(
+  payload: SyncRepositoryPayload,
+  ctx: SyncContext & { deps: SyncWorkerDeps },
+): Promise<SyncRepositoryResult> {
+  const { deps } = ctx;
   const name = payload.repositoryName;
-  return withSyncContext(
-    deps,
-    {
-      connectionId: payload.connectionId,
-      runId: payload.runId,
-      step: STEPS.repository(name),
-      ...(job ? { job } : {}),
+  const result: SyncRepositoryResult = {
+    repository: name,
+    outcome: 'synced',
+    branches: 0,
+    templates: 0,
+    pullRequests: {
+      listed: 0,
+      fetched: 0,
+      reviewFetched: 0,
+      historyFetched: 0,
+      mergeDateFetched: 0,
+      unchangedClosed: 0,
     },
-    async (ctx) => {
-      const result: SyncRepositoryResult = {
-        repository: name,
-        outcome: 'synced',
-        branches: 0,
-        templates: 0,
-        pullRequests: {
-          listed: 0,
-          fetched: 0,
-          reviewFetched: 0,
-          historyFetched: 0,
-          mergeDateFetched: 0,
-          unchangedClosed: 0,
-        },
-        denied: [],
-        writes: { inserted: 0, superseded: 0, rewritten: 0, unchanged: 0 },
-      };
-      const repo = await selectCurrent(deps.db, 'repositories', payload.connectionId)
-        .where('repository_id', '=', payload.repositoryId)
-        .selectAll()
-        .executeTakeFirst();
-      if (!repo) {
-        // Retired since the fan-out (deleted mid-run, seen by an earlier attempt): nothing left to read.
-        return { ...result, outcome: 'gone' };
-      }
-      const denied = new Set<string>();
-      const allowed = new Set<string>();
-      const probing = new Map<string, Promise<unknown>>();
-      const attempt = async <T>(step: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
-        try {
-          const value = await fn();
-          allowed.add(action);
-          return value;
-        } catch (err) {
-          if (classifyAwsError(err).awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
-          const outcome = await ctx.handleAwsFailure(err, { optional: true, step, action, resource: name });
-          if (outcome === 'skipped') denied.add(action);
-          return SKIPPED;
-        }
-      };
-      /**
-       * Runs one optional AWS call. Until an action has once succeeded, its calls go one at a time, so a
-       * missing permission costs one denied call per job, not one per pull request in flight; after a
-       * denial, later calls of that action are not even tried.
-       */
-      const optional = async <T>(
-        step: string,
-        action: string,
-        fn: () => Promise<T>,
-      ): Promise<T | Skipped> => {
-        for (;;) {
-          if (denied.has(action)) return SKIPPED;
-          if (allowed.has(action)) return attempt(step, action, fn);
-          const probe = probing.get(action);
-          if (!probe) break;
-          await probe.catch(() => {});
-        }
-        const run = attempt(step, action, fn);
-        probing.set(action, run);
-        try {
-          return await run;
-        } finally {
-          probing.delete(action);
-        }
-      };
-      const add = (s: WriteStats) => {
-        result.writes.inserted += s.inserted;
-        result.writes.superseded += s.superseded;
-        result.writes.rewritten += s.rewritten;
-        result.writes.unchanged += s.unchanged;
-      };
-      // The three parts are independent (their own calls, their own tables): run them side by side, and
-      // only look at failures once all have settled, so nothing is still writing when a gone repository
-      // is retired.
-      const settled = await Promise.allSettled([
-        syncBranches(ctx, deps, repo, optional, add, result),
-        syncAssociations(ctx, deps, repo, optional, add, result),
-        syncPullRequests(ctx, deps, repo, optional, add, result),
-      ]);
-      const errors = settled.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
-      const other = errors.find((e) => !(e instanceof RepositoryGone));
-      if (other !== undefined) throw other;
-      if (errors.length > 0) {
-        ctx.log.info({ repository: name }, 'repository deleted during the run');
-        await ctx.recordProblem({
-          step: STEPS.repository(name),
-          kind: 'warning',
-          code: 'repository_deleted',
-          resource: name,
-          message: `Repository ${name} was deleted while the run was under way; its evidence is marked removed.`,
-        });
-        await retireRepositoryEvidence(deps.db, ctx.target, {
-          repositoryId: repo.repository_id,
-          repositoryName: name,
-        });
-        result.outcome = 'gone';
-      }
-      result.denied = [...denied];
-      return result;
-    },
-  );
+    denied: [],
+    writes: { inserted: 0, superseded: 0, rewritten: 0, unchanged: 0 },
+  };
+  const repo = await selectCurrent(deps.db, 'repositories', payload.connectionId)
+    .where('repository_id', '=', payload.repositoryId)
+    .selectAll()
+    .executeTakeFirst();
+  if (!repo) {
+    // Retired since the fan-out (deleted mid-run, seen by an earlier attempt): nothing left to read.
+    return { ...result, outcome: 'gone' };
+  }
+  const denied = new Set<string>();
+  /**
+   * Every call of this job is optional (`ctx.call` owns the policy): a denied or faulted one leaves
+   * its scope's data out and the rest is synced; a deleted repository ends the job as `gone`.
+   */
+  const optional = async <T>(scope: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
+    const value = await ctx.call(scope, action, fn, { resource: name });
+    if (!isMissing(value)) return value;
+    if (value.awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
+    if (value.reason === 'denied') denied.add(action);
+    return SKIPPED;
+  };
+  const add = (s: WriteStats) => {
+    result.writes.inserted += s.inserted;
+    result.writes.superseded += s.superseded;
+    result.writes.rewritten += s.rewritten;
+    result.writes.unchanged += s.unchanged;
+  };
+  // The three parts are independent (their own calls, their own tables): run them side by side, and
+  // only look at failures once all have settled, so nothing is still writing when a gone repository
+  // is retired.
+  const settled = await Promise.allSettled([
+    syncBranches(ctx, deps, repo, optional, add, result),
+    syncAssociations(ctx, deps, repo, optional, add, result),
+    syncPullRequests(ctx, deps, repo, optional, add, result),
+  ]);
+  const errors = settled.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
+  const other = errors.find((e) => !(e instanceof RepositoryGone));
+  if (other !== undefined) throw other;
+  if (errors.length > 0) {
+    ctx.log.info({ repository: name }, 'repository deleted during the run');
+    await ctx.recordProblem({
+      step: scopes.repository(name),
+      kind: 'warning',
+      code: 'repository_deleted',
+      resource: name,
+      message: `Repository ${name} was deleted while the run was under way; its evidence is marked removed.`,
+    });
+    await retireRepositoryEvidence(deps.db, ctx.target, {
+      repositoryId: repo.repository_id,
+      repositoryName: name,
+    });
+    result.outcome = 'gone';
+  }
+  result.denied = [...denied];
+  return result;
 }
 
 type Optional = <T>(step: string, action: string, fn: () => Promise<T>) => Promise<T | Skipped>;
@@ -212,7 +223,7 @@ async function syncBranches(
   result: SyncRepositoryResult,
 ): Promise<void> {
   const name = repo.repository_name;
-  const step = STEPS.branches(name);
+  const step = scopes.branches(name);
   const names = await optional(step, 'codecommit:ListBranches', () =>
     collect(listBranches(ctx.codecommit, name)),
   );
@@ -246,7 +257,7 @@ async function syncAssociations(
 ): Promise<void> {
   const name = repo.repository_name;
   const templates = await optional(
-    STEPS.templatesOf(name),
+    scopes.templatesOf(name),
     'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
     () => collect(listAssociatedApprovalRuleTemplatesForRepository(ctx.codecommit, name)),
   );
@@ -277,10 +288,10 @@ async function syncPullRequests(
   result: SyncRepositoryResult,
 ): Promise<void> {
   const name = repo.repository_name;
-  const step = STEPS.pullRequests(name);
+  const step = scopes.pullRequests(name);
   // Its own step, not `step`: a gap on `step` makes the repository's peer review unknown, and without the
   // history the check still decides (the pull request fails either way); only the explanation is plainer.
-  const historyStep = `codecommit:pull-request-history:${name}`;
+  const historyStep = scopes.pullRequestHistory(name);
   const listed = await optional(step, 'codecommit:ListPullRequests', () =>
     collect(listPullRequests(ctx.codecommit, name)),
   );
@@ -344,18 +355,14 @@ async function syncPullRequests(
   // (less a day's margin) was merged outside it, and its merge date is not worth a call.
   const now = ctx.now();
   const readMergedAt = async (pullRequestId: string): Promise<Date | null> => {
-    const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', async () => {
-      try {
-        return await collect(
-          describePullRequestEvents(ctx.codecommit, pullRequestId, {
-            eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
-          }),
-        );
-      } catch (err) {
-        if (classifyAwsError(err).awsCode === 'PullRequestDoesNotExistException') return [];
-        throw err;
-      }
-    });
+    // A pull request deleted meanwhile is `gone`: skipped like a denied call.
+    const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
+      collect(
+        describePullRequestEvents(ctx.codecommit, pullRequestId, {
+          eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
+        }),
+      ),
+    );
     // Denied (recorded on the history step), gone or no merge event: unknown, and the checks fall back
     // to last_activity_date as before.
     if (events === SKIPPED) return null;
@@ -392,15 +399,11 @@ async function syncPullRequests(
       reviewed.push(pullRequestId);
       return;
     }
-    const pr = await optional<PullRequest | 'gone'>(step, 'codecommit:GetPullRequest', async () => {
-      try {
-        return await getPullRequest(ctx.codecommit, pullRequestId);
-      } catch (err) {
-        if (classifyAwsError(err).awsCode === 'PullRequestDoesNotExistException') return 'gone';
-        throw err;
-      }
-    });
-    if (pr === SKIPPED || pr === 'gone') return;
+    // Gone (deleted meanwhile), denied or faulted: nothing to store, the stored row (if any) stays.
+    const pr = await optional<PullRequest>(step, 'codecommit:GetPullRequest', () =>
+      getPullRequest(ctx.codecommit, pullRequestId),
+    );
+    if (pr === SKIPPED) return;
     result.pullRequests.fetched++;
     const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
     let review: ReviewData | null = null;

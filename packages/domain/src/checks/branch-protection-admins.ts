@@ -1,5 +1,5 @@
 import type { ActionGrant, CodeCommitAccessSummary } from '../iam/types.js';
-import { inventoryGapFindings } from './completeness.js';
+import { inventoryGapFindings, unlessScopeMissing } from './completeness.js';
 import { type CheckEvidence, type RepositoryEvidence, SYNC_STEPS } from './evidence.js';
 import { capitalize, listPhrase } from './format.js';
 import { credentialState, distinctStatements } from './principals.js';
@@ -310,8 +310,19 @@ export function* branchProtectionAdminsSteps(
     'repository and IAM principal inventory',
   );
   yield;
+  // Each repository's finding depends on the repository's own answer and on every principal's
+  // policies and credentials (any of them may be the one that bypasses review).
   for (const repo of evidence.repositories) {
-    findings.push(judgeRepository(repo, decide, evidence));
+    findings.push(
+      unlessScopeMissing(judgeRepository(repo, decide, evidence), run, [
+        SYNC_STEPS.repositories,
+        `${SYNC_STEPS.repository}:${repo.name}`,
+        SYNC_STEPS.authorizationDetails,
+        SYNC_STEPS.users,
+        SYNC_STEPS.roles,
+        SYNC_STEPS.credentialReport,
+      ]),
+    );
     yield;
   }
   return buildCheckResult('codecommit-branch-protection-admins', findings);

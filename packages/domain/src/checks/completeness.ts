@@ -59,6 +59,36 @@ export function describeGaps(run: SyncRunEvidence, steps: readonly string[]): st
 }
 
 /**
+ * The missing-data rule, applied to every finding about one principal or repository: when a sync step
+ * the finding depends on has a gap in this run (denied, failed, or answered invalid), the finding
+ * cannot be `pass` or `not_applicable` — it becomes `unknown`, naming the gap, and says what the last
+ * known evidence showed. A `fail` or `unknown` stays as it is: the flaw was seen in the last known
+ * evidence, and nothing seen says it was fixed. With no gap the finding is returned unchanged, so
+ * healthy runs are judged exactly as before.
+ */
+export function unlessScopeMissing(
+  finding: Finding,
+  run: SyncRunEvidence,
+  steps: readonly string[],
+): Finding {
+  if (finding.status !== 'pass' && finding.status !== 'not_applicable') return finding;
+  const gaps = gapsFor(run, steps);
+  if (!hasGaps(gaps)) return finding;
+  const before = finding.reason.replace(/\.$/, '');
+  const existing = finding.evidence.gaps as DataGaps | undefined;
+  return {
+    ...finding,
+    status: 'unknown',
+    reason: `${finding.resourceName} cannot be judged on this run's data: ${describeGaps(run, steps)}. On the last known evidence it would be ${finding.status === 'pass' ? 'a pass' : 'not applicable'}: ${before}.`,
+    evidence: {
+      ...finding.evidence,
+      gaps: existing ? mergeGaps(existing, gaps) : gaps,
+      statusOnLastKnownEvidence: finding.status,
+    },
+  };
+}
+
+/**
  * Checks that must prove an absence ("no principal can bypass review", "no offboarded user keeps
  * access") cannot pass when an inventory step of the run has a gap: the missing principal or repository
  * is exactly the one that could fail. Such a gap yields one account-level unknown finding.

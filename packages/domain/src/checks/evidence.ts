@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CodeCommitAccessSummary, RoleAccessPath, StatementRef } from '../iam/types.js';
+import { SCOPES } from './scopes.js';
 
 /**
  * The input of every check: the evidence of one sync run, as the checks-evaluator assembles it from the
@@ -22,21 +23,8 @@ export interface CheckEvidence {
 /** Default audit window of the peer-review check, in days (per connection). */
 export const DEFAULT_AUDIT_WINDOW_DAYS = 90;
 
-/**
- * Sync steps that record gaps in `run.completeness`. Per-repository steps append `:<repository name>`;
- * a gap recorded on a step also covers its per-repository variants.
- */
-export const SYNC_STEPS = {
-  authorizationDetails: 'iam:authorization-details',
-  users: 'iam:users',
-  roles: 'iam:roles',
-  credentialReport: 'iam:credential-report',
-  sshKeys: 'iam:ssh-keys',
-  gitCredentials: 'iam:git-credentials',
-  repositories: 'codecommit:repositories',
-  pullRequests: 'codecommit:pull-requests',
-  approvalRuleTemplates: 'codecommit:approval-rule-templates',
-} as const;
+/** The scopes the checks read gaps on, by their older name (one definition: {@link SCOPES}). */
+export const SYNC_STEPS = SCOPES;
 
 export interface MissingPermission {
   /** The IAM action that was denied, e.g. `iam:GetCredentialReport`. */

@@ -54,4 +54,11 @@ export type {
   ResourceType,
 } from './result.js';
 export { aggregateStatus, runSteps } from './result.js';
+export {
+  type AccountScope,
+  type EvidenceScope,
+  SCOPES,
+  SCOPES_OF_SYNC_JOB,
+  scopes,
+} from './scopes.js';
 export { evaluateUserMfa, userMfaCheck } from './user-mfa.js';

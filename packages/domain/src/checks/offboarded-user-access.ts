@@ -1,4 +1,4 @@
-import { hasGaps, inventoryGapFindings } from './completeness.js';
+import { hasGaps, inventoryGapFindings, unlessScopeMissing } from './completeness.js';
 import { type CheckEvidence, type IamUserEvidence, SYNC_STEPS } from './evidence.js';
 import { iso, listPhrase } from './format.js';
 import {
@@ -99,7 +99,17 @@ function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | nu
 
   if (person) {
     // Linked to an active person (or one whose offboarding date is after this run). Without access the
-    // user is out of scope; with unknown access the outcome is pass or out of scope, never a fail.
+    // user is out of scope; with unknown access the outcome is pass or out of scope, never a fail —
+    // unless the access is unknown because this run's data is missing: then the user, judged before,
+    // must not vanish from the check, and is unknown naming the gap.
+    if (access.state === 'unknown' && hasGaps(access.gaps)) {
+      return {
+        ...base,
+        status: 'unknown',
+        reason: `IAM user ${user.userName} belongs to active person ${person.email} (linked by ${how}), and whether it has CodeCommit access is unknown: ${access.why}.`,
+        evidence: ev,
+      };
+    }
     if (access.state !== 'yes') return null;
     return {
       ...base,
@@ -124,6 +134,9 @@ function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | nu
   };
 }
 
+/** The steps every user finding depends on: the IAM inventory (users, their policies, the roles). */
+const USER_SCOPE = [SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles];
+
 /** `codecommit-offboarded-user-access`: one finding per IAM user in scope. */
 export function evaluateOffboardedUserAccess(evidence: CheckEvidence): CheckResult {
   return runSteps(offboardedUserAccessSteps(evidence));
@@ -140,7 +153,7 @@ export function* offboardedUserAccessSteps(evidence: CheckEvidence): CheckSteps 
   ];
   for (const user of evidence.users) {
     const finding = judgeUser(user, evidence);
-    if (finding) findings.push(finding);
+    if (finding) findings.push(unlessScopeMissing(finding, evidence.run, USER_SCOPE));
     yield;
   }
   return buildCheckResult('codecommit-offboarded-user-access', findings);

@@ -1,4 +1,4 @@
-import { describeGaps, gapsFor, inventoryGapFindings } from './completeness.js';
+import { describeGaps, gapsFor, inventoryGapFindings, unlessScopeMissing } from './completeness.js';
 import {
   type CheckEvidence,
   DEFAULT_AUDIT_WINDOW_DAYS,
@@ -214,7 +214,12 @@ export function* peerReviewSteps(evidence: CheckEvidence): CheckSteps {
   const identities = new IdentityResolver(evidence);
   const findings: Finding[] = inventoryGapFindings(run, [SYNC_STEPS.repositories], 'repository inventory');
   for (const repo of evidence.repositories) {
-    findings.push(judgeRepository(repo, evidence, identities, windowStart));
+    findings.push(
+      unlessScopeMissing(judgeRepository(repo, evidence, identities, windowStart), run, [
+        SYNC_STEPS.repositories,
+        `${SYNC_STEPS.repository}:${repo.name}`,
+      ]),
+    );
     yield;
   }
   return buildCheckResult('codecommit-peer-review', findings);

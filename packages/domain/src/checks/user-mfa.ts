@@ -1,4 +1,4 @@
-import { describeGaps, gapsFor, hasGaps, inventoryGapFindings } from './completeness.js';
+import { describeGaps, gapsFor, hasGaps, inventoryGapFindings, unlessScopeMissing } from './completeness.js';
 import { type CheckEvidence, type IamUserEvidence, SYNC_STEPS } from './evidence.js';
 import { iso, listPhrase } from './format.js';
 import {
@@ -153,12 +153,19 @@ export function* userMfaSteps(evidence: CheckEvidence): CheckSteps {
       'IAM user inventory',
     ),
   ];
+  // Every user finding depends on the IAM inventory and the credential report; the root's on the report.
+  const userScope = [
+    SYNC_STEPS.authorizationDetails,
+    SYNC_STEPS.users,
+    SYNC_STEPS.roles,
+    SYNC_STEPS.credentialReport,
+  ];
   for (const user of evidence.users) {
     const finding = judgeUser(user, evidence);
-    if (finding) findings.push(finding);
+    if (finding) findings.push(unlessScopeMissing(finding, evidence.run, userScope));
     yield;
   }
-  findings.push(judgeRoot(evidence));
+  findings.push(unlessScopeMissing(judgeRoot(evidence), evidence.run, [SYNC_STEPS.credentialReport]));
   return buildCheckResult('codecommit-user-mfa', findings);
 }
 
