@@ -4,6 +4,7 @@ import { assertDatabaseReachable, createDb } from '@codecommit-evidence/evidence
 import {
   assertRedisReachable,
   closeQueues,
+  closeWhenReady,
   createFlowProducer,
   createQueues,
   createRedisConnection,
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   shutdown.register('http', () => app.close());
   shutdown.register('queues', async () => {
     await closeQueues(queues);
-    await flowProducer.close();
+    await closeWhenReady(flowProducer);
   });
   shutdown.register('redis', () => redis.quit());
   shutdown.register('postgres', () => db.destroy());

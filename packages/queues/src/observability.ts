@@ -10,6 +10,7 @@ import {
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueName } from './catalog.js';
+import { closeWhenReady } from './producers.js';
 
 /** Job states reported as queue depth; `wait` is the list KEDA scales on (see `waitListKey`). */
 export const QUEUE_DEPTH_STATES = [
@@ -83,7 +84,7 @@ export async function serveWorkerHealth(options: ServeWorkerHealthOptions): Prom
       readiness: { redis: redisAnswers, worker: workerRunning, ...options.readiness },
     });
   } catch (err) {
-    await depth.close();
+    await closeWhenReady(depth);
     throw err;
   }
   options.logger.info({ host: options.host, port: server.port }, 'health and metrics server listening');
@@ -91,7 +92,7 @@ export async function serveWorkerHealth(options: ServeWorkerHealthOptions): Prom
     port: server.port,
     async close() {
       await server.close();
-      await depth.close();
+      await closeWhenReady(depth);
     },
   };
 }

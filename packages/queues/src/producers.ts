@@ -53,7 +53,21 @@ export function createQueues(connection: Redis, prefix: string): Queues {
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {
-  await Promise.all(Object.values(queues).map((q) => q.close()));
+  await Promise.all(Object.values(queues).map(closeWhenReady));
+}
+
+/**
+ * Closes a BullMQ queue or flow producer once its connection has finished initialising. Closed
+ * earlier (a SIGTERM right after start), BullMQ removes its listeners first and the initialisation's
+ * "Connection is closed" rejection is then re-emitted with none left: an uncaught error that crashes
+ * the process at shutdown.
+ */
+export async function closeWhenReady(q: {
+  waitUntilReady(): Promise<unknown>;
+  close(): Promise<void>;
+}): Promise<void> {
+  await q.waitUntilReady().catch(() => undefined);
+  await q.close();
 }
 
 /** Adds a job after validating its payload; the job goes to the queue the catalog assigns it. */
