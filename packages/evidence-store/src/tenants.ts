@@ -133,6 +133,19 @@ export async function findTenantByApiKeyHash(
 }
 
 /**
+ * Key changes of one tenant (rotation, revocation) run one at a time: the tenant row is the lock, so
+ * two of them cannot each see the other's key as still valid.
+ */
+async function lockTenantKeys(trx: Transaction<Database>, tenantId: string): Promise<void> {
+  await trx
+    .selectFrom('tenants')
+    .select('id')
+    .where('id', '=', tenantId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+}
+
+/**
  * Rotation: a new key, and every key of the tenant still valid now expires at `now + graceMs` at the
  * latest (one that already expires sooner keeps its date). The tenant's clients switch to the new key
  * within the grace period; after it the old ones are refused.
@@ -145,13 +158,7 @@ export async function rotateApiKey(
 ): Promise<{ key: ApiKeyInfo; apiKey: string; expiring: ApiKeyInfo[] }> {
   const expiresAt = new Date(now.getTime() + graceMs);
   return db.transaction().execute(async (trx) => {
-    // One rotation at a time per tenant: the tenant row is the lock.
-    await trx
-      .selectFrom('tenants')
-      .select('id')
-      .where('id', '=', tenantId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    await lockTenantKeys(trx, tenantId);
     const expiring = await trx
       .updateTable('api_keys')
       .set({ expires_at: expiresAt })
@@ -176,12 +183,7 @@ export async function revokeApiKey(
   now: Date = new Date(),
 ): Promise<{ revoked: ApiKeyInfo } | { refused: 'not_found' | 'last_valid_key' }> {
   return db.transaction().execute(async (trx) => {
-    await trx
-      .selectFrom('tenants')
-      .select('id')
-      .where('id', '=', tenantId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    await lockTenantKeys(trx, tenantId);
     const valid = await trx
       .selectFrom('api_keys')
       .select('id')
