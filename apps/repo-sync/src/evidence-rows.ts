@@ -15,6 +15,16 @@ import type {
 
 /** AWS answers → evidence rows. Pure functions: what is stored is decided here, nowhere else. */
 
+/** The evidence tables repo-sync writes (what a comparison of two syncs' evidence walks). */
+export const REPOSITORY_EVIDENCE_TABLES = [
+  'repositories',
+  'branches',
+  'repository_template_associations',
+  'approval_rule_templates',
+  'pull_requests',
+  'pull_request_approvals',
+] as const;
+
 export function repositoryRow(repo: RepositoryMetadata): EvidenceInput<'repositories'> | undefined {
   if (!repo.repositoryId || !repo.repositoryName) return undefined;
   return {

@@ -8,6 +8,7 @@ import {
 } from '@codecommit-evidence/fake-aws';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPOSITORY_EVIDENCE_TABLES } from './evidence-rows.js';
 import {
   createActiveConnection,
   currentEvidence,
@@ -17,14 +18,6 @@ import {
 } from './test-support/harness.js';
 import { expectedEvidence, REGION, ROLES, testScenario } from './test-support/scenario.js';
 
-const TABLES = [
-  'repositories',
-  'branches',
-  'repository_template_associations',
-  'approval_rule_templates',
-  'pull_requests',
-  'pull_request_approvals',
-] as const;
 const REVIEWER = 'arn:aws:iam::111122223333:user/resync-reviewer';
 const MERGER = 'arn:aws:iam::111122223333:user/resync-merger';
 
@@ -172,7 +165,7 @@ describe('repo-sync re-sync: cost follows change, evidence equals a full sync', 
 
   it('its evidence equals a full sync of the same final state, by natural key and content', async () => {
     await h.sync(full);
-    const diff = await diffCurrentEvidence(t.current.db, TABLES, incremental, full);
+    const diff = await diffCurrentEvidence(t.current.db, REPOSITORY_EVIDENCE_TABLES, incremental, full);
     for (const [table, d] of Object.entries(diff)) {
       expect(d, table).toMatchObject({ count: 0, onlyA: [], onlyB: [], differ: [] });
       expect(d.rowsA, table).toBeGreaterThan(0);

@@ -38,7 +38,7 @@ import {
 } from '@codecommit-evidence/queues';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { mergeDateWorthReading } from '../evidence-rows.js';
+import { mergeDateWorthReading, REPOSITORY_EVIDENCE_TABLES } from '../evidence-rows.js';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));
 const PAGE = { repositories: 1000, branches: 100, templates: 100, pullRequests: 100 } as const;
@@ -343,14 +343,7 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
       await finishSyncRun(db, run.id, 'succeeded');
       const calls = await getAwsCalls(db, run.id);
       let rowsWritten = 0;
-      for (const table of [
-        'repositories',
-        'branches',
-        'repository_template_associations',
-        'approval_rule_templates',
-        'pull_requests',
-        'pull_request_approvals',
-      ] as const) {
+      for (const table of REPOSITORY_EVIDENCE_TABLES) {
         const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}
           where valid_from_run = ${run.id} or valid_to_run = ${run.id}`.execute(db);
         rowsWritten += r.rows[0]?.n ?? 0;
@@ -373,19 +366,7 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
     const changed = await runOnce('re-sync after the change');
     log('full sync of the final state into a second connection…');
     const reference = await runOnce('full sync of the final state', compare.id);
-    const evidenceDiff = await diffCurrentEvidence(
-      db,
-      [
-        'repositories',
-        'branches',
-        'repository_template_associations',
-        'approval_rule_templates',
-        'pull_requests',
-        'pull_request_approvals',
-      ],
-      c.id,
-      compare.id,
-    );
+    const evidenceDiff = await diffCurrentEvidence(db, REPOSITORY_EVIDENCE_TABLES, c.id, compare.id);
     const peakMb = peakRssMb(pid);
 
     const ops = [...new Set([...Object.keys(floor), ...Object.keys(full.calls)])].sort();
