@@ -1,12 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BatchGetRepositoriesCommand,
   GetBranchCommand,
   ListRepositoriesCommand,
 } from '@aws-sdk/client-codecommit';
 import { GetAccountAuthorizationDetailsCommand, ListUsersCommand } from '@aws-sdk/client-iam';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaultSpec } from './faults.js';
 import { ScenarioValidationError } from './scenario/load.js';
@@ -266,7 +266,9 @@ describe('faults declared in the scenario file', () => {
       fake.updateScenario((draft) => {
         draft.name = 'touched';
       });
-      expect((await codecommit.send(new ListRepositoriesCommand({}))).repositories?.length).toBeGreaterThan(0);
+      expect((await codecommit.send(new ListRepositoriesCommand({}))).repositories?.length).toBeGreaterThan(
+        0,
+      );
       expect(fake.faults().map((f) => f.operation)).toEqual(['iam:ListUsers', 'codecommit:GetBranch']);
       // A scenario that declares faults replaces the rules in force; one that declares none keeps them.
       fake.setScenario({ ...demo(), faults: [{ operation: 'iam:ListRoles', kind: 'truncated' }] });
@@ -285,7 +287,11 @@ describe('faults declared in the scenario file', () => {
       [{ operation: 'codecommit:ListRepositories', kind: 'explode' }, '$.faults[0].kind', /./],
       [{ operation: 'codecommit:ListRepositories', kind: 'oversized', size: 0 }, '$.faults[0].size', /./],
       [{ operation: 'iam:ListUsers', kind: 'throttle', member: 'Users' }, '$.faults[0].member', /body kinds/],
-      [{ operation: 'iam:ListUsers', kind: 'throttle', colour: 'red' }, '$.faults[0].colour', /unknown field/],
+      [
+        { operation: 'iam:ListUsers', kind: 'throttle', colour: 'red' },
+        '$.faults[0].colour',
+        /unknown field/,
+      ],
       [{ operation: 'iam:ListUsers', kind: 'nul', times: 0 }, '$.faults[0].times', /./],
     ];
     for (const [rule, path, message] of cases) {

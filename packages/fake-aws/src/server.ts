@@ -3,7 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { AwsError } from './errors.js';
-import { type ActiveFault, FaultPlan, type FaultRuleInput, faultRuleProblem, truncateBody } from './faults.js';
+import {
+  type ActiveFault,
+  FaultPlan,
+  type FaultRuleInput,
+  faultRuleProblem,
+  truncateBody,
+} from './faults.js';
 import { type Identity, parseAuthorization, sessionIdentity } from './identity.js';
 import { applyJsonPatch, type JsonPatchOperation } from './json-patch.js';
 import { evaluatePolicies } from './policy/evaluate.js';
@@ -211,7 +217,10 @@ export class FakeAwsCore {
    * Validates a scenario and splits off its `faults`: they go to the fault plan, not the world, so an
    * `updateScenario` (a copy of the world) never re-arms a rule whose `times` ran out.
    */
-  private prepare(input: Scenario | ScenarioInput | string): { scenario: Scenario; faults?: FaultRuleInput[] } {
+  private prepare(input: Scenario | ScenarioInput | string): {
+    scenario: Scenario;
+    faults?: FaultRuleInput[];
+  } {
     const source = typeof input === 'string' ? input : undefined;
     // zod builds new objects and arrays, so the caller's object is never shared with the world.
     const { faults, ...scenario } = this.shift(
