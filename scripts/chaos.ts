@@ -30,7 +30,7 @@ import {
   QUEUES,
 } from '@codecommit-evidence/queues';
 import { type Kysely, sql } from 'kysely';
-import { type Comparison, compare, type Snapshot, snapshot } from './chaos/compare.js';
+import { type Comparison, compare, type Difference, type Snapshot, snapshot } from './chaos/compare.js';
 import {
   Cleanup,
   type PrivatePostgres,
@@ -462,10 +462,20 @@ function report(result: RunResult): boolean {
   const c = result.comparison;
   if (!c) return true;
   log(
-    `   compared ${c.evidenceRowsCompared} evidence rows, ${c.findingsCompared} findings; differences ${c.defects.length}${plan.mode === 'malformed' ? ` (+${c.allowed.length} allowed: withheld evidence, unknown findings)` : ''}`,
+    `   compared ${c.evidenceRowsCompared} evidence rows, ${c.findingsCompared} findings; differences ${c.defects.length}${plan.mode === 'malformed' ? ` (and allowed: ${c.allowed.length})` : ''}`,
   );
-  for (const d of c.defects.slice(0, 15)) log(`   DIFF ${d.what} ${d.key}: ${d.detail}`);
-  if (c.defects.length > 15) log(`   … ${c.defects.length - 15} more`);
+  const byKind = (list: Difference[]) => {
+    const groups = new Map<string, Difference[]>();
+    for (const d of list) groups.set(d.kind, [...(groups.get(d.kind) ?? []), d]);
+    return groups;
+  };
+  for (const [kind, list] of byKind(c.allowed)) log(`   allowed  ${kind}: ${list.length}`);
+  for (const [kind, list] of byKind(c.defects)) {
+    log(`   DIFF ${kind}: ${list.length}`);
+    for (const d of list.slice(0, 3)) log(`      ${d.what} ${d.key}: ${d.detail}`);
+  }
+  if (plan.mode === 'malformed' && c.defects.length > 0 && result.injected > 0 && s.problems.length === 0)
+    log('   the malformed answer was taken as valid: no fault recorded on the run');
   return c.defects.length === 0;
 }
 

@@ -14,7 +14,7 @@ import {
   listSyncProblems,
   selectCurrent,
 } from '@codecommit-evidence/evidence-store';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 const VERSION_COLUMNS = new Set(['id', 'connection_id', 'valid_from_run', 'valid_to_run']);
 
@@ -84,14 +84,9 @@ export async function snapshot(
       map.set(keys.map((k) => String(row[k])).join(' | '), anonymise(canonical(content)));
     }
     evidence[table] = map;
-    // biome-ignore lint/suspicious/noExplicitAny: generic over evidence tables
-    const closed = await (db as Kysely<any>)
-      .selectFrom(table)
-      .select((eb: { fn: { countAll: () => { as: (n: string) => unknown } } }) => eb.fn.countAll().as('n'))
-      .where('connection_id', '=', ids.connectionId)
-      .where('valid_to_run', 'is not', null)
-      .executeTakeFirst();
-    closedVersions[table] = Number((closed as { n: number | string } | undefined)?.n ?? 0);
+    const closed = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}
+      where connection_id = ${ids.connectionId} and valid_to_run is not null`.execute(db);
+    closedVersions[table] = closed.rows[0]?.n ?? 0;
   }
 
   const findings = new Map<string, FindingSnapshot>();
@@ -142,7 +137,23 @@ export async function snapshot(
   };
 }
 
+export type DifferenceKind =
+  | 'evidence withheld'
+  | 'evidence changed'
+  | 'evidence added'
+  | 'versions closed'
+  | 'finding now unknown'
+  | 'finding judged otherwise'
+  | 'finding detail changed'
+  | 'finding absent, resource withheld'
+  | 'finding absent'
+  | 'finding added, unknown'
+  | 'finding added'
+  | 'check now unknown or fail'
+  | 'check judged otherwise';
+
 export interface Difference {
+  kind: DifferenceKind;
   what: string;
   key: string;
   detail: string;
@@ -184,10 +195,11 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
       evidenceRowsCompared++;
       const other = mine.get(key);
       if (other === undefined) {
-        const d = { what: `evidence ${table}`, key, detail: 'missing' };
+        const d = { kind: 'evidence withheld' as const, what: `evidence ${table}`, key, detail: 'missing' };
         (mode === 'malformed' ? allowed : defects).push(d);
       } else if (other !== content) {
         defects.push({
+          kind: 'evidence changed',
           what: `evidence ${table}`,
           key,
           detail: `content differs: ${shorten(content)} vs ${shorten(other)}`,
@@ -195,12 +207,18 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
       }
     }
     for (const key of mine.keys()) {
-      if (!base.has(key)) defects.push({ what: `evidence ${table}`, key, detail: 'extra row' });
+      if (!base.has(key))
+        defects.push({ kind: 'evidence added', what: `evidence ${table}`, key, detail: 'extra row' });
     }
   }
   for (const [table, closed] of Object.entries(run.closedVersions)) {
     if (closed > (baseline.closedVersions[table] ?? 0)) {
-      defects.push({ what: `evidence ${table}`, key: '(closed versions)', detail: `${closed} closed` });
+      defects.push({
+        kind: 'versions closed',
+        what: `evidence ${table}`,
+        key: '(closed versions)',
+        detail: `${closed} closed`,
+      });
     }
   }
 
@@ -216,6 +234,7 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
         [...run.findings.values()].some((f) => f.check === base.check && f.status === 'unknown');
       const checkUnknown = mode === 'malformed' && run.checks.get(base.check) === 'unknown';
       (withheld || checkUnknown ? allowed : defects).push({
+        kind: withheld || checkUnknown ? 'finding absent, resource withheld' : 'finding absent',
         what: `finding ${base.check}`,
         key: base.name,
         detail: `missing (was ${base.status})`,
@@ -230,23 +249,36 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
         : mine.reason !== base.reason
           ? `reason: ${shorten(base.reason)} → ${shorten(mine.reason)}`
           : `evidence: ${shorten(base.evidence)} → ${shorten(mine.evidence)}`;
-    const d = { what: `finding ${base.check}`, key: base.name, detail };
-    (mode === 'malformed' && mine.status === 'unknown' ? allowed : defects).push(d);
+    const kind: DifferenceKind =
+      mine.status === base.status
+        ? 'finding detail changed'
+        : mine.status === 'unknown'
+          ? 'finding now unknown'
+          : 'finding judged otherwise';
+    const d = { kind, what: `finding ${base.check}`, key: base.name, detail };
+    (mode === 'malformed' && kind === 'finding now unknown' ? allowed : defects).push(d);
   }
   for (const [key, mine] of run.findings) {
     if (baseline.findings.has(key)) continue;
-    const d = {
+    const unknown = mine.status === 'unknown';
+    const d: Difference = {
+      kind: unknown ? 'finding added, unknown' : 'finding added',
       what: `finding ${mine.check}`,
       key: mine.name,
       detail: `extra (${mine.status}): ${shorten(mine.reason)}`,
     };
-    (mode === 'malformed' && mine.status === 'unknown' ? allowed : defects).push(d);
+    (mode === 'malformed' && unknown ? allowed : defects).push(d);
   }
   for (const [check, status] of baseline.checks) {
     const mine = run.checks.get(check);
     if (mine === status) continue;
-    const d = { what: `check ${check}`, key: check, detail: `${status} → ${mine ?? 'absent'}` };
     const tolerated = mode === 'malformed' && (mine === 'unknown' || mine === 'fail');
+    const d = {
+      kind: tolerated ? ('check now unknown or fail' as const) : ('check judged otherwise' as const),
+      what: `check ${check}`,
+      key: check,
+      detail: `${status} → ${mine ?? 'absent'}`,
+    };
     (tolerated ? allowed : defects).push(d);
   }
   return { evidenceRowsCompared, findingsCompared, defects, allowed };
