@@ -200,6 +200,9 @@ interface RunResult {
   ownExits: { worker: string; code: number | null; signal: string | null; tail: string }[];
   missed: string[];
   injected: number;
+  /** fake-aws answers: 5xx (fault rate and rules) and throttling errors. */
+  faulted: number;
+  throttled: number;
   snapshot?: Snapshot;
   comparison?: Comparison;
   stuck?: string;
@@ -242,6 +245,8 @@ async function runOnce(ctx: Context, plan: RunPlan): Promise<RunResult> {
     ownExits: [],
     missed: [],
     injected: 0,
+    faulted: 0,
+    throttled: 0,
   };
   const redis = createRedisConnection(ctx.redis.url, 'producer');
   redis.on('error', () => {});
@@ -354,7 +359,11 @@ async function runOnce(ctx: Context, plan: RunPlan): Promise<RunResult> {
       .filter((e) => !e.ordered)
       .map((e) => ({ worker: e.worker, code: e.code, signal: e.signal, tail: e.tail }));
     result.injected = Object.values(fake.stats().injected).reduce((a, b) => a + b, 0);
-    result.calls = fake.stats().calls;
+    const stats = fake.stats();
+    result.calls = stats.calls;
+    const sum = (counter: Record<string, number>) => Object.values(counter).reduce((a, b) => a + b, 0);
+    result.faulted = sum(stats.faulted);
+    result.throttled = sum(stats.throttled);
     if (checkRunId === undefined) {
       const counts = await Promise.all(
         Object.values(QUEUES).map(async (q) => `${q}: ${JSON.stringify(await queues[q].getJobCounts())}`),
@@ -444,7 +453,7 @@ function report(result: RunResult): boolean {
       .join(' ') || 'none';
   log(`\n== ${plan.name}: ${describePlan(plan) || 'clean'}`);
   log(
-    `   elapsed ${seconds(result.elapsedMs)}; disruptions ${kills}${result.recoveryMs !== undefined ? `; recovery ${seconds(result.recoveryMs)} after the last disruption or restart` : ''}; answers corrupted/refused by fault rules ${result.injected}`,
+    `   elapsed ${seconds(result.elapsedMs)}; disruptions ${kills}${result.recoveryMs !== undefined ? `; recovery ${seconds(result.recoveryMs)} after the last disruption or restart` : ''}; answers changed by fault rules ${result.injected}, 5xx ${result.faulted}, throttled ${result.throttled}`,
   );
   for (const m of result.missed) log(`   not done: ${m}`);
   for (const e of result.ownExits)
