@@ -211,6 +211,7 @@ interface RunResult {
 
 interface Context {
   options: Options;
+  cleanup: Cleanup;
   pg: PrivatePostgres;
   redis: PrivateRedis;
   scenario: ReturnType<typeof generateScenario>;
@@ -271,6 +272,8 @@ async function runOnce(ctx: Context, plan: RunPlan): Promise<RunResult> {
     },
     () => 500 + Math.floor(random() * 1500),
   );
+  // On Ctrl-C the workers go too (they run until stopped, and would outlive this process).
+  ctx.cleanup.add(`workers of run ${n}`, () => supervisor.stopAll());
   const bump = (what: string) => {
     result.kills[what] = (result.kills[what] ?? 0) + 1;
   };
@@ -542,7 +545,7 @@ async function main(argv: string[]): Promise<number> {
       status: i % 10 === 9 ? ('offboarded' as const) : ('active' as const),
       offboardedAt: i % 10 === 9 ? '2026-10-01' : null,
     }));
-    const ctx: Context = { options, pg, redis, scenario, people, template, runs: 0 };
+    const ctx: Context = { options, cleanup, pg, redis, scenario, people, template, runs: 0 };
 
     const baseline = await runOnce(ctx, { name: 'baseline', mode: 'exact' });
     let ok = report(baseline);

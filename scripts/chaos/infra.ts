@@ -19,22 +19,27 @@ export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /** Runs the cleanups in reverse order of registration, once, whatever ends the process. */
 export class Cleanup {
   private readonly steps: { name: string; fn: () => void | Promise<void> }[] = [];
-  private done = false;
+  private running: Promise<void> | undefined;
 
   add(name: string, fn: () => void | Promise<void>): void {
     this.steps.push({ name, fn });
   }
 
-  async run(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    for (const step of this.steps.reverse()) {
-      try {
-        await step.fn();
-      } catch (error) {
-        process.stderr.write(`chaos: cleanup of ${step.name} failed: ${(error as Error).message}\n`);
+  /**
+   * A second call (Ctrl-C or SIGTERM while the first runs) waits for the same cleanup: exiting before
+   * it ends would leave a half-removed data directory behind.
+   */
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step.fn();
+        } catch (error) {
+          process.stderr.write(`chaos: cleanup of ${step.name} failed: ${(error as Error).message}\n`);
+        }
       }
-    }
+    })();
+    return this.running;
   }
 }
 
