@@ -76,6 +76,7 @@ Options:
   --fault-rate P       5xx probability in the crash run (default 0.05)
   --redis-fsync MODE   always | everysec (default always)
   --timeout-s N        give up on a run after N seconds (default: 10 x baseline + 180)
+  --full               print every difference whole (default: three of each kind, shortened)
   --help               this text
 
 Exit status: 0 when every run holds, 1 when a run differs or does not finish, 2 on bad arguments.`;
@@ -121,10 +122,12 @@ function parseOptions(argv: string[]): Options | 'help' {
       'fault-rate': { type: 'string' },
       'redis-fsync': { type: 'string' },
       'timeout-s': { type: 'string' },
+      full: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
+  if (values.full) process.env.CHAOS_FULL_DIFFS = '1';
   const list = (raw: string | undefined, allowed: string[], name: string, fallback: string[]) => {
     const items = raw === undefined ? fallback : raw.split(',').filter(Boolean);
     for (const item of items)
@@ -484,7 +487,8 @@ function report(result: RunResult): boolean {
   for (const [kind, list] of byKind(c.allowed)) log(`   allowed  ${kind}: ${list.length}`);
   for (const [kind, list] of byKind(c.defects)) {
     log(`   DIFF ${kind}: ${list.length}`);
-    for (const d of list.slice(0, 3)) log(`      ${d.what} ${d.key}: ${d.detail}`);
+    for (const d of process.env.CHAOS_FULL_DIFFS === '1' ? list : list.slice(0, 3))
+      log(`      ${d.what} ${d.key}: ${d.detail}`);
   }
   if (plan.mode === 'malformed' && c.defects.length > 0 && result.injected > 0 && s.problems.length === 0)
     log('   the malformed answer was taken as valid: no fault recorded on the run');

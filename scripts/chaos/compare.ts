@@ -168,7 +168,9 @@ export interface Comparison {
   allowed: Difference[];
 }
 
-const shorten = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/** `CHAOS_FULL_DIFFS=1` (the script's `--full`) prints differences whole. */
+const shorten = (text: string, max = 160) =>
+  process.env.CHAOS_FULL_DIFFS === '1' || text.length <= max ? text : `${text.slice(0, max)}…`;
 
 /**
  * `exact`: a run that must leave what the baseline left (crashes, 5xx, throttling).
