@@ -30,7 +30,15 @@ import {
   QUEUES,
 } from '@codecommit-evidence/queues';
 import { type Kysely, sql } from 'kysely';
-import { type Comparison, compare, type Difference, type Snapshot, snapshot } from './chaos/compare.js';
+import {
+  type Comparison,
+  compare,
+  type Difference,
+  differencesWhole,
+  keepDifferencesWhole,
+  type Snapshot,
+  snapshot,
+} from './chaos/compare.js';
 import {
   Cleanup,
   type PrivatePostgres,
@@ -127,7 +135,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     },
   });
   if (values.help) return 'help';
-  if (values.full) process.env.CHAOS_FULL_DIFFS = '1';
+  if (values.full) keepDifferencesWhole();
   const list = (raw: string | undefined, allowed: string[], name: string, fallback: string[]) => {
     const items = raw === undefined ? fallback : raw.split(',').filter(Boolean);
     for (const item of items)
@@ -487,7 +495,7 @@ function report(result: RunResult): boolean {
   for (const [kind, list] of byKind(c.allowed)) log(`   allowed  ${kind}: ${list.length}`);
   for (const [kind, list] of byKind(c.defects)) {
     log(`   DIFF ${kind}: ${list.length}`);
-    for (const d of process.env.CHAOS_FULL_DIFFS === '1' ? list : list.slice(0, 3))
+    for (const d of differencesWhole() ? list : list.slice(0, 3))
       log(`      ${d.what} ${d.key}: ${d.detail}`);
   }
   if (plan.mode === 'malformed' && c.defects.length > 0 && result.injected > 0 && s.problems.length === 0)

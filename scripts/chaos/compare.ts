@@ -168,9 +168,14 @@ export interface Comparison {
   allowed: Difference[];
 }
 
-/** `CHAOS_FULL_DIFFS=1` (the script's `--full`) prints differences whole. */
+let fullDiffs = false;
+/** The script's `--full`: differences are kept whole. */
+export function keepDifferencesWhole(): void {
+  fullDiffs = true;
+}
+export const differencesWhole = () => fullDiffs;
 const shorten = (text: string, max = 160) =>
-  process.env.CHAOS_FULL_DIFFS === '1' || text.length <= max ? text : `${text.slice(0, max)}…`;
+  fullDiffs || text.length <= max ? text : `${text.slice(0, max)}…`;
 
 /**
  * `exact`: a run that must leave what the baseline left (crashes, 5xx, throttling).
