@@ -72,7 +72,7 @@ describe('the per-user fallback stores what GetAccountAuthorizationDetails store
       productRole: { policy: 'setup-kit', deny: ['iam:GetAccountAuthorizationDetails'] },
     });
     synced.push(b);
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     for (const s of synced) await s.close();

@@ -204,7 +204,8 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
   const syncOnce = async (connectionId = connection.id): Promise<{ runId: number; checkRunId: number }> => {
     const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
     await addSyncRunFlow(flow, { connectionId, runId: run.id });
-    const deadline = Date.now() + 90_000;
+    // Generous: six engineers share two cores, and a worker process compiles its sources at start.
+    const deadline = Date.now() + 240_000;
     for (;;) {
       const checkRun = await db
         .selectFrom('check_runs')
@@ -217,7 +218,7 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
           throw new Error(`${p.name} exited (${p.child.exitCode}):\n${p.output()}`);
       if (Date.now() > deadline)
         throw new Error(
-          `no check run within 90 s\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`,
+          `no check run within 240 s\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`,
         );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
