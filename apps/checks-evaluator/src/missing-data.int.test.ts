@@ -18,6 +18,7 @@ import { listSyncProblems } from '@codecommit-evidence/evidence-store';
 import type { FakeAws, FaultRuleInput } from '@codecommit-evidence/fake-aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  compareWithBaseline,
   type Finding,
   findingsOf,
   startDemoFake,
@@ -368,28 +369,24 @@ describe('missing data is never a pass: each operation × fault, through the wor
         const d = c.depends[f.check];
         return d === '*' || (d?.includes(f.name) ?? false);
       };
-      const issues: string[] = [];
-      for (const before of baseline.values()) {
-        const now = after.get(before.key);
-        if (!now) {
-          issues.push(`${before.key}: disappeared (was ${before.status})`);
-          continue;
-        }
+      const issues = compareWithBaseline(baseline, after, (before, now) => {
+        const out: string[] = [];
         if (dependsOn(before)) {
           if (now.status === 'pass' || now.status === 'not_applicable')
-            issues.push(`${before.key}: ${now.status} with its scope missing: ${now.reason}`);
+            out.push(`${before.key}: ${now.status} with its scope missing: ${now.reason}`);
           if (now.status !== before.status && now.status !== 'unknown')
-            issues.push(`${before.key}: ${before.status} → ${now.status}`);
+            out.push(`${before.key}: ${before.status} → ${now.status}`);
           if (
             now.status === 'unknown' &&
             before.status !== 'unknown' &&
             !problems.some((p) => p.kind !== 'warning' && now.reason.includes(p.step))
           )
-            issues.push(`${before.key}: unknown without naming ${c.scope}: ${now.reason}`);
+            out.push(`${before.key}: unknown without naming ${c.scope}: ${now.reason}`);
         } else if (now.status !== before.status) {
-          issues.push(`${before.key}: ${before.status} → ${now.status} (${now.reason})`);
+          out.push(`${before.key}: ${before.status} → ${now.status} (${now.reason})`);
         }
-      }
+        return out;
+      });
       expect(issues).toEqual([]);
 
       // The next clean run restores the clean findings: nothing was lost for good.

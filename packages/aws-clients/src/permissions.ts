@@ -221,41 +221,28 @@ export const PERMISSIONS: readonly PermissionSpec[] = Object.freeze([
   spec('iam:ListAttachedGroupPolicies', 'optional', ACCESS_CHECKS, "groups' managed policies", {
     coveredBy: GAAD,
   }),
+  // Roles feed the user checks too: a user's access includes the roles it may assume (DESIGN.md).
   spec(
     'iam:ListRoles',
     'optional',
-    ['codecommit-branch-protection-admins'],
-    'roles that may change default branches',
-    { coveredBy: GAAD },
+    ACCESS_CHECKS,
+    'roles that may change default branches, and that users may assume',
+    {
+      coveredBy: GAAD,
+    },
   ),
   spec(
     'iam:GetRole',
     'optional',
-    ['codecommit-branch-protection-admins'],
+    ACCESS_CHECKS,
     "roles' permissions boundaries and tags (ListRoles returns neither)",
     { coveredBy: GAAD },
   ),
-  spec(
-    'iam:ListRolePolicies',
-    'optional',
-    ['codecommit-branch-protection-admins'],
-    "roles' inline policy names",
-    { coveredBy: GAAD },
-  ),
-  spec(
-    'iam:GetRolePolicy',
-    'optional',
-    ['codecommit-branch-protection-admins'],
-    "roles' inline policy documents",
-    { coveredBy: GAAD },
-  ),
-  spec(
-    'iam:ListAttachedRolePolicies',
-    'optional',
-    ['codecommit-branch-protection-admins'],
-    "roles' managed policies",
-    { coveredBy: GAAD },
-  ),
+  spec('iam:ListRolePolicies', 'optional', ACCESS_CHECKS, "roles' inline policy names", { coveredBy: GAAD }),
+  spec('iam:GetRolePolicy', 'optional', ACCESS_CHECKS, "roles' inline policy documents", { coveredBy: GAAD }),
+  spec('iam:ListAttachedRolePolicies', 'optional', ACCESS_CHECKS, "roles' managed policies", {
+    coveredBy: GAAD,
+  }),
   spec('iam:GetPolicy', 'optional', ACCESS_CHECKS, 'managed policy default versions', { coveredBy: GAAD }),
   spec('iam:GetPolicyVersion', 'optional', ACCESS_CHECKS, 'managed policy documents', { coveredBy: GAAD }),
   spec(

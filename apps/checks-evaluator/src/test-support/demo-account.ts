@@ -98,3 +98,21 @@ export async function findingsOf(db: Kysely<Database>, checkRunId: number): Prom
   }
   return out;
 }
+
+/**
+ * Each baseline finding against the same finding of a later run: a finding that disappeared is an
+ * issue; `judge` says what else is one (it sees only findings present in both).
+ */
+export function compareWithBaseline(
+  baseline: ReadonlyMap<string, Finding>,
+  after: ReadonlyMap<string, Finding>,
+  judge: (before: Finding, now: Finding) => string[],
+): string[] {
+  const issues: string[] = [];
+  for (const before of baseline.values()) {
+    const now = after.get(before.key);
+    if (now) issues.push(...judge(before, now));
+    else issues.push(`${before.key}: disappeared (was ${before.status})`);
+  }
+  return issues;
+}
