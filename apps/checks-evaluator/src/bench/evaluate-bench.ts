@@ -1,10 +1,11 @@
 /**
  * The evaluation benchmark behind `pnpm bench:evaluate [--repos 1000] [--prs 50] [--users 2000]
- * [--json]` (entry: scripts/bench-evaluate.ts). Generates (or reuses) the account and syncs it once
- * (`synced-account.ts` keeps the synced database between runs), then, on a scratch copy: one evaluation
+ * [--load] [--json]` (entry: scripts/bench-evaluate.ts). Generates (or reuses) the account and syncs it
+ * once (`synced-account.ts` keeps the synced database between runs; `--load` fills it with the bench
+ * loader, `loaded-account.ts`), then, on a scratch copy: one evaluation
  * by the checks-evaluator as its own process (wall, CPU, peak RSS, bytes written), a re-evaluation with
  * nothing changed, and the read API as its own process (p50/p95 and bytes of check results, findings
- * pages, evidence pages, `/iam-users` cold and warm, each export's first byte, time, size and the API's
+ * pages, every other paged read route, `/iam-users` cold and warm, each export's first byte, time, size and the API's
  * peak RSS). Prints a table with the goals of issue 15 and the ratio to each. Never part of `pnpm test`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
