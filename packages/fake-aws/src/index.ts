@@ -49,6 +49,7 @@ export {
 export {
   type AccessKeyPair,
   type FakeAws,
+  FakeAwsCore,
   type FakeAwsLogger,
   type FakeAwsOptions,
   type FakeAwsTunables,

@@ -63,12 +63,9 @@ export const evidenceRoutes: RoutePlugin = {
         const after = decodeCursor(req.query.cursor, ['string', 'number'] as const);
         let q = selectAsOf(db, 'repositories', connection.id, run.id).selectAll();
         if (after)
-          q = q.where((eb) =>
-            eb.or([
-              eb('repository_name', '>', after[0]),
-              eb.and([eb('repository_name', '=', after[0]), eb('id', '>', after[1])]),
-            ]),
-          );
+          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
+          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
+          q = q.where((eb) => eb(eb.refTuple('repository_name', 'id'), '>', eb.tuple(after[0], after[1])));
         const rows = await q
           .orderBy('repository_name')
           .orderBy('id')
@@ -128,12 +125,9 @@ export const evidenceRoutes: RoutePlugin = {
           .selectAll()
           .where('repository_id', '=', repository.repository_id);
         if (after)
-          q = q.where((eb) =>
-            eb.or([
-              eb('branch_name', '>', after[0]),
-              eb.and([eb('branch_name', '=', after[0]), eb('id', '>', after[1])]),
-            ]),
-          );
+          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
+          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
+          q = q.where((eb) => eb(eb.refTuple('branch_name', 'id'), '>', eb.tuple(after[0], after[1])));
         const rows = await q
           .orderBy('branch_name')
           .orderBy('id')
@@ -176,12 +170,9 @@ export const evidenceRoutes: RoutePlugin = {
         let q = selectAsOf(db, 'pull_requests', connection.id, run.id).selectAll();
         if (req.query.repository !== undefined) q = q.where('repository_name', '=', req.query.repository);
         if (after)
-          q = q.where((eb) =>
-            eb.or([
-              eb('repository_name', '>', after[0]),
-              eb.and([eb('repository_name', '=', after[0]), eb('id', '>', after[1])]),
-            ]),
-          );
+          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
+          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
+          q = q.where((eb) => eb(eb.refTuple('repository_name', 'id'), '>', eb.tuple(after[0], after[1])));
         const rows = await q
           .orderBy('repository_name')
           .orderBy('id')

@@ -224,6 +224,26 @@ describe('read API and exports over a hand-written evidence store', () => {
       expect((await get(`${base()}/repositories/nope/branches`)).status).toBe(404);
     });
 
+    it('pages pull requests and branches by cursor without losing or repeating one', async () => {
+      for (const [path, list, key] of [
+        ['/pull-requests', 'pullRequests', 'pullRequestId'],
+        [`/repositories/app/branches?runId=${run1}`, 'branches', 'name'],
+      ] as const) {
+        const all = (await get(`${base()}${path}`)).body[list].map((x: Record<string, string>) => x[key]);
+        expect(all.length, path).toBeGreaterThan(1);
+        const paged: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const sep = path.includes('?') ? '&' : '?';
+          const res = await get(`${base()}${path}${sep}limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+          expect(res.status).toBe(200);
+          paged.push(...res.body[list].map((x: Record<string, string>) => x[key]));
+          cursor = res.body.nextCursor;
+        } while (cursor);
+        expect(paged, path).toEqual(all);
+      }
+    });
+
     it('lists pull requests with approvals, by repository', async () => {
       const res = await get(`${base()}/pull-requests?repository=app`);
       expect(res.status).toBe(200);
