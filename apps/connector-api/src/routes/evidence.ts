@@ -18,6 +18,7 @@ import { notFound } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { asOfView, iso } from '../evidence-views/presenters.js';
 import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
+import { answers, BranchList, IamUserList, PullRequestList, RepositoryList } from '../responses.js';
 import { IdParams, pathName, text } from '../schemas.js';
 import { loadConnection } from './connections.js';
 
@@ -52,6 +53,7 @@ export const evidenceRoutes: RoutePlugin = {
       '/v1/connections/:id/repositories',
       {
         schema: {
+          response: answers(RepositoryList),
           tags,
           summary: 'Repositories as of a sync run, by name, with their approval rule templates',
           params: IdParams,
@@ -107,6 +109,7 @@ export const evidenceRoutes: RoutePlugin = {
       '/v1/connections/:id/repositories/:name/branches',
       {
         schema: {
+          response: answers(BranchList),
           tags,
           summary: 'Branches of a repository as of a sync run',
           params: RepositoryParams,
@@ -151,6 +154,7 @@ export const evidenceRoutes: RoutePlugin = {
       '/v1/connections/:id/pull-requests',
       {
         schema: {
+          response: answers(PullRequestList),
           tags,
           summary: 'Pull requests as of a sync run, with approvals, rule evaluation and override state',
           params: IdParams,
@@ -224,6 +228,7 @@ export const evidenceRoutes: RoutePlugin = {
       '/v1/connections/:id/iam-users',
       {
         schema: {
+          response: answers(IamUserList),
           tags,
           summary:
             'IAM users as of a sync run with their effective CodeCommit access level, the person they belong to (and how linked), MFA and last use',
