@@ -18,7 +18,9 @@ import { scopes } from '@codecommit-evidence/domain';
 import {
   type EvidenceInput,
   type EvidenceRow,
+  retireApprovalsNotIn,
   retireMissing,
+  retireRepositoryEvidence,
   selectCurrent,
   type WriteStats,
   writeEvidence,
@@ -44,7 +46,6 @@ import {
   type ReviewData,
 } from '../evidence-rows.js';
 import { mapLimit } from '../map-limit.js';
-import { retireApprovalsNotIn, retireRepositoryEvidence } from '../retire.js';
 
 export interface SyncRepositoryResult {
   repository: string;
