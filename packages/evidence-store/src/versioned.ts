@@ -13,7 +13,6 @@ const JSON_COLUMNS: Record<EvidenceTable, readonly string[]> = {
   repository_template_associations: [],
   pull_requests: ['approval_rules', 'evaluation', 'override_state'],
   pull_request_approvals: [],
-  pull_request_events: ['details'],
   iam_users: [
     'tags',
     'group_names',

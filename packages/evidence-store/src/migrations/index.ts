@@ -5,6 +5,7 @@ import * as applicationClock from './2026-12-01T2200_application-clock.js';
 import * as checkEvidenceBlobs from './2026-12-01T2200_check-evidence-blobs.js';
 import * as derivedAccess from './2026-12-02T0100_derived-access-and-shared-findings.js';
 import * as apiKeyExpiry from './2026-12-02T0200_api-key-expiry.js';
+import * as dropPullRequestEvents from './2026-12-02T0430_drop-pull-request-events.js';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so the same code runs from the
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T2200_check-evidence-blobs': checkEvidenceBlobs,
   '2026-12-02T0100_derived-access-and-shared-findings': derivedAccess,
   '2026-12-02T0200_api-key-expiry': apiKeyExpiry,
+  '2026-12-02T0430_drop-pull-request-events': dropPullRequestEvents,
 };
 
 export const migrationProvider: MigrationProvider = {
