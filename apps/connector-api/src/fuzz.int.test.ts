@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { createActiveConnection } from '@codecommit-evidence/evidence-views/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeCursor } from './evidence-views/pagination.js';
+import { encodeCursor } from './http/pagination.js';
 import { writeEvaluatedRun } from './test-support/evaluated-run.js';
 import { ADMIN_TOKEN, api, CUSTOMER_ACCOUNT_ID, newConnection, useHarness } from './test-support/harness.js';
 

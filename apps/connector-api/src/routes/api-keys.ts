@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
 import { parseUuidOr404 } from '../schemas.js';
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());

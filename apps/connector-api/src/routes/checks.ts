@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { AppContext, RoutePlugin } from '../context.js';
 import { notFound } from '../errors.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
-import { checkDefinition, checkRunView, checkView, findingView } from '../evidence-views/presenters.js';
-import { CheckRunSelector, onlyOneSelector, resolveCheckRun } from '../evidence-views/selection.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
+import { CheckRunSelector, onlyOneSelector, resolveCheckRun } from '../http/selection.js';
+import { checkDefinition, checkRunView, checkView, findingView } from '../presenters.js';
 import { IdParams } from '../schemas.js';
 import { loadConnection } from './connections.js';
 

@@ -24,9 +24,9 @@ import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { notFound } from '../errors.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
-import { asOfView, iso } from '../evidence-views/presenters.js';
-import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
+import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../http/selection.js';
+import { asOfView, iso } from '../presenters.js';
 import { IdParams, pathName, text } from '../schemas.js';
 import { loadConnection } from './connections.js';
 
