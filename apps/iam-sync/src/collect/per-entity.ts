@@ -30,7 +30,7 @@ import {
   listUsers,
   listUserTags,
 } from '@codecommit-evidence/aws-clients';
-import { mapConcurrent } from '../concurrency.js';
+import { mapConcurrent } from '@codecommit-evidence/sync-support';
 import {
   byKey,
   dateOrNull,

@@ -28,6 +28,7 @@ import {
 import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
+  mapConcurrent,
   runSyncJob,
   type SyncContext,
   type SyncJobDefinition,
@@ -45,7 +46,6 @@ import {
   pullRequestRow,
   type ReviewData,
 } from '../evidence-rows.js';
-import { mapLimit } from '../map-limit.js';
 
 export interface SyncRepositoryResult {
   repository: string;
@@ -375,7 +375,7 @@ async function syncPullRequests(
   const approvals: EvidenceInput<'pull_request_approvals'>[] = [];
   const reviewed: string[] = [];
 
-  await mapLimit(listed, PULL_REQUEST_CONCURRENCY, async ({ pullRequestId }) => {
+  await mapConcurrent(listed, PULL_REQUEST_CONCURRENCY, async ({ pullRequestId }) => {
     const before = stored.get(pullRequestId);
     if (before && before.status === 'CLOSED') {
       const reviewMissing =
