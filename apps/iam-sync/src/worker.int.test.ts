@@ -24,6 +24,9 @@ import {
 } from './test-support/iam-fixture.js';
 import { createIamSyncWorker } from './worker.js';
 
+const REPORT_DELAY_MS = 10 * 60_000;
+let clockOffsetMs = 0;
+
 describe('iam-sync worker', () => {
   const t = useTestDatabase();
   const r = useTestRedis();
@@ -35,8 +38,13 @@ describe('iam-sync worker', () => {
   let worker: Worker | undefined;
 
   beforeAll(async () => {
-    // A report that takes a while: the first job has to wait for it.
-    fake = await startIamFake({ credentialReportDelayMs: 2_000 });
+    // A report that is generating until the test says otherwise: the fake's clock runs with the real
+    // one plus an offset the test moves past the report's delay once the first job has polled twice, so
+    // a loaded machine (slow jobs, late polls) cannot see the report finished before it was waited for.
+    fake = await startIamFake({
+      credentialReportDelayMs: REPORT_DELAY_MS,
+      clock: () => Date.now() + clockOffsetMs,
+    });
     producer = createRedisConnection(r.current.url, 'producer');
     workerConnection = createRedisConnection(r.current.url, 'worker');
     queues = createQueues(producer, r.current.prefix);
@@ -80,6 +88,19 @@ describe('iam-sync worker', () => {
     const meanwhile = (await queues['iam-sync'].getJob(a.id!))!;
     expect(['delayed', 'waiting', 'active']).toContain(await meanwhile.getState());
     expect(IamSyncProgress.safeParse(meanwhile.progress).success).toBe(true);
+
+    // Let the report finish once the waiting job has polled at least twice.
+    await expect
+      .poll(
+        async () => {
+          const job = await queues['iam-sync'].getJob(a.id!);
+          const parsed = IamSyncProgress.safeParse(job?.progress);
+          return parsed.success ? parsed.data.polls : 0;
+        },
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBeGreaterThanOrEqual(2);
+    clockOffsetMs = REPORT_DELAY_MS;
 
     const result = (await a.waitUntilFinished(events, 20_000)) as SyncIamResult;
     expect(result.credentialReport.status).toBe('stored');

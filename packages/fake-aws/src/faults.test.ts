@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BatchGetRepositoriesCommand,
   GetBranchCommand,
@@ -6,8 +9,16 @@ import {
 import { GetAccountAuthorizationDetailsCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaultSpec } from './faults.js';
-import type { FakeAws } from './server.js';
-import { type Credentials, caught, clients, productSession, startDemo } from './test-support/fixture.js';
+import { ScenarioValidationError } from './scenario/load.js';
+import { type FakeAws, startFakeAws } from './server.js';
+import {
+  type Credentials,
+  caught,
+  clients,
+  DEMO_SCENARIO,
+  productSession,
+  startDemo,
+} from './test-support/fixture.js';
 
 describe('per-operation faults', () => {
   let fake: FakeAws;
@@ -199,5 +210,109 @@ describe('per-operation faults', () => {
     expect(() => parseFaultSpec('iam:ListUsers')).toThrow(/OPERATION=KIND/);
     expect(() => parseFaultSpec('iam:ListUsers=nul,colour=red')).toThrow(/unknown option "colour"/);
     expect(() => parseFaultSpec('iam:ListUsers=oversized,size=big')).toThrow(/size/);
+  });
+});
+
+describe('faults declared in the scenario file', () => {
+  const demo = () => JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8'));
+  const dir = mkdtempSync(join(tmpdir(), 'fake-aws-faults-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function refusal(scenario: unknown): Promise<ScenarioValidationError> {
+    const file = join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(scenario));
+    const error = await startFakeAws({ scenario: file }).then(
+      async (fake) => {
+        await fake.close();
+        throw new Error('expected the scenario to be refused');
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ScenarioValidationError);
+    return error as ScenarioValidationError;
+  }
+
+  it('are in force from the load, with the knob’s vocabulary, and count down like the knob’s', async () => {
+    const file = join(dir, 'faulty.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...demo(),
+        faults: [
+          { operation: 'codecommit:ListRepositories', kind: 'server-error', times: 1 },
+          { operation: 'iam:ListUsers', kind: 'wrong-type', member: 'Users', value: 'none' },
+        ],
+      }),
+    );
+    const fake = await startFakeAws({
+      scenario: file,
+      credentialReportDelayMs: 0,
+      faults: [{ operation: 'codecommit:GetBranch', kind: 'throttle' }],
+    });
+    try {
+      // The scenario's rules first, then the caller's; the world itself holds no faults.
+      expect(fake.faults().map((f) => f.operation)).toEqual([
+        'codecommit:ListRepositories',
+        'iam:ListUsers',
+        'codecommit:GetBranch',
+      ]);
+      expect(fake.scenario()).not.toHaveProperty('faults');
+      const session = await productSession(fake);
+      const { codecommit } = clients(fake, session, 1);
+      expect((await caught(() => codecommit.send(new ListRepositoriesCommand({})))).name).toBe(
+        'InternalFailure',
+      );
+      // times: 1 ran out; an updateScenario (a copy of the world) does not re-arm it.
+      fake.updateScenario((draft) => {
+        draft.name = 'touched';
+      });
+      expect((await codecommit.send(new ListRepositoriesCommand({}))).repositories?.length).toBeGreaterThan(
+        0,
+      );
+      expect(fake.faults().map((f) => f.operation)).toEqual(['iam:ListUsers', 'codecommit:GetBranch']);
+      // A scenario that declares faults replaces the rules in force; one that declares none keeps them.
+      fake.setScenario({ ...demo(), faults: [{ operation: 'iam:ListRoles', kind: 'truncated' }] });
+      expect(fake.faults().map((f) => f.operation)).toEqual(['iam:ListRoles']);
+      fake.setScenario(demo());
+      expect(fake.faults().map((f) => f.operation)).toEqual(['iam:ListRoles']);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('are validated, and the error names the field', async () => {
+    const cases: [unknown, string, RegExp][] = [
+      [{ operation: 'codecommit:ListRepos', kind: 'truncated' }, '$.faults[0].operation', /no operation/],
+      [{ operation: 'ListRepositories', kind: 'truncated' }, '$.faults[0].operation', /service:Operation/],
+      [{ operation: 'codecommit:ListRepositories', kind: 'explode' }, '$.faults[0].kind', /./],
+      [{ operation: 'codecommit:ListRepositories', kind: 'oversized', size: 0 }, '$.faults[0].size', /./],
+      [{ operation: 'iam:ListUsers', kind: 'throttle', member: 'Users' }, '$.faults[0].member', /body kinds/],
+      [
+        { operation: 'iam:ListUsers', kind: 'throttle', colour: 'red' },
+        '$.faults[0].colour',
+        /unknown field/,
+      ],
+      [{ operation: 'iam:ListUsers', kind: 'nul', times: 0 }, '$.faults[0].times', /./],
+    ];
+    for (const [rule, path, message] of cases) {
+      const error = await refusal({ ...demo(), faults: [rule] });
+      expect(error.path, JSON.stringify(rule)).toBe(path);
+      expect(error.message, JSON.stringify(rule)).toMatch(message);
+    }
+    expect((await refusal({ ...demo(), faults: 'none' })).path).toBe('$.faults');
+    // Through the control plane the same scenario is a 400 naming the field.
+    const fake = await startDemo();
+    try {
+      const response = await fetch(`${fake.url}/_fake/scenario`, {
+        method: 'PUT',
+        body: JSON.stringify({ ...demo(), faults: [{ operation: 'sts:Nope', kind: 'nul' }] }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: { code: string; path: string } };
+      expect(body.error).toMatchObject({ code: 'invalid_scenario', path: '$.faults[0].operation' });
+      expect(fake.faults()).toEqual([]);
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -128,6 +128,23 @@ function corrupt(rule: FaultRule, value: unknown): unknown {
   }
 }
 
+/**
+ * What the schema cannot see in a rule: an operation fake-aws does not answer, or body-only options on
+ * an error kind. Shared by the knob (a 400 / exit 2) and scenario files (an error at `$.faults[i]`).
+ */
+export function faultRuleProblem(
+  rule: FaultRule,
+  known: (operation: string) => boolean,
+): { field: 'operation' | 'member'; message: string } | undefined {
+  if (!known(rule.operation)) {
+    return { field: 'operation', message: `fake-aws has no operation ${rule.operation}` };
+  }
+  if (ERROR_KINDS.has(rule.kind) && (rule.member !== undefined || rule.value !== undefined)) {
+    return { field: 'member', message: `member/value apply to body kinds only, not ${rule.kind}` };
+  }
+  return undefined;
+}
+
 export class FaultPlan {
   private rules: ActiveFault[] = [];
 
@@ -158,24 +175,15 @@ export class FaultPlan {
   }
 
   private activate(rule: FaultRule, known: (operation: string) => boolean, index?: number): ActiveFault {
-    const where = index === undefined ? '' : `[${index}]`;
-    if (!known(rule.operation)) {
+    const problem = faultRuleProblem(rule, known);
+    if (problem) {
+      const where = index === undefined ? '' : `[${index}]`;
       throw new z.ZodError([
         {
           code: 'custom',
-          path: index === undefined ? ['operation'] : [index, 'operation'],
-          message: `fault${where}: fake-aws has no operation ${rule.operation}`,
-          input: rule.operation,
-        },
-      ]);
-    }
-    if (ERROR_KINDS.has(rule.kind) && (rule.member !== undefined || rule.value !== undefined)) {
-      throw new z.ZodError([
-        {
-          code: 'custom',
-          path: index === undefined ? ['member'] : [index, 'member'],
-          message: `fault${where}: member/value apply to body kinds only, not ${rule.kind}`,
-          input: rule.member,
+          path: index === undefined ? [problem.field] : [index, problem.field],
+          message: `fault${where}: ${problem.message}`,
+          input: rule[problem.field],
         },
       ]);
     }

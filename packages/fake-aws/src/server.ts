@@ -3,7 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { AwsError } from './errors.js';
-import { type ActiveFault, FaultPlan, type FaultRuleInput, truncateBody } from './faults.js';
+import {
+  type ActiveFault,
+  FaultPlan,
+  type FaultRuleInput,
+  faultRuleProblem,
+  truncateBody,
+} from './faults.js';
 import { type Identity, parseAuthorization, sessionIdentity } from './identity.js';
 import { applyJsonPatch, type JsonPatchOperation } from './json-patch.js';
 import { evaluatePolicies } from './policy/evaluate.js';
@@ -13,6 +19,7 @@ import { RateLimiter } from './rate-limit.js';
 import {
   loadScenarioFile,
   parseScenario,
+  type ScenarioIssue,
   ScenarioValidationError,
   shiftScenarioDates,
   storyShiftMs,
@@ -158,14 +165,16 @@ export class FakeAwsCore {
       faultRate: options.faultRate ?? 0,
       credentialReportDelayMs: options.credentialReportDelayMs ?? 2000,
     };
+    const { scenario, faults } = this.prepare(options.scenario);
     this.state = {
-      world: new World(this.prepare(options.scenario)),
+      world: new World(scenario),
       sessions: new Map(),
       credentialReport: { startedAt: undefined, content: undefined, generatedAt: undefined },
       credentialReportDelayMs: this.tunables.credentialReportDelayMs,
     };
     this.onScenario();
-    if (options.faults) this.setFaults(options.faults);
+    // The scenario's own faults first, then the caller's: both are in force from the start.
+    this.setFaults([...(faults ?? []), ...(options.faults ?? [])]);
   }
 
   /** Whether `service:Operation` is one fake-aws answers. */
@@ -204,10 +213,26 @@ export class FakeAwsCore {
     }
   }
 
-  private prepare(input: Scenario | ScenarioInput | string): Scenario {
-    if (typeof input === 'string') return this.shift(loadScenarioFile(input));
+  /**
+   * Validates a scenario and splits off its `faults`: they go to the fault plan, not the world, so an
+   * `updateScenario` (a copy of the world) never re-arms a rule whose `times` ran out.
+   */
+  private prepare(input: Scenario | ScenarioInput | string): {
+    scenario: Scenario;
+    faults?: FaultRuleInput[];
+  } {
+    const source = typeof input === 'string' ? input : undefined;
     // zod builds new objects and arrays, so the caller's object is never shared with the world.
-    return this.shift(parseScenario(input));
+    const { faults, ...scenario } = this.shift(
+      typeof input === 'string' ? loadScenarioFile(input) : parseScenario(input),
+    );
+    const issues: ScenarioIssue[] = [];
+    faults?.forEach((rule, i) => {
+      const problem = faultRuleProblem(rule, this.knowsOperation);
+      if (problem) issues.push({ path: `$.faults[${i}].${problem.field}`, message: problem.message });
+    });
+    if (issues.length > 0) throw new ScenarioValidationError(issues, source);
+    return { scenario, faults };
   }
 
   private shift(scenario: Scenario): Scenario {
@@ -222,9 +247,12 @@ export class FakeAwsCore {
     this.state.credentialReport = { startedAt: undefined, content: undefined, generatedAt: undefined };
   }
 
+  /** Replaces the world; a scenario that declares `faults` also replaces the fault rules in force. */
   setScenario(input: Scenario | ScenarioInput): void {
-    this.state.world = new World(this.prepare(input));
+    const { scenario, faults } = this.prepare(input);
+    this.state.world = new World(scenario);
     this.onScenario();
+    if (faults) this.setFaults(faults);
   }
 
   setTunables(partial: Partial<FakeAwsTunables>): void {

@@ -102,7 +102,9 @@ describe('PUT /v1/people', () => {
     } while (cursor);
     expect(seen).toHaveLength(10_000);
     expect(new Set(seen).size).toBe(10_000);
-  }, 60_000);
+    // The suite's default timeout (120 s): 3.3 s at load 4.6, but over 60 s when the machine is
+    // saturated (load 30–40), where a tighter bound failed a test that was right.
+  });
 });
 
 describe('PUT /v1/identity-links', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { faultRuleSchema } from '../faults.js';
 
 /**
  * The scenario: one JSON document describing the world fake-aws serves (the platform's identity and
@@ -313,6 +314,13 @@ export const scenarioSchema = z.strictObject({
       .record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'), regionSchema)
       .default({}),
   }),
+  faults: z
+    .array(faultRuleSchema.meta({ id: 'FaultRule' }))
+    .max(1000)
+    .optional()
+    .describe(
+      'per-operation faults in force once the scenario is loaded, as the fault knob takes them (see the README)',
+    ),
 });
 
 /** A validated scenario (defaults applied). */
