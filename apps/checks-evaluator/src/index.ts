@@ -1,7 +1,6 @@
 import { assertDatabaseReachable, createDb } from '@codecommit-evidence/evidence-store';
 import {
   assertRedisReachable,
-  closeWhenReady,
   closeWorkerGracefully,
   createFlowProducer,
   createRedisConnection,
@@ -56,7 +55,7 @@ const shutdown = createShutdown({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.register('worker', () =>
   closeWorkerGracefully(worker, Math.max(1_000, env.SHUTDOWN_TIMEOUT_MS - 3_000)),
 );
-shutdown.register('flow-producer', () => closeWhenReady(flowProducer));
+shutdown.register('flow-producer', () => flowProducer.close());
 shutdown.register('redis', () => redis.quit());
 shutdown.register('database', () => db.destroy());
 shutdown.listen();

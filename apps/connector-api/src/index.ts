@@ -4,7 +4,6 @@ import { assertDatabaseReachable, createDb } from '@codecommit-evidence/evidence
 import {
   assertRedisReachable,
   closeQueues,
-  closeWhenReady,
   createFlowProducer,
   createQueues,
   createRedisConnection,
@@ -68,7 +67,7 @@ async function main(): Promise<void> {
   shutdown.register('http', () => app.close());
   shutdown.register('queues', async () => {
     await closeQueues(queues);
-    await closeWhenReady(flowProducer);
+    await flowProducer.close();
   });
   shutdown.register('redis', () => redis.quit());
   shutdown.register('postgres', () => db.destroy());

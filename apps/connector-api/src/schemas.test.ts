@@ -7,6 +7,7 @@ import {
   parseCalendarDate,
   parseInstant,
 } from './schemas.js';
+import { DATE_EDGES, IMPOSSIBLE_DATES } from './test-support/date-cases.js';
 
 describe('dates are parsed strictly', () => {
   it('refuses days that do not exist instead of rolling them over (2026-11-31 is not December 1st)', () => {
@@ -59,6 +60,15 @@ describe('dates are parsed strictly', () => {
     }
     // A date alone is the end of that day.
     expect(DayOrInstant.parse('2026-03-31').toISOString()).toBe('2026-03-31T23:59:59.999Z');
+  });
+
+  it('refuses every impossible date of the shared table (the fuzz test sends them) and accepts its edges', () => {
+    for (const s of IMPOSSIBLE_DATES) {
+      expect(CalendarDate.safeParse(s).success, s).toBe(false);
+      expect(Instant.safeParse(s).success, s).toBe(false);
+      expect(DayOrInstant.safeParse(s).success, s).toBe(false);
+    }
+    for (const s of DATE_EDGES) expect(DayOrInstant.safeParse(s).success, s).toBe(true);
   });
 
   it('tells strings Postgres stores from those it cannot', () => {

@@ -6,6 +6,13 @@ import type { Redis } from 'ioredis';
  * A replica that dies holding a lease loses it when it expires, so a crash never leaks a slot for good;
  * the expiry uses Redis's clock (`TIME`), so replicas with skewed clocks agree. Used for the per-account
  * AWS concurrency limit here and for repo-sync's per-connection job gate.
+ *
+ * Kept instead of redis-semaphore (issue 12 asked): its Semaphore is the same sorted set, but its
+ * acquire/refresh scripts take `now` from the caller's clock (the `now` argument its Lua is called with,
+ * `Date.now()` in the client), so a replica whose clock is ahead evicts the others' live leases and one
+ * behind holds expired ones: the per-account limit would not hold across replicas with skewed clocks.
+ * It also refreshes on its own timer, where the gate renews with the job's lifecycle and treats a lost
+ * lease as a signal (`renew()` is false).
  */
 
 /** KEYS[1] lease set. ARGV: lease ms, limit, lease id. Returns 1 when the lease was taken, else 0. */

@@ -221,6 +221,24 @@ export async function getLatestCheckRunOfSyncRun(
     .executeTakeFirst();
 }
 
+/**
+ * The check run already written for this evaluation, if any (a retried job finds its own): a sync run is
+ * evaluated once as part of its flow; on-demand evaluations are one per roster instant.
+ */
+export async function findCheckRunOf(
+  db: Kysely<Database>,
+  of: { connectionId: string; syncRunId: number; trigger: CheckRunInput['trigger']; rosterAsOf: Date },
+): Promise<CheckRun | undefined> {
+  let q = db
+    .selectFrom('check_runs')
+    .selectAll()
+    .where('connection_id', '=', of.connectionId)
+    .where('sync_run_id', '=', of.syncRunId)
+    .where('trigger', '=', of.trigger);
+  if (of.trigger === 'on_demand') q = q.where('roster_as_of', '=', of.rosterAsOf);
+  return q.orderBy('id').limit(1).executeTakeFirst();
+}
+
 /** The last check run evaluated at or before `at`: "what did the checks say on that date". */
 export async function getCheckRunAt(
   db: Kysely<Database>,

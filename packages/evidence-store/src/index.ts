@@ -8,6 +8,8 @@ export * from './evidence-blobs.js';
 export { containsPattern } from './finding-search.js';
 export { type MigrationOutcome, migrateToLatest } from './migrate.js';
 export * from './people.js';
+export * from './pull-requests.js';
+export * from './repositories.js';
 export * from './run-access.js';
 export type * from './schema.js';
 export { EVIDENCE_KEYS } from './schema.js';

@@ -28,6 +28,8 @@ describe('migrations', () => {
     ]) {
       expect(names).toContain(expected);
     }
+    // Never written nor read; dropped by 2026-12-02T0420_drop-pull-request-events.
+    expect(names).not.toContain('pull_request_events');
   });
 
   it('applies to an empty database, rolls back to empty, and applies again', async () => {

@@ -191,15 +191,6 @@ export interface PullRequestApprovalsTable extends VersionColumns {
   approval_state: 'APPROVE' | 'REVOKE';
 }
 
-export interface PullRequestEventsTable extends VersionColumns {
-  pull_request_id: string;
-  event_key: string;
-  event_type: string;
-  event_date: Timestamp | null;
-  actor_arn: string | null;
-  details: Json<unknown>;
-}
-
 export interface InlinePolicy {
   name: string;
   document: unknown;
@@ -382,7 +373,6 @@ export interface Database {
   repository_template_associations: RepositoryTemplateAssociationsTable;
   pull_requests: PullRequestsTable;
   pull_request_approvals: PullRequestApprovalsTable;
-  pull_request_events: PullRequestEventsTable;
   iam_users: IamUsersTable;
   iam_groups: IamGroupsTable;
   iam_roles: IamRolesTable;
@@ -407,7 +397,6 @@ export const EVIDENCE_KEYS = {
   repository_template_associations: ['repository_id', 'template_name'],
   pull_requests: ['pull_request_id'],
   pull_request_approvals: ['pull_request_id', 'revision_id', 'user_arn'],
-  pull_request_events: ['pull_request_id', 'event_key'],
   iam_users: ['arn'],
   iam_groups: ['arn'],
   iam_roles: ['arn'],

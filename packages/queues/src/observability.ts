@@ -10,7 +10,7 @@ import {
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueName } from './catalog.js';
-import { closeWhenReady } from './producers.js';
+import { closingWhenReady } from './producers.js';
 
 /** Job states reported as queue depth; `wait` is the list KEDA scales on (see `waitListKey`). */
 export const QUEUE_DEPTH_STATES = [
@@ -60,7 +60,7 @@ export async function serveWorkerHealth(options: ServeWorkerHealthOptions): Prom
   });
 
   // Its own Queue object on the worker's connection: reading counts only, never adding.
-  const depth = new Queue(queue, { connection, prefix: options.prefix });
+  const depth = closingWhenReady(new Queue(queue, { connection, prefix: options.prefix }));
   depth.on('error', () => {});
   metrics.observeQueueDepth(queue, () => depth.getJobCounts(...QUEUE_DEPTH_STATES));
 
@@ -84,7 +84,7 @@ export async function serveWorkerHealth(options: ServeWorkerHealthOptions): Prom
       readiness: { redis: redisAnswers, worker: workerRunning, ...options.readiness },
     });
   } catch (err) {
-    await closeWhenReady(depth);
+    await depth.close();
     throw err;
   }
   options.logger.info({ host: options.host, port: server.port }, 'health and metrics server listening');
@@ -92,7 +92,7 @@ export async function serveWorkerHealth(options: ServeWorkerHealthOptions): Prom
     port: server.port,
     async close() {
       await server.close();
-      await closeWhenReady(depth);
+      await depth.close();
     },
   };
 }

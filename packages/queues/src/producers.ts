@@ -43,7 +43,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
     // As for the flow producer: connection errors surface through each call, never as a crash.
     queue.on('error', () => {});
-    return queue;
+    return closingWhenReady(queue);
   };
   return {
     'repo-sync': make(QUEUES.repoSync),
@@ -53,21 +53,25 @@ export function createQueues(connection: Redis, prefix: string): Queues {
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {
-  await Promise.all(Object.values(queues).map(closeWhenReady));
+  await Promise.all(Object.values(queues).map((q) => q.close()));
 }
 
 /**
- * Closes a BullMQ queue or flow producer once its connection has finished initialising. Closed
- * earlier (a SIGTERM right after start), BullMQ removes its listeners first and the initialisation's
- * "Connection is closed" rejection is then re-emitted with none left: an uncaught error that crashes
- * the process at shutdown.
+ * Makes `close()` of a BullMQ queue or flow producer wait until its connection has finished
+ * initialising. Closed earlier (a SIGTERM right after start), BullMQ removes its listeners first and the
+ * initialisation's "Connection is closed" rejection is then re-emitted with none left: an uncaught error
+ * that crashes the process at shutdown. Applied by the factories that create them, so every close site
+ * (present and future) gets it without having to remember.
  */
-export async function closeWhenReady(q: {
-  waitUntilReady(): Promise<unknown>;
-  close(): Promise<void>;
-}): Promise<void> {
-  await q.waitUntilReady().catch(() => undefined);
-  await q.close();
+export function closingWhenReady<T extends { waitUntilReady(): Promise<unknown>; close(): Promise<void> }>(
+  q: T,
+): T {
+  const close = q.close.bind(q);
+  q.close = async () => {
+    await q.waitUntilReady().catch(() => undefined);
+    await close();
+  };
+  return q;
 }
 
 /** Adds a job after validating its payload; the job goes to the queue the catalog assigns it. */
@@ -86,7 +90,7 @@ export function createFlowProducer(connection: Redis, prefix: string): FlowProdu
   // BullMQ re-emits its connection's errors on the producer; with no listener a closed connection
   // (Redis quit at shutdown, a restart) crashes the process. Failures surface through each call.
   producer.on('error', () => {});
-  return producer;
+  return closingWhenReady(producer);
 }
 
 /**

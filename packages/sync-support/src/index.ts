@@ -39,3 +39,4 @@ export {
   readJobProgress,
   type SyncJobHandle,
 } from './job.js';
+export { mapConcurrent } from './map-concurrent.js';

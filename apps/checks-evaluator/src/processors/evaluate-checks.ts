@@ -3,9 +3,11 @@ import { CHECKS, type CheckResult } from '@codecommit-evidence/domain';
 import {
   type CheckRun,
   type Database,
+  findCheckRunOf,
   finishSyncRun,
   getSyncRun,
   insertCheckRun,
+  listCheckResults,
   listSyncProblems,
   recordSyncProblem,
   type SyncRun,
@@ -109,33 +111,12 @@ export async function finishSyncRunFromFlow(
   return finished;
 }
 
-async function findExisting(
-  db: Kysely<Database>,
-  payload: EvaluateChecksPayload,
-  rosterAsOf: Date,
-): Promise<CheckRun | undefined> {
-  let q = db
-    .selectFrom('check_runs')
-    .selectAll()
-    .where('connection_id', '=', payload.connectionId)
-    .where('sync_run_id', '=', payload.runId)
-    .where('trigger', '=', payload.trigger);
-  // A sync run is evaluated once as part of its flow; on-demand evaluations are one per roster instant.
-  if (payload.trigger === 'on_demand') q = q.where('roster_as_of', '=', rosterAsOf);
-  return q.orderBy('id').limit(1).executeTakeFirst();
-}
-
 async function summaryOf(
   db: Kysely<Database>,
   run: CheckRun,
   syncRunStatus: SyncRunStatus,
 ): Promise<EvaluateChecksResult> {
-  const results = await db
-    .selectFrom('check_results')
-    .select(['check_id', 'status', 'counts'])
-    .where('check_run_id', '=', run.id)
-    .orderBy('id')
-    .execute();
+  const results = await listCheckResults(db, run.id);
   return {
     checkRunId: run.id,
     reused: true,
@@ -187,7 +168,12 @@ export async function evaluateChecks(
     : payload.trigger === 'on_demand' && deps.requestedAt
       ? deps.requestedAt
       : now();
-  const existing = await findExisting(db, payload, rosterAsOf);
+  const existing = await findCheckRunOf(db, {
+    connectionId: payload.connectionId,
+    syncRunId: payload.runId,
+    trigger: payload.trigger,
+    rosterAsOf,
+  });
   if (existing) {
     log.info({ checkRunId: existing.id }, 'check run already written by an earlier attempt');
     return summaryOf(db, existing, run.status);

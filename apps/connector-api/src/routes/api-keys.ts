@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
 import { ApiKeyList, ApiKeyRevoked, ApiKeyRotated, answers } from '../responses.js';
 import { parseUuidOr404 } from '../schemas.js';
 

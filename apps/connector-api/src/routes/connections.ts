@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { AppContext, RoutePlugin } from '../context.js';
 import { ApiError, notFound, rateLimited } from '../errors.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
 import { connectionView } from '../presenters.js';
 import {
   answers,

@@ -3,7 +3,16 @@
  * requests with approvals, IAM users with their effective CodeCommit access. Paginated by keyset.
  */
 
-import { listRunAccess, listSyncProblems, selectAsOf } from '@codecommit-evidence/evidence-store';
+import {
+  findRepositoryAsOf,
+  listApprovalsAsOf,
+  listBranchesAsOf,
+  listPullRequestsAsOf,
+  listRepositoriesAsOf,
+  listRunAccess,
+  listSyncProblems,
+  listTemplateAssociationsAsOf,
+} from '@codecommit-evidence/evidence-store';
 import {
   accessEntriesOf,
   completenessFromProblems,
@@ -15,9 +24,9 @@ import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { notFound } from '../errors.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
-import { asOfView, iso } from '../evidence-views/presenters.js';
-import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
+import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../http/selection.js';
+import { asOfView, iso } from '../presenters.js';
 import { answers, BranchList, IamUserList, PullRequestList, RepositoryList } from '../responses.js';
 import { IdParams, pathName, text } from '../schemas.js';
 import { loadConnection } from './connections.js';
@@ -63,25 +72,17 @@ export const evidenceRoutes: RoutePlugin = {
       async (req) => {
         const { connection, run } = await asOf(tenantId(req), req.params.id, req.query.runId);
         const after = decodeCursor(req.query.cursor, ['string', 'number'] as const);
-        let q = selectAsOf(db, 'repositories', connection.id, run.id).selectAll();
-        if (after)
-          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
-          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
-          q = q.where((eb) => eb(eb.refTuple('repository_name', 'id'), '>', eb.tuple(after[0], after[1])));
-        const rows = await q
-          .orderBy('repository_name')
-          .orderBy('id')
-          .limit(req.query.limit + 1)
-          .execute();
+        const target = { connectionId: connection.id, runId: run.id };
+        const rows = await listRepositoriesAsOf(db, target, {
+          ...(after ? { after } : {}),
+          limit: req.query.limit + 1,
+        });
         const { items, nextCursor } = page(rows, req.query.limit, (r) => [r.repository_name, r.id]);
-        const ids = items.map((r) => r.repository_id);
-        const associations = ids.length
-          ? await selectAsOf(db, 'repository_template_associations', connection.id, run.id)
-              .selectAll()
-              .where('repository_id', 'in', ids)
-              .orderBy('template_name')
-              .execute()
-          : [];
+        const associations = await listTemplateAssociationsAsOf(
+          db,
+          target,
+          items.map((r) => r.repository_id),
+        );
         return {
           syncRun: asOfView(run),
           repositories: items.map((r) => ({
@@ -118,24 +119,14 @@ export const evidenceRoutes: RoutePlugin = {
       },
       async (req) => {
         const { connection, run } = await asOf(tenantId(req), req.params.id, req.query.runId);
-        const repository = await selectAsOf(db, 'repositories', connection.id, run.id)
-          .selectAll()
-          .where('repository_name', '=', req.params.name)
-          .executeTakeFirst();
+        const target = { connectionId: connection.id, runId: run.id };
+        const repository = await findRepositoryAsOf(db, target, req.params.name);
         if (!repository) throw notFound('repository');
         const after = decodeCursor(req.query.cursor, ['string', 'number'] as const);
-        let q = selectAsOf(db, 'branches', connection.id, run.id)
-          .selectAll()
-          .where('repository_id', '=', repository.repository_id);
-        if (after)
-          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
-          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
-          q = q.where((eb) => eb(eb.refTuple('branch_name', 'id'), '>', eb.tuple(after[0], after[1])));
-        const rows = await q
-          .orderBy('branch_name')
-          .orderBy('id')
-          .limit(req.query.limit + 1)
-          .execute();
+        const rows = await listBranchesAsOf(db, target, repository.repository_id, {
+          ...(after ? { after } : {}),
+          limit: req.query.limit + 1,
+        });
         const { items, nextCursor } = page(rows, req.query.limit, (b) => [b.branch_name, b.id]);
         return {
           syncRun: asOfView(run),
@@ -163,34 +154,22 @@ export const evidenceRoutes: RoutePlugin = {
       },
       async (req) => {
         const { connection, run } = await asOf(tenantId(req), req.params.id, req.query.runId);
-        if (req.query.repository !== undefined) {
-          const known = await selectAsOf(db, 'repositories', connection.id, run.id)
-            .select('id')
-            .where('repository_name', '=', req.query.repository)
-            .executeTakeFirst();
-          if (!known) throw notFound('repository');
-        }
+        const target = { connectionId: connection.id, runId: run.id };
+        const repository = req.query.repository;
+        if (repository !== undefined && !(await findRepositoryAsOf(db, target, repository)))
+          throw notFound('repository');
         const after = decodeCursor(req.query.cursor, ['string', 'number'] as const);
-        let q = selectAsOf(db, 'pull_requests', connection.id, run.id).selectAll();
-        if (req.query.repository !== undefined) q = q.where('repository_name', '=', req.query.repository);
-        if (after)
-          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
-          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
-          q = q.where((eb) => eb(eb.refTuple('repository_name', 'id'), '>', eb.tuple(after[0], after[1])));
-        const rows = await q
-          .orderBy('repository_name')
-          .orderBy('id')
-          .limit(req.query.limit + 1)
-          .execute();
+        const rows = await listPullRequestsAsOf(db, target, {
+          ...(repository !== undefined ? { repositoryName: repository } : {}),
+          ...(after ? { after } : {}),
+          limit: req.query.limit + 1,
+        });
         const { items, nextCursor } = page(rows, req.query.limit, (p) => [p.repository_name, p.id]);
-        const ids = items.map((p) => p.pull_request_id);
-        const approvals = ids.length
-          ? await selectAsOf(db, 'pull_request_approvals', connection.id, run.id)
-              .selectAll()
-              .where('pull_request_id', 'in', ids)
-              .orderBy('id')
-              .execute()
-          : [];
+        const approvals = await listApprovalsAsOf(
+          db,
+          target,
+          items.map((p) => p.pull_request_id),
+        );
         return {
           syncRun: asOfView(run),
           pullRequests: items.map((p) => ({

@@ -26,8 +26,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
-import { type CsvValue, csvStream } from '../evidence-views/csv.js';
-import { asOfView, checkRunView, findingView, iso } from '../evidence-views/presenters.js';
+import { type CsvValue, csvStream } from '../http/csv.js';
 import {
   CheckRunSelector,
   onlyOneSelector,
@@ -35,7 +34,8 @@ import {
   resolveCheckRun,
   resolveSyncRun,
   SyncRunSelector,
-} from '../evidence-views/selection.js';
+} from '../http/selection.js';
+import { asOfView, checkRunView, findingView, iso } from '../presenters.js';
 import { IdParams } from '../schemas.js';
 import { loadConnection } from './connections.js';
 

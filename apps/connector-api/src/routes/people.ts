@@ -17,7 +17,7 @@ import {
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
 import { enqueueOnDemandEvaluations } from '../on-demand-evaluation.js';
 import { answers, LinkList, LinksUpserted, PeopleList, PeopleUpserted } from '../responses.js';
 import { CalendarDate, text } from '../schemas.js';

@@ -17,7 +17,7 @@ import {
 } from '@codecommit-evidence/evidence-views/test-support';
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCsvObjects } from '../evidence-views/test-support/csv-reader.js';
+import { parseCsvObjects } from '../http/test-support/csv-reader.js';
 import { api, useHarness } from '../test-support/harness.js';
 
 const h = useHarness();

@@ -10,7 +10,7 @@ import { tenantId } from '../auth.js';
 import { startSyncRun } from '../connect/connect-connection.js';
 import type { RoutePlugin } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
 import { syncRunDetail, syncRunSummary } from '../presenters.js';
 import { answers, SyncRunAnswer, SyncRunDetailAnswer, SyncRunList } from '../responses.js';
 import { IdParams, parseRunIdOr404, RunParams } from '../schemas.js';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { bearerToken } from '../auth.js';
 import type { AppContext, RoutePlugin } from '../context.js';
 import { ApiError } from '../errors.js';
-import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
+import { decodeCursor, PageQuery, page } from '../http/pagination.js';
 import { answers, TenantCreated, TenantList } from '../responses.js';
 import { text } from '../schemas.js';
 

@@ -28,7 +28,7 @@ import {
   listUserPolicies,
   listUsers,
 } from '@codecommit-evidence/aws-clients';
-import { mapConcurrent } from '../concurrency.js';
+import { mapConcurrent } from '@codecommit-evidence/sync-support';
 import {
   byKey,
   dateOrNull,

@@ -12,7 +12,7 @@ import {
   listServiceSpecificCredentials,
   listSSHPublicKeys,
 } from '@codecommit-evidence/aws-clients';
-import { mapConcurrent } from '../concurrency.js';
+import { mapConcurrent } from '@codecommit-evidence/sync-support';
 import { byKey, type GitCredentialFacts, type SshPublicKeyFacts } from '../iam-evidence.js';
 
 export const CODECOMMIT_SERVICE_NAME = 'codecommit.amazonaws.com';

@@ -8,6 +8,7 @@ import { scopes } from '@codecommit-evidence/domain';
 import {
   type EvidenceInput,
   retireMissing,
+  retireRepositoryEvidence,
   selectCurrent,
   type WriteStats,
   writeEvidence,
@@ -25,7 +26,6 @@ import {
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { repositoryRow, templateRow } from '../evidence-rows.js';
-import { retireRepositoryEvidence } from '../retire.js';
 
 export interface ListedRepository {
   repositoryId: string;

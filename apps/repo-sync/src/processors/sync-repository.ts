@@ -18,7 +18,9 @@ import { scopes } from '@codecommit-evidence/domain';
 import {
   type EvidenceInput,
   type EvidenceRow,
+  retireApprovalsNotIn,
   retireMissing,
+  retireRepositoryEvidence,
   selectCurrent,
   type WriteStats,
   writeEvidence,
@@ -26,6 +28,7 @@ import {
 import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
+  mapConcurrent,
   runSyncJob,
   type SyncContext,
   type SyncJobDefinition,
@@ -45,8 +48,6 @@ import {
   type ReviewData,
   sameOpenRow,
 } from '../evidence-rows.js';
-import { mapLimit } from '../map-limit.js';
-import { retireApprovalsNotIn, retireRepositoryEvidence } from '../retire.js';
 
 export interface SyncRepositoryResult {
   repository: string;
@@ -381,7 +382,7 @@ async function syncPullRequests(
   const approvals: EvidenceInput<'pull_request_approvals'>[] = [];
   const reviewed: string[] = [];
 
-  await mapLimit(listed, PULL_REQUEST_CONCURRENCY, async ({ pullRequestId, status }) => {
+  await mapConcurrent(listed, PULL_REQUEST_CONCURRENCY, async ({ pullRequestId, status }) => {
     const before = stored.get(pullRequestId);
     if (before && before.status === 'OPEN' && status === 'OPEN') {
       // Still in the OPEN list: its stored row holds only what cannot change while it is open (see

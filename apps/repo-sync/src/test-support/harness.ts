@@ -80,7 +80,6 @@ export async function rowsTouchedBy(db: Kysely<Database>, connectionId: string, 
     'approval_rule_templates',
     'pull_requests',
     'pull_request_approvals',
-    'pull_request_events',
   ] as const) {
     const q = (col: 'valid_from_run' | 'valid_to_run') =>
       sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapConcurrent } from './concurrency.js';
+import { mapConcurrent } from './map-concurrent.js';
 
 describe('mapConcurrent', () => {
   it('keeps order and never runs more than the limit at once', async () => {
@@ -26,5 +26,18 @@ describe('mapConcurrent', () => {
       }),
     ).rejects.toThrow('boom');
     expect(started).toEqual([1, 2]);
+  });
+
+  it('rethrows the first failure only once the calls in flight have settled', async () => {
+    const settled: number[] = [];
+    await expect(
+      mapConcurrent([1, 2, 3], 3, async (n) => {
+        await new Promise((r) => setTimeout(r, n === 1 ? 5 : 30));
+        if (n === 1) throw new Error('first');
+        settled.push(n);
+        return n;
+      }),
+    ).rejects.toThrow('first');
+    expect(settled.sort()).toEqual([2, 3]);
   });
 });

@@ -1,13 +1,42 @@
-import {
-  type Database,
-  type EvidenceInput,
-  retireMissing,
-  selectCurrent,
-} from '@codecommit-evidence/evidence-store';
 import type { Kysely, Transaction } from 'kysely';
+import type { Database, EvidenceRow } from './schema.js';
+import { type EvidenceInput, selectAsOf, selectCurrent } from './versioned.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type Target = { connectionId: string; runId: number };
+
+/**
+ * A page of a connection's pull requests as of run `runId` (only `repositoryName`'s when given), by
+ * repository name then id, after `after`.
+ */
+export async function listPullRequestsAsOf(
+  db: Db,
+  target: Target,
+  page: { repositoryName?: string; after?: readonly [repositoryName: string, id: number]; limit: number },
+): Promise<EvidenceRow<'pull_requests'>[]> {
+  let q = selectAsOf(db, 'pull_requests', target.connectionId, target.runId).selectAll();
+  if (page.repositoryName !== undefined) q = q.where('repository_name', '=', page.repositoryName);
+  const after = page.after;
+  if (after)
+    // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
+    // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
+    q = q.where((eb) => eb(eb.refTuple('repository_name', 'id'), '>', eb.tuple(after[0], after[1])));
+  return q.orderBy('repository_name').orderBy('id').limit(page.limit).execute();
+}
+
+/** The approval states of `pullRequestIds` as of run `runId`, in id order. */
+export async function listApprovalsAsOf(
+  db: Db,
+  target: Target,
+  pullRequestIds: readonly string[],
+): Promise<EvidenceRow<'pull_request_approvals'>[]> {
+  if (pullRequestIds.length === 0) return [];
+  return selectAsOf(db, 'pull_request_approvals', target.connectionId, target.runId)
+    .selectAll()
+    .where('pull_request_id', 'in', pullRequestIds)
+    .orderBy('id')
+    .execute();
+}
 
 /**
  * Approvals have no repository column, so `retireMissing` (one scope per call) would cost one query
@@ -40,36 +69,4 @@ export async function retireApprovalsNotIn(
       .execute();
   if (drop.length > 0) await db.deleteFrom('pull_request_approvals').where('id', 'in', drop).execute();
   return gone.length;
-}
-
-/**
- * A repository gone from AWS: its evidence (the repository, branches, template associations, pull
- * requests and their approvals) is marked removed as of this run. History stays readable.
- */
-export async function retireRepositoryEvidence(
-  db: Kysely<Database>,
-  target: Target,
-  repo: { repositoryId: string; repositoryName: string },
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const prIds = (
-      await selectCurrent(trx, 'pull_requests', target.connectionId)
-        .where('repository_name', '=', repo.repositoryName)
-        .select('pull_request_id')
-        .execute()
-    ).map((r) => r.pull_request_id);
-    for (let i = 0; i < prIds.length; i += 500) {
-      await retireApprovalsNotIn(trx, target, prIds.slice(i, i + 500), []);
-    }
-    await retireMissing(trx, 'pull_requests', target, { repository_name: repo.repositoryName }, []);
-    await retireMissing(trx, 'branches', target, { repository_id: repo.repositoryId }, []);
-    await retireMissing(
-      trx,
-      'repository_template_associations',
-      target,
-      { repository_id: repo.repositoryId },
-      [],
-    );
-    await retireMissing(trx, 'repositories', target, { repository_id: repo.repositoryId }, []);
-  });
 }
