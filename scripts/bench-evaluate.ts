@@ -1,7 +1,8 @@
 /**
- * `pnpm bench:evaluate [--repos 1000] [--prs 50] [--users 2000] [--json]`: one evaluation, a
+ * `pnpm bench:evaluate [--repos 1000] [--prs 50] [--users 2000] [--load] [--json]`: one evaluation, a
  * re-evaluation without changes and the read API at the size of a real customer, on a synced account
- * kept between runs (the first run syncs it through fake-aws once). Prints the figures against the goals
+ * kept between runs (the first run syncs it through fake-aws once; with `--load`, the bench loader runs
+ * the workers' jobs in process against fake-aws's core instead, for sizes a sync would take hours for). Prints the figures against the goals
  * of issue 15. Needs Postgres and Redis (DATABASE_URL, REDIS_URL). Never part of `pnpm test`. The
  * benchmark lives with the evaluator (apps/checks-evaluator/src/bench), whose dependencies it uses.
  */

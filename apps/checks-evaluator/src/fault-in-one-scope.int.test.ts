@@ -7,8 +7,6 @@
  * complete GAAD inventory, and every IAM check came back `unknown`. Now only the HTTPS Git credential
  * scope is missing, and only the findings that depend on it say so.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   getSyncRun,
   listFindings,
@@ -16,49 +14,21 @@ import {
   selectCurrent,
 } from '@codecommit-evidence/evidence-store';
 import { loadAccessReview } from '@codecommit-evidence/evidence-views';
-import { type FakeAws, shiftCalendarDates, startFakeAws } from '@codecommit-evidence/fake-aws';
-import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
-import { pino } from 'pino';
+import type { FakeAws } from '@codecommit-evidence/fake-aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SyncedScenario, syncThroughWorkers } from './test-support/sync-through-workers.js';
+import { CHECK_IDS as CHECKS, startDemoFake, syncDemo, useTestSide } from './test-support/demo-account.js';
+import type { SyncedScenario } from './test-support/sync-through-workers.js';
 
-const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-const DEMO = root('scenarios/demo.json');
-const demo = JSON.parse(readFileSync(DEMO, 'utf8')) as { referenceDate: string };
-const roster = JSON.parse(readFileSync(root('scenarios/demo.roster.json'), 'utf8')) as {
-  people: { email: string; name: string; status: 'active' | 'offboarded'; offboardedAt: string | null }[];
-};
-const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const GIT_SCOPE = 'iam:git-credentials';
-const CHECKS = [
-  'codecommit-offboarded-user-access',
-  'codecommit-user-mfa',
-  'codecommit-branch-protection-admins',
-  'codecommit-peer-review',
-];
 
 describe('a 500 on ListServiceSpecificCredentials faults only the HTTPS Git credential scope', () => {
-  const clean = { t: useTestDatabase(), r: useTestRedis() };
-  const faulted = { t: useTestDatabase(), r: useTestRedis() };
+  const clean = useTestSide();
+  const faulted = useTestSide();
   const fakes: FakeAws[] = [];
   const synced: SyncedScenario[] = [];
 
   const sync = async (side: typeof clean, fake: FakeAws) => {
-    const s = await syncThroughWorkers({
-      db: side.t.current.db,
-      databaseUrl: side.t.current.url,
-      redis: side.r.current,
-      fake,
-      accountId: '111122223333',
-      region: 'us-east-1',
-      tenantName: 'Acme Corp',
-      connectionName: 'acme-prod',
-      people: shiftCalendarDates(
-        roster,
-        Date.parse(fake.scenario().referenceDate!) - Date.parse(demo.referenceDate),
-      ).people,
-      log,
-    });
+    const s = await syncDemo(side, fake);
     synced.push(s);
     return s;
   };
@@ -66,8 +36,7 @@ describe('a 500 on ListServiceSpecificCredentials faults only the HTTPS Git cred
   let a: SyncedScenario;
   let b: SyncedScenario;
   beforeAll(async () => {
-    const start = () => startFakeAws({ scenario: DEMO, shiftDates: true, credentialReportDelayMs: 0 });
-    fakes.push(await start(), await start());
+    fakes.push(await startDemoFake(), await startDemoFake());
     // ci-bot's access key made inactive: its active HTTPS Git credential is then its only usable
     // credential, so some findings depend on the faulted scope.
     for (const f of fakes)

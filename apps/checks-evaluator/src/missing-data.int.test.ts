@@ -14,41 +14,24 @@
  * on per-pull-request calls are applied to a first sync (a re-sync does not read closed pull requests
  * again), on a new connection of the same account.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { listFindings, listSyncProblems } from '@codecommit-evidence/evidence-store';
-import {
-  type FakeAws,
-  type FaultRuleInput,
-  shiftCalendarDates,
-  startFakeAws,
-} from '@codecommit-evidence/fake-aws';
-import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
-import { pino } from 'pino';
+import { listSyncProblems } from '@codecommit-evidence/evidence-store';
+import type { FakeAws, FaultRuleInput } from '@codecommit-evidence/fake-aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SyncedScenario, syncThroughWorkers } from './test-support/sync-through-workers.js';
-
-const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-const DEMO = root('scenarios/demo.json');
-const roster = JSON.parse(readFileSync(root('scenarios/demo.roster.json'), 'utf8')) as {
-  people: { email: string; name: string; status: 'active' | 'offboarded'; offboardedAt: string | null }[];
-};
-const demoReference = (JSON.parse(readFileSync(DEMO, 'utf8')) as { referenceDate: string }).referenceDate;
-const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+import {
+  compareWithBaseline,
+  type Finding,
+  findingsOf,
+  startDemoFake,
+  syncDemo,
+  useTestSide,
+} from './test-support/demo-account.js';
+import type { SyncedScenario } from './test-support/sync-through-workers.js';
 
 const OFFBOARDED = 'codecommit-offboarded-user-access';
 const MFA = 'codecommit-user-mfa';
 const BRANCH = 'codecommit-branch-protection-admins';
 const REVIEW = 'codecommit-peer-review';
 const REPOSITORY_CHECKS = [BRANCH, REVIEW];
-
-interface Finding {
-  key: string;
-  check: string;
-  name: string;
-  status: string;
-  reason: string;
-}
 
 interface Case {
   name: string;
@@ -360,40 +343,16 @@ const cases: Case[] = [
 ];
 
 describe('missing data is never a pass: each operation × fault, through the workers', () => {
-  const t = useTestDatabase();
-  const r = useTestRedis();
+  const side = useTestSide();
+  const t = side.t;
   let fake: FakeAws;
   let synced: SyncedScenario | undefined;
   let baseline: Map<string, Finding>;
-
-  async function findings(checkRunId: number): Promise<Map<string, Finding>> {
-    const rows = await listFindings(t.current.db, checkRunId, { limit: 10_000 });
-    const out = new Map<string, Finding>();
-    for (const f of rows) {
-      const name = f.resource_type === 'root' ? 'root' : f.resource_name;
-      const key = `${f.check_id} ${f.resource_type} ${name}`;
-      out.set(key, { key, check: f.check_id, name, status: f.status, reason: f.reason });
-    }
-    return out;
-  }
+  const findings = (checkRunId: number) => findingsOf(t.current.db, checkRunId);
 
   beforeAll(async () => {
-    fake = await startFakeAws({ scenario: DEMO, shiftDates: true, credentialReportDelayMs: 0 });
-    synced = await syncThroughWorkers({
-      db: t.current.db,
-      databaseUrl: t.current.url,
-      redis: r.current,
-      fake,
-      accountId: '111122223333',
-      region: 'us-east-1',
-      tenantName: 'Acme Corp',
-      connectionName: 'acme-prod',
-      people: shiftCalendarDates(
-        roster,
-        Date.parse(fake.scenario().referenceDate!) - Date.parse(demoReference),
-      ).people,
-      log,
-    });
+    fake = await startDemoFake();
+    synced = await syncDemo(side, fake);
     baseline = await findings(synced.checkRunId);
     expect(baseline.size).toBeGreaterThan(20);
   }, 180_000);
@@ -425,28 +384,24 @@ describe('missing data is never a pass: each operation × fault, through the wor
         const d = c.depends[f.check];
         return d === '*' || (d?.includes(f.name) ?? false);
       };
-      const issues: string[] = [];
-      for (const before of baseline.values()) {
-        const now = after.get(before.key);
-        if (!now) {
-          issues.push(`${before.key}: disappeared (was ${before.status})`);
-          continue;
-        }
+      const issues = compareWithBaseline(baseline, after, (before, now) => {
+        const out: string[] = [];
         if (dependsOn(before)) {
           if (now.status === 'pass' || now.status === 'not_applicable')
-            issues.push(`${before.key}: ${now.status} with its scope missing: ${now.reason}`);
+            out.push(`${before.key}: ${now.status} with its scope missing: ${now.reason}`);
           if (now.status !== before.status && now.status !== 'unknown')
-            issues.push(`${before.key}: ${before.status} → ${now.status}`);
+            out.push(`${before.key}: ${before.status} → ${now.status}`);
           if (
             now.status === 'unknown' &&
             before.status !== 'unknown' &&
             !problems.some((p) => p.kind !== 'warning' && now.reason.includes(p.step))
           )
-            issues.push(`${before.key}: unknown without naming ${c.scope}: ${now.reason}`);
+            out.push(`${before.key}: unknown without naming ${c.scope}: ${now.reason}`);
         } else if (now.status !== before.status) {
-          issues.push(`${before.key}: ${before.status} → ${now.status} (${now.reason})`);
+          out.push(`${before.key}: ${before.status} → ${now.status} (${now.reason})`);
         }
-      }
+        return out;
+      });
       expect(issues).toEqual([]);
 
       // The next clean run restores the clean findings: nothing was lost for good.

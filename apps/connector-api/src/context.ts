@@ -69,6 +69,8 @@ export interface ServerDeps {
   config: ServerConfig;
   aws: AwsAccess;
   now?: () => Date;
+  /** Check every answer against its route's response schema (tests; responses.ts). Off: unchecked. */
+  checkResponses?: boolean;
 }
 
 export interface AppContext extends ServerDeps {

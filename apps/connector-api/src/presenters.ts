@@ -2,6 +2,20 @@
 
 import type { Connection, SyncRun, SyncRunProblem } from '@codecommit-evidence/evidence-store';
 
+/** A connect warning as the connect flow stores it (connect/…; responses.ts documents it). */
+interface ConnectWarning {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** The last connect failure as the connect flow stores it (code and message, never the ARN). */
+interface ConnectError {
+  code: string;
+  message: string;
+  at: string;
+}
+
 const iso = (d: Date | string | null | undefined) =>
   d === null || d === undefined ? null : d instanceof Date ? d.toISOString() : new Date(d).toISOString();
 
@@ -60,8 +74,8 @@ export function connectionView(c: Connection, lastSyncRun?: SyncRun | undefined)
     syncIntervalMinutes: c.sync_interval_minutes,
     auditWindowDays: c.audit_window_days,
     permissions: c.permissions ?? null,
-    warnings: c.warnings ?? [],
-    lastConnectError: c.last_error ?? null,
+    warnings: (c.warnings ?? []) as ConnectWarning[],
+    lastConnectError: (c.last_error ?? null) as ConnectError | null,
     connectedAt: iso(c.connected_at),
     createdAt: iso(c.created_at),
     updatedAt: iso(c.updated_at),

@@ -18,7 +18,6 @@ import Fastify, {
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -27,6 +26,7 @@ import { consoleRoutes } from './console.js';
 import { type App, type AppContext, DEFAULT_LIMITS, type RoutePlugin, type ServerDeps } from './context.js';
 import { ApiError, isApiError, rateLimited } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { responseSerializer } from './responses.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { checkRoutes } from './routes/checks.js';
 import { connectRoutes } from './routes/connect.js';
@@ -99,7 +99,8 @@ export async function buildServer(deps: ServerDeps, routes: readonly RoutePlugin
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Answers are written as the handlers return them; tests check each against its schema (responses.ts).
+  app.setSerializerCompiler(responseSerializer(deps.checkResponses ?? false));
   installErrorHandling(app);
   installMetrics(app, ctx);
 

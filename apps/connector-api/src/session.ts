@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { bearerToken } from './auth.js';
 import type { AppContext, RoutePlugin } from './context.js';
 import { ApiError } from './errors.js';
+import { answers, NO_CONTENT, SessionAnswer, SignInLinkAnswer } from './responses.js';
 
 export const SESSION_COOKIE = 'cce_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -111,12 +112,6 @@ function setCookie(ctx: AppContext, reply: FastifyReply, value: string, maxAgeSe
   });
 }
 
-const SessionView = z.object({
-  tenant: z.object({ id: z.string(), name: z.string() }),
-  csrfToken: z.string().describe('send it as X-CSRF-Token on every state-changing request'),
-  expiresAt: z.string(),
-});
-
 const signedOut = () =>
   new ApiError(401, 'unauthorized', 'Not signed in, or the session has expired: sign in again.', {
     reason: 'no_session',
@@ -146,7 +141,7 @@ export const sessionRoutes: RoutePlugin = {
             .refine((b) => (b.apiKey === undefined) !== (b.link === undefined), {
               message: 'send exactly one of apiKey and link',
             }),
-          response: { 201: SessionView },
+          response: answers(SessionAnswer, 201),
         },
       },
       async (req, reply) => {
@@ -197,7 +192,7 @@ export const sessionRoutes: RoutePlugin = {
           tags: ['session'],
           summary: 'The current console session (401 when signed out or expired)',
           security: [],
-          response: { 200: SessionView },
+          response: answers(SessionAnswer),
         },
       },
       async (req) => {
@@ -215,6 +210,7 @@ export const sessionRoutes: RoutePlugin = {
           tags: ['session'],
           summary: 'Sign out: ends the session on the server and clears the cookie (needs X-CSRF-Token)',
           security: [],
+          response: NO_CONTENT,
         },
       },
       async (req, reply) => {
@@ -224,7 +220,7 @@ export const sessionRoutes: RoutePlugin = {
           await ctx.redis.del(sessionKey(ctx, session.id));
         }
         setCookie(ctx, reply, '', 0);
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
@@ -234,9 +230,7 @@ export const sessionRoutes: RoutePlugin = {
         schema: {
           tags: ['session'],
           summary: 'A one-time console sign-in link for the calling API key (bearer only; 15 minutes)',
-          response: {
-            201: z.object({ link: z.string(), path: z.string(), expiresAt: z.string() }),
-          },
+          response: answers(SignInLinkAnswer, 201),
         },
       },
       async (req, reply) => {

@@ -9,49 +9,14 @@ import {
 } from './permissions.js';
 import { buildSetupKit, MANAGED_CODECOMMIT_POLICY, MANAGED_IAM_POLICY } from './setup-kit.js';
 
-/** Every AWS call the product makes, as the issue lists them. */
-const PRODUCT_CALLS = [
-  'codecommit:ListRepositories',
-  'codecommit:BatchGetRepositories',
-  'codecommit:ListBranches',
-  'codecommit:GetBranch',
-  'codecommit:ListPullRequests',
-  'codecommit:GetPullRequest',
-  'codecommit:GetPullRequestApprovalStates',
-  'codecommit:EvaluatePullRequestApprovalRules',
-  'codecommit:GetPullRequestOverrideState',
-  'codecommit:DescribePullRequestEvents',
-  'codecommit:ListApprovalRuleTemplates',
-  'codecommit:GetApprovalRuleTemplate',
-  'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
-  'iam:GetAccountAuthorizationDetails',
-  'iam:ListUsers',
-  'iam:ListUserTags',
-  'iam:ListGroupsForUser',
-  'iam:ListAttachedUserPolicies',
-  'iam:ListUserPolicies',
-  'iam:GetUserPolicy',
-  'iam:ListGroupPolicies',
-  'iam:GetGroupPolicy',
-  'iam:ListAttachedGroupPolicies',
-  'iam:ListRoles',
-  'iam:ListRolePolicies',
-  'iam:GetRolePolicy',
-  'iam:ListAttachedRolePolicies',
-  'iam:GetPolicy',
-  'iam:GetPolicyVersion',
-  'iam:GenerateCredentialReport',
-  'iam:GetCredentialReport',
-  'iam:ListSSHPublicKeys',
-  'iam:ListServiceSpecificCredentials',
-];
-
 const kit = buildSetupKit('444455556666', 'cce-test-external-id');
 
 describe('setup kit', () => {
-  it('the permissions policy allows exactly the calls the product makes, all of them reads', () => {
+  // That the catalog holds every call the product makes is proven by running the product against
+  // fake-aws (apps/checks-evaluator/src/permission-catalog.int.test.ts), not by a copied list.
+  it('the permissions policy allows exactly the catalog, all of it reads', () => {
     const actions = kit.permissionsPolicy.Statement.flatMap((s) => s.Action as string[]);
-    expect([...actions].sort()).toEqual([...PRODUCT_CALLS].sort());
+    expect([...actions].sort()).toEqual([...PERMISSION_ACTIONS].sort());
     for (const a of actions)
       expect(a).toMatch(/^(codecommit|iam):(List|Get|BatchGet|Describe|Evaluate|GenerateCredentialReport)/);
     for (const s of kit.permissionsPolicy.Statement) expect(s.Effect).toBe('Allow');
@@ -99,10 +64,10 @@ describe('setup kit', () => {
 });
 
 describe('permission catalog', () => {
-  it('has one probe per action and one entry per product call', () => {
+  it('has one probe and one entry, with at least one scope, per action', () => {
     expect(Object.keys(PROBES).sort()).toEqual([...PERMISSION_ACTIONS].sort());
     expect(PERMISSIONS.map((p) => p.action)).toEqual([...PERMISSION_ACTIONS]);
-    expect([...PERMISSION_ACTIONS].sort()).toEqual([...PRODUCT_CALLS].sort());
+    for (const p of PERMISSIONS) expect(p.scopes.length, p.action).toBeGreaterThan(0);
   });
 
   const outcomes = (denied: PermissionAction[]) =>

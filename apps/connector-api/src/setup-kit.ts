@@ -3,14 +3,13 @@
  * a CloudFormation template that creates the role with both, and the managed-policy alternative the
  * reference recommends, with what it lacks.
  *
- * Resources are `*`: the account and Region are not known until connect, and ListRepositories,
- * ListApprovalRuleTemplates, GetApprovalRuleTemplate and the IAM account-wide reads support no
- * resource-level permissions. Least privilege comes from the action list: read calls only, exactly the
- * ones the product makes (see permissions.ts).
+ * The permissions policy is the permission catalog's (packages/aws-clients `permissionsPolicy`): read
+ * calls only, exactly the ones the product makes, on `*` (see there why).
  */
 
+import { permissionsPolicyStatements } from '@codecommit-evidence/aws-clients';
 import type { CheckId } from '@codecommit-evidence/domain';
-import { CODECOMMIT_ACTIONS, IAM_ACTIONS, PERMISSIONS } from './permissions.js';
+import { IAM_ACTIONS, PERMISSIONS } from './permissions.js';
 
 export interface PolicyDocument {
   Version: '2012-10-17';
@@ -62,23 +61,13 @@ export function trustPolicy(platformAccountId: string, externalId: string): Poli
   };
 }
 
-const CODECOMMIT_STATEMENT = {
-  Sid: 'CodeCommitEvidenceRepositoryRead',
-  Effect: 'Allow',
-  Action: [...CODECOMMIT_ACTIONS],
-  Resource: '*',
-};
-const IAM_STATEMENT = {
-  Sid: 'CodeCommitEvidenceIamRead',
-  Effect: 'Allow',
-  Action: [...IAM_ACTIONS],
-  Resource: '*',
-};
+const STATEMENTS = permissionsPolicyStatements();
+const IAM_STATEMENT = STATEMENTS.iam;
 
 export function permissionsPolicy(): PolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: [structuredClone(CODECOMMIT_STATEMENT), structuredClone(IAM_STATEMENT)],
+    Statement: [structuredClone(STATEMENTS.codecommit), structuredClone(STATEMENTS.iam)],
   };
 }
 

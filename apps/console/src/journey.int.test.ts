@@ -170,8 +170,16 @@ describe('the web console, in Chromium, over the real stack', () => {
       await bob.locator('summary').click();
       await expect.poll(() => bob.textContent()).toContain('Evidence that decided it');
       expect(await bob.textContent()).toContain('How to fix');
-      await page.fill('#finding-search', 'bob');
+      // The search is the API's (?search=), debounced, and the URL keeps it across a reload.
+      await page.fill('#finding-search', 'BO');
+      await page.waitForURL(/[?&]q=BO(&|$)/, { timeout: WAIT });
+      await expect.poll(() => page.locator('li.finding').count(), { timeout: WAIT }).toBe(1);
+      expect(await page.locator('li.finding').first().textContent()).toContain('bob');
+      await page.reload();
+      await page.locator('li.finding', { hasText: 'bob' }).waitFor({ timeout: WAIT });
+      expect(await page.inputValue('#finding-search')).toBe('BO');
       expect(await page.locator('li.finding').count()).toBe(1);
+      await page.locator('li.finding summary').click();
       await visit(page, '07-finding', 'li.finding');
 
       // Before the roster, carol's offboarding cannot be judged as a failure.

@@ -4,7 +4,6 @@ import { Component, type ReactNode, StrictMode, useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { ApiFailure, call, client, onSignedOut, setCsrfToken } from './api/client';
-import type { SessionView } from './api/views';
 import { ConnectionPage } from './pages/checks';
 import { ConnectionsPage, NewConnectionPage } from './pages/connections';
 import { EvidencePage } from './pages/evidence';
@@ -90,7 +89,7 @@ function App() {
   const qc = useQueryClient();
   const session = useQuery({
     queryKey: SESSION_KEY,
-    queryFn: () => call<SessionView>(client.GET('/v1/session'), { quiet401: true }),
+    queryFn: () => call(client.GET('/v1/session'), { quiet401: true }),
     retry: false,
     staleTime: 60_000,
   });

@@ -4,7 +4,9 @@ import {
   hasIndependentApproval,
   mergeDateOf,
   mergeDateWorthReading,
+  openPullRequestRow,
   pullRequestRow,
+  sameOpenRow,
   templateRow,
 } from './evidence-rows.js';
 
@@ -91,6 +93,54 @@ describe('evidence rows', () => {
       evaluation: null,
       override_state: null,
     });
+  });
+
+  it('an open pull request: identity only, everything that may change while open is null, and recognised as such', () => {
+    const full = pullRequestRow(
+      {
+        pullRequestId: '7',
+        title: 'wip',
+        authorArn: 'arn:author',
+        pullRequestStatus: 'OPEN',
+        revisionId: 'rev-2',
+        creationDate: new Date('2026-01-01T00:00:00Z'),
+        lastActivityDate: new Date('2026-01-03T00:00:00Z'),
+        pullRequestTargets: [
+          {
+            repositoryName: 'r',
+            sourceReference: 'refs/heads/feature',
+            destinationReference: 'refs/heads/main',
+            sourceCommit: 'a'.repeat(40),
+            destinationCommit: 'b'.repeat(40),
+            mergeMetadata: { isMerged: false },
+          },
+        ],
+        approvalRules: [{ approvalRuleName: 'rule', approvalRuleContent: '{}' }],
+      },
+      'r',
+      null,
+    );
+    const open = openPullRequestRow(full);
+    expect(open).toEqual({
+      ...full,
+      title: null,
+      source_commit: null,
+      destination_commit: null,
+      merge_base: null,
+      revision_id: null,
+      last_activity_date: null,
+      approval_rules: null,
+    });
+    expect(open).toMatchObject({ author_arn: 'arn:author', creation_date: new Date('2026-01-01T00:00:00Z') });
+    // A new revision, an approval, a comment: the same open row.
+    expect(
+      openPullRequestRow({ ...full, revision_id: 'rev-3', last_activity_date: new Date(), title: 'renamed' }),
+    ).toEqual(open);
+    expect(sameOpenRow(open, open)).toBe(true);
+    // A row stored before the rule (with a revision) is not yet in the open form: it gets narrowed.
+    expect(sameOpenRow(full, open)).toBe(false);
+    // Dates stored as strings compare by instant.
+    expect(sameOpenRow({ ...open, creation_date: '2026-01-01T00:00:00.000Z' as never }, open)).toBe(true);
   });
 
   it('a merge date is read only when the last activity is inside the audit window or a day before it', () => {

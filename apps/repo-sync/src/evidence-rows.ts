@@ -15,6 +15,16 @@ import type {
 
 /** AWS answers → evidence rows. Pure functions: what is stored is decided here, nowhere else. */
 
+/** The evidence tables repo-sync writes (what a comparison of two syncs' evidence walks). */
+export const REPOSITORY_EVIDENCE_TABLES = [
+  'repositories',
+  'branches',
+  'repository_template_associations',
+  'approval_rule_templates',
+  'pull_requests',
+  'pull_request_approvals',
+] as const;
+
 export function repositoryRow(repo: RepositoryMetadata): EvidenceInput<'repositories'> | undefined {
   if (!repo.repositoryId || !repo.repositoryName) return undefined;
   return {
@@ -85,6 +95,65 @@ export function pullRequestRow(
     evaluation: review ? evaluationOf(review.evaluation) : null,
     override_state: review ? review.override : null,
   };
+}
+
+/**
+ * The evidence of an OPEN pull request: what cannot change while it stays open, and nothing else.
+ *
+ * Why: CodeCommit has no cheap signal that an open pull request changed. A new revision (a push to its
+ * source branch), an approval or its revoke, an approval rule created, edited or overridden, a comment,
+ * a new title or description all change only what GetPullRequest (`revisionId`, `lastActivityDate`,
+ * `approvalRules`, …) or DescribePullRequestEvents answer, one call per pull request; ListPullRequests
+ * says only which ids are OPEN and which CLOSED, and AWS does not document which of these bump the
+ * repository's `lastModifiedDate`, so that cannot be trusted to say "nothing changed". Re-reading every
+ * open pull request on every run was ⅔ of a no-change re-sync's calls. But the checks judge merged pull
+ * requests only (packages/domain/CHECKS.md, peer review: approvals, evaluation and override on the
+ * final revision, read when it is seen merged); an open one contributes nothing to a finding. So an
+ * open pull request's row holds its identity: id, repository, author, creation date, source and
+ * destination references (none of which CodeCommit lets change), status OPEN, not merged. Everything
+ * mutable (title, revision, commits, merge base, last activity, approval rules, review data) is null,
+ * meaning "not recorded while open", and is read once, in full, when the pull request leaves the OPEN
+ * list (merged or closed: CLOSED is final, so it is never re-read). A change to an open pull request is
+ * thus never missed: it either changes nothing stored, or it is a merge or close, which moves it to the
+ * CLOSED list, where the next run reads its final state. A re-sync's evidence is the same as a full
+ * sync's of the same state, which also stores open pull requests this way.
+ */
+export function openPullRequestRow(row: EvidenceInput<'pull_requests'>): EvidenceInput<'pull_requests'> {
+  return {
+    pull_request_id: row.pull_request_id,
+    repository_name: row.repository_name,
+    title: null,
+    author_arn: row.author_arn,
+    status: 'OPEN',
+    is_merged: false,
+    merged_by: null,
+    merged_at: null,
+    source_reference: row.source_reference,
+    destination_reference: row.destination_reference,
+    source_commit: null,
+    destination_commit: null,
+    merge_base: null,
+    revision_id: null,
+    creation_date: row.creation_date,
+    last_activity_date: null,
+    approval_rules: null,
+    evaluation: null,
+    override_state: null,
+  };
+}
+
+/** Whether a stored OPEN row already has exactly the open-row form (nothing mutable kept). */
+export function sameOpenRow(
+  stored: EvidenceInput<'pull_requests'>,
+  open: EvidenceInput<'pull_requests'>,
+): boolean {
+  const date = (d: Date | string | null) => (d === null ? null : new Date(d).getTime());
+  return (Object.keys(open) as (keyof EvidenceInput<'pull_requests'>)[]).every((k) => {
+    const a = stored[k] as unknown;
+    const b = open[k] as unknown;
+    if (a instanceof Date || b instanceof Date) return date(a as Date | null) === date(b as Date | null);
+    return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  });
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -11,7 +11,9 @@ import {
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetRoleCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   type Group,
   type GroupDetail,
@@ -396,6 +398,25 @@ export async function getPolicy(client: IAMClient, policyArn: string): Promise<P
   const out = await callAws(client, op, () => client.send(new GetPolicyCommand({ PolicyArn: policyArn })));
   if (!out.Policy) throw new Error(`${op}: no Policy in the response for ${policyArn}`);
   return out.Policy;
+}
+
+/**
+ * One user with what ListUsers leaves out: its permissions boundary and tags (IAM documents that
+ * ListUsers returns neither: https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html).
+ */
+export async function getUser(client: IAMClient, userName: string): Promise<User> {
+  const op = 'iam:GetUser';
+  const out = await callAws(client, op, () => client.send(new GetUserCommand({ UserName: userName })));
+  if (!out.User) throw new Error(`${op}: no User in the response for ${userName}`);
+  return out.User;
+}
+
+/** One role with what ListRoles leaves out: its permissions boundary, tags and last use. */
+export async function getRole(client: IAMClient, roleName: string): Promise<Role> {
+  const op = 'iam:GetRole';
+  const out = await callAws(client, op, () => client.send(new GetRoleCommand({ RoleName: roleName })));
+  if (!out.Role) throw new Error(`${op}: no Role in the response for ${roleName}`);
+  return out.Role;
 }
 
 export interface DecodedPolicyVersion {

@@ -12,6 +12,7 @@ export * from './env.js';
 export * from './errors.js';
 export * from './iam.js';
 export { callAws, collect, paginateItems, paginatePages } from './paginate.js';
+export * from './permissions.js';
 export * from './rate-limit.js';
 export { type RedisLease, tryTakeLease } from './redis-lease.js';
 export * from './regions.js';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { json } from './db.js';
 import { EvidenceCompactor, resolveEvidenceRefs } from './evidence-blobs.js';
+import { subjectContains } from './finding-search.js';
 import type { CheckResultsTable, CheckRunsTable, Database, FindingStatus, FindingsTable } from './schema.js';
 
 export type CheckRun = Selectable<CheckRunsTable>;
@@ -288,6 +289,8 @@ export async function listFindings(
     limit?: number;
     afterId?: number;
     resolve?: number;
+    /** Only findings whose subject (resource name) holds this text, case-insensitively. */
+    search?: string;
   } = {},
 ): Promise<FindingRow[]> {
   // A result may hold no rows of its own: its findings are those of an earlier check run (unchanged).
@@ -306,6 +309,7 @@ export async function listFindings(
     );
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.afterId) q = q.where('id', '>', filter.afterId);
+  if (filter.search) q = q.where(subjectContains(filter.search));
   const found = await q
     .orderBy('id')
     .limit(filter.limit ?? 1000)

@@ -136,7 +136,10 @@ export async function listRunAccess(
   if (filter.withAccessOnly) q = q.where('has_access', '<>', 'no');
   const after = filter.after;
   // 'iam_user' sorts after 'iam_role': descending type puts users first.
-  if (after)
+  // Within one type (every `/iam-users` page) the keyset is the name alone: an index range read from
+  // the cursor on. The OR across types is a filter, which reads every earlier row again.
+  if (after && filter.principalType === after.principalType) q = q.where('name', '>', after.name);
+  else if (after)
     q = q.where((eb) =>
       eb.or([
         eb('principal_type', '<', after.principalType),

@@ -178,7 +178,8 @@ export interface PullRequestsTable extends VersionColumns {
   revision_id: string | null;
   creation_date: Timestamp | null;
   last_activity_date: Timestamp | null;
-  approval_rules: Json<PullRequestApprovalRule[]>;
+  /** Null on an OPEN pull request: not recorded while open (repo-sync `openPullRequestRow`). */
+  approval_rules: Json<PullRequestApprovalRule[]> | null;
   evaluation: Json<PullRequestEvaluation> | null;
   override_state: Json<PullRequestOverrideState> | null;
 }

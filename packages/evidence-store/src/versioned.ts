@@ -199,6 +199,58 @@ export function selectCurrent<T extends EvidenceTable>(
   return q as unknown as SelectQueryBuilder<Database, T, object>;
 }
 
+/**
+ * The current evidence of a connection in one table as natural key -> content hash: two connections of
+ * the same account hold identical evidence exactly when these maps are equal (the re-sync bench and
+ * tests compare an incremental re-sync with a full sync this way).
+ */
+export async function currentContentByKey(
+  db: Db,
+  table: EvidenceTable,
+  connectionId: string,
+): Promise<Map<string, string>> {
+  const rows = await sql<{ k: string; content_hash: string }>`
+    select ${keyExpression(EVIDENCE_KEYS[table])} as k, content_hash from ${sql.table(table)}
+    where connection_id = ${connectionId} and valid_to_run is null`.execute(db);
+  return new Map(rows.rows.map((r) => [r.k, r.content_hash]));
+}
+
+export interface EvidenceDifference {
+  /** Natural keys current in `a` only, in `b` only, and in both with different content (at most 20 each). */
+  onlyA: string[];
+  onlyB: string[];
+  differ: string[];
+  /** How many keys differ in all, and how many rows each side holds. */
+  count: number;
+  rowsA: number;
+  rowsB: number;
+}
+
+/** Per table, how the current evidence of connections `a` and `b` differs (natural key and content). */
+export async function diffCurrentEvidence(
+  db: Db,
+  tables: readonly EvidenceTable[],
+  a: string,
+  b: string,
+): Promise<Record<string, EvidenceDifference>> {
+  const out: Record<string, EvidenceDifference> = {};
+  for (const table of tables) {
+    const [x, y] = await Promise.all([currentContentByKey(db, table, a), currentContentByKey(db, table, b)]);
+    const onlyA = [...x.keys()].filter((k) => !y.has(k));
+    const onlyB = [...y.keys()].filter((k) => !x.has(k));
+    const differ = [...x.keys()].filter((k) => y.has(k) && y.get(k) !== x.get(k));
+    out[table] = {
+      onlyA: onlyA.slice(0, 20),
+      onlyB: onlyB.slice(0, 20),
+      differ: differ.slice(0, 20),
+      count: onlyA.length + onlyB.length + differ.length,
+      rowsA: x.size,
+      rowsB: y.size,
+    };
+  }
+  return out;
+}
+
 function serialise(table: EvidenceTable, row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...row };
   for (const c of JSON_COLUMNS[table]) {

@@ -14,6 +14,12 @@ export {
   parseFaultSpec,
 } from './faults.js';
 export { awsManagedPolicies } from './scenario/aws-managed-policies.js';
+export {
+  applyPullRequestChanges,
+  PULL_REQUEST_CHANGE_KINDS,
+  type PullRequestChange,
+  pullRequestChangeSchema,
+} from './scenario/changes.js';
 export { GENERATED_DEFAULTS, type GenerateOptions, generateScenario } from './scenario/generate.js';
 export {
   loadScenarioFile,
@@ -43,6 +49,7 @@ export {
 export {
   type AccessKeyPair,
   type FakeAws,
+  FakeAwsCore,
   type FakeAwsLogger,
   type FakeAwsOptions,
   type FakeAwsTunables,

@@ -16,6 +16,7 @@ import { evaluatePolicies } from './policy/evaluate.js';
 import { CODECOMMIT_TARGET_PREFIX, JSON_CONTENT_TYPE, jsonError } from './protocols/json.js';
 import { queryError, queryResponse } from './protocols/query.js';
 import { RateLimiter } from './rate-limit.js';
+import { applyPullRequestChanges, pullRequestChangeSchema } from './scenario/changes.js';
 import {
   loadScenarioFile,
   parseScenario,
@@ -112,6 +113,11 @@ export interface FakeAws {
   faults(): ActiveFault[];
   close(): Promise<void>;
 }
+
+const changesBodySchema = z.strictObject({
+  region: z.string().min(1),
+  changes: z.array(pullRequestChangeSchema).min(1),
+});
 
 const tunablesSchema = z.strictObject({
   latencyMs: z.number().min(0).optional(),
@@ -572,6 +578,14 @@ async function controlPlane(core: FakeAwsCore, req: IncomingMessage, res: Server
       core.setScenario(draft);
       return sendJson(res, 200, { ok: true });
     }
+    if (path === '/_fake/changes' && method === 'POST') {
+      // What users do to pull requests, with every signal CodeCommit moves for it (scenario/changes.ts).
+      const input = changesBodySchema.parse(parseBody());
+      const draft = copyScenario(core.state.world.scenario);
+      applyPullRequestChanges(draft, input.region, input.changes, new Date(core.clock()));
+      core.setScenario(draft);
+      return sendJson(res, 200, { ok: true, applied: input.changes.length });
+    }
     if (path === '/_fake/options' && method === 'GET') return sendJson(res, 200, core.tunables);
     if (path === '/_fake/options' && method === 'PATCH') {
       core.setTunables(parseBody() as Partial<FakeAwsTunables>);
@@ -589,7 +603,12 @@ async function controlPlane(core: FakeAwsCore, req: IncomingMessage, res: Server
     });
   } catch (error) {
     if (error instanceof z.ZodError) {
-      const code = path === '/_fake/faults' ? 'invalid_faults' : 'invalid_options';
+      const code =
+        path === '/_fake/faults'
+          ? 'invalid_faults'
+          : path === '/_fake/changes'
+            ? 'invalid_changes'
+            : 'invalid_options';
       return sendJson(res, 400, { error: { code, message: z.prettifyError(error) } });
     }
     return sendJson(res, 400, scenarioErrorBody(error));

@@ -1,4 +1,4 @@
-import { classifyAwsError } from '@codecommit-evidence/aws-clients';
+import { classifyAwsError, feedsScope, permissionOf } from '@codecommit-evidence/aws-clients';
 import type { SyncProblemInput } from './context.js';
 import { SyncError } from './errors.js';
 
@@ -176,6 +176,7 @@ export function createCallPolicy(input: CallPolicyInput): SyncCall {
     fn: () => Promise<T>,
     options: CallOptions = {},
   ): Promise<T | Missing> {
+    assertCatalogued(scope, action);
     for (;;) {
       const refused = denied.get(action);
       if (refused) {
@@ -214,4 +215,18 @@ export function createCallPolicy(input: CallPolicyInput): SyncCall {
       probing.delete(action);
     }
   };
+}
+
+/**
+ * Every call goes through the permission catalog (packages/aws-clients): an action the setup kit does
+ * not grant, or a scope the catalog does not name for it, is a bug of the product, refused before AWS
+ * is asked, so a new AWS call cannot ship without its permission and its scope.
+ */
+export function assertCatalogued(scope: string, action: string): void {
+  const spec = permissionOf(action);
+  if (!spec) throw new Error(`ctx.call: ${action} is not in the permission catalog (packages/aws-clients)`);
+  if (!feedsScope(spec, scope))
+    throw new Error(
+      `ctx.call: the permission catalog says ${action} feeds ${spec.scopes.join(', ')}, not ${scope}`,
+    );
 }

@@ -1,10 +1,11 @@
 /**
  * The evaluation benchmark behind `pnpm bench:evaluate [--repos 1000] [--prs 50] [--users 2000]
- * [--json]` (entry: scripts/bench-evaluate.ts). Generates (or reuses) the account and syncs it once
- * (`synced-account.ts` keeps the synced database between runs), then, on a scratch copy: one evaluation
+ * [--load] [--json]` (entry: scripts/bench-evaluate.ts). Generates (or reuses) the account and syncs it
+ * once (`synced-account.ts` keeps the synced database between runs; `--load` fills it with the bench
+ * loader, `loaded-account.ts`), then, on a scratch copy: one evaluation
  * by the checks-evaluator as its own process (wall, CPU, peak RSS, bytes written), a re-evaluation with
  * nothing changed, and the read API as its own process (p50/p95 and bytes of check results, findings
- * pages, evidence pages, `/iam-users` cold and warm, each export's first byte, time, size and the API's
+ * pages, every other paged read route, `/iam-users` cold and warm, each export's first byte, time, size and the API's
  * peak RSS). Prints a table with the goals of issue 15 and the ratio to each. Never part of `pnpm test`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -121,10 +122,11 @@ async function pagedRead(
   what: string,
   path: string,
   pages: number,
+  startCursor?: string,
 ): Promise<ReadFigure & { first: Timed }> {
   const times: number[] = [];
   let maxBytes = 0;
-  let cursor: string | undefined;
+  let cursor: string | undefined = startCursor;
   let first: Timed | undefined;
   for (let i = 0; i < pages; i++) {
     const sep = path.includes('?') ? '&' : '?';
@@ -148,6 +150,15 @@ async function pagedRead(
     maxBytes,
     first: first!,
   };
+}
+
+/** The API's cursor of the pull request in the middle of the keyset (base64url JSON of its [name, id]). */
+async function middleCursor(db: Kysely<Database>): Promise<string> {
+  const r = await sql<{ name: string; id: string }>`
+    select repository_name as name, id::text as id from pull_requests
+    order by repository_name, id offset (select count(*) / 2 from pull_requests) limit 1`.execute(db);
+  const row = r.rows[0]!;
+  return Buffer.from(JSON.stringify([row.name, Number(row.id)])).toString('base64url');
 }
 
 interface ExportFigure {
@@ -218,6 +229,7 @@ export async function runEvaluateBench(argv: string[]): Promise<void> {
       prs: { type: 'string', default: '50' },
       users: { type: 'string', default: '2000' },
       json: { type: 'boolean', default: false },
+      load: { type: 'boolean', default: false },
     },
   });
   const size: AccountSize = {
@@ -228,8 +240,12 @@ export async function runEvaluateBench(argv: string[]): Promise<void> {
   const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-  const cache = await ensureSyncedAccount(adminUrl, redisUrl, size);
-  log(cache.reused ? `reusing the synced account ${cache.cacheName}` : `synced in ${cache.syncSeconds} s`);
+  const cache = await ensureSyncedAccount(adminUrl, redisUrl, size, values.load ? 'load' : 'sync');
+  log(
+    cache.reused
+      ? `reusing the ${values.load ? 'loaded' : 'synced'} account ${cache.cacheName}`
+      : `${values.load ? 'loaded' : 'synced'} in ${cache.syncSeconds} s`,
+  );
   const copy = await copyOfCache(adminUrl, cache.cacheName);
   const { account } = copy;
   const db = createDb(copy.url, { max: 2 });
@@ -238,6 +254,11 @@ export async function runEvaluateBench(argv: string[]): Promise<void> {
   const queues = createQueues(producer, prefix);
   const children: ChildProcess[] = [];
   try {
+    // This machine's Postgres runs with autovacuum off, so neither the cache nor its copy ever had
+    // statistics, and every plan was guessed from defaults (a bitmap scan and a sort of all 50,000 pull
+    // requests for a page of 100). Production's autovacuum analyses after the sync's inserts: do what it
+    // would, here and after each evaluation.
+    await sql`analyze`.execute(db);
     const env = { DATABASE_URL: copy.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix };
     const evaluator = spawnApp('checks-evaluator', { ...env, CHECKS_CONCURRENCY: '1' });
     children.push(evaluator);
@@ -259,6 +280,7 @@ export async function runEvaluateBench(argv: string[]): Promise<void> {
       'bench-evaluate-2',
     );
     const bytes2 = await checkStorageBytes(db);
+    await sql`analyze`.execute(db);
     log(`re-evaluation: ${again.wallSeconds.toFixed(1)} s`);
     const findingSizes = await sql<{ max: number; avg: number; n: number }>`
       select max(pg_column_size(evidence) + pg_column_size(reason))::int as max,
@@ -286,6 +308,9 @@ export async function runEvaluateBench(argv: string[]): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const c = `/v1/connections/${account.connectionId}`;
+    const firstRepository = (
+      await sql<{ name: string }>`select min(repository_name) as name from repositories`.execute(db)
+    ).rows[0]!.name;
     const key = account.apiKey;
     log('reading…');
     const iamCold = await pagedRead(
@@ -313,6 +338,44 @@ export async function runEvaluateBench(argv: string[]): Promise<void> {
       );
     reads.push(await pagedRead(base, key, 'repositories, pages of 100', `${c}/repositories?limit=100`, 10));
     reads.push(await pagedRead(base, key, 'pull requests, pages of 100', `${c}/pull-requests?limit=100`, 20));
+    // Further on: pages in the middle and at the end of the keyset, where a cursor that is only a filter
+    // (not an index range) costs most.
+    reads.push(
+      await pagedRead(
+        base,
+        key,
+        'pull requests from the middle, pages of 100',
+        `${c}/pull-requests?limit=100`,
+        20,
+        await middleCursor(db),
+      ),
+    );
+    reads.push(
+      await pagedRead(
+        base,
+        key,
+        'pull requests of one repository',
+        `${c}/pull-requests?limit=100&repository=${encodeURIComponent(firstRepository)}`,
+        5,
+      ),
+    );
+    reads.push(
+      await pagedRead(
+        base,
+        key,
+        'branches of one repository',
+        `${c}/repositories/${encodeURIComponent(firstRepository)}/branches?limit=100`,
+        5,
+      ),
+    );
+    reads.push(await pagedRead(base, key, 'check runs (/check-runs)', `${c}/check-runs?limit=50`, 5));
+    reads.push(await pagedRead(base, key, 'sync runs (/syncs)', `${c}/syncs?limit=50`, 5));
+    reads.push(await pagedRead(base, key, 'connections (/v1/connections)', '/v1/connections?limit=100', 5));
+    reads.push(await pagedRead(base, key, 'people (/v1/people)', '/v1/people?limit=100', 5));
+    reads.push(
+      await pagedRead(base, key, 'identity links (/v1/identity-links)', '/v1/identity-links?limit=100', 5),
+    );
+    reads.push(await pagedRead(base, key, 'API keys (/v1/api-keys)', '/v1/api-keys?limit=100', 5));
     const exports: ExportFigure[] = [];
     for (const [what, path] of [
       ['check-results.json', `${c}/exports/check-results.json`],

@@ -46,9 +46,16 @@ export interface SyncedAccount {
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-export function cacheDatabaseName(size: AccountSize): string {
+/**
+ * How the cache is filled: `sync` through fake-aws's HTTP server by the workers as their own processes,
+ * `load` by the workers' jobs run in this process against fake-aws's core (`loaded-account.ts`, for
+ * sizes whose sync would take hours). Each has its own cache database (`_s1`, `_l1`).
+ */
+export type CacheFill = 'sync' | 'load';
+
+export function cacheDatabaseName(size: AccountSize, fill: CacheFill = 'sync'): string {
   const groups = size.groups ? `_g${size.groups}` : '';
-  return `cce_bench_eval_cache_r${size.repos}_p${size.prs}_u${size.users}${groups}_s1`;
+  return `cce_bench_eval_cache_r${size.repos}_p${size.prs}_u${size.users}${groups}_${fill === 'sync' ? 's' : 'l'}1`;
 }
 
 export function withDatabase(adminUrl: string, name: string): string {
@@ -81,13 +88,14 @@ function spawnWorker(app: string, env: Record<string, string>) {
   });
 }
 
-/** Generates and syncs the account into the cache database, unless a complete cache is there. */
+/** Generates and syncs (or loads) the account into the cache database, unless a complete cache is there. */
 export async function ensureSyncedAccount(
   adminUrl: string,
   redisUrl: string,
   size: AccountSize,
+  fill: CacheFill = 'sync',
 ): Promise<{ cacheName: string; reused: boolean; syncSeconds?: number }> {
-  const cacheName = cacheDatabaseName(size);
+  const cacheName = cacheDatabaseName(size, fill);
   const admin = createDb(adminUrl, { max: 1 });
   try {
     if (await databaseExists(admin, cacheName)) {
@@ -101,12 +109,36 @@ export async function ensureSyncedAccount(
     const building = `${cacheName}_building_${randomBytes(3).toString('hex')}`;
     await sql`create database ${sql.id(building)}`.execute(admin);
     const started = Date.now();
-    await syncGeneratedAccount(withDatabase(adminUrl, building), redisUrl, size);
+    if (fill === 'sync') await syncGeneratedAccount(withDatabase(adminUrl, building), redisUrl, size);
+    else {
+      // Imported here: the loader pulls in the sync workers' code, which the synced path runs as processes.
+      const { loadGeneratedAccount } = await import('./loaded-account.js');
+      await loadGeneratedAccount(withDatabase(adminUrl, building), redisUrl, size);
+    }
     await sql`alter database ${sql.id(building)} rename to ${sql.id(cacheName)}`.execute(admin);
     return { cacheName, reused: false, syncSeconds: (Date.now() - started) / 1000 };
   } finally {
     await admin.destroy();
   }
+}
+
+/** The bench's tenant and its connection, active, with the generated account's role (sync and loader alike). */
+export async function prepareBenchConnection(db: Kysely<Database>) {
+  const { tenant, apiKey } = await createTenant(db, 'bench');
+  const c = await createConnection(db, { tenantId: tenant.id, name: 'bench' });
+  await db
+    .updateTable('connections')
+    .set({ external_id: GENERATED_DEFAULTS.productRole.externalId })
+    .where('id', '=', c.id)
+    .execute();
+  await activateConnection(db, c.id, {
+    roleArn: `arn:aws:iam::${GENERATED_DEFAULTS.accountId}:role/${GENERATED_DEFAULTS.productRole.roleName}`,
+    accountId: GENERATED_DEFAULTS.accountId,
+    region: GENERATED_DEFAULTS.region,
+    permissions: {},
+    warnings: [],
+  });
+  return { tenant, apiKey, connectionId: c.id };
 }
 
 /**
@@ -137,20 +169,7 @@ export async function syncGeneratedAccount(
   const workers: ReturnType<typeof spawn>[] = [];
   try {
     await migrateToLatest(db);
-    const { tenant, apiKey } = await createTenant(db, 'bench');
-    const c = await createConnection(db, { tenantId: tenant.id, name: 'bench' });
-    await db
-      .updateTable('connections')
-      .set({ external_id: GENERATED_DEFAULTS.productRole.externalId })
-      .where('id', '=', c.id)
-      .execute();
-    await activateConnection(db, c.id, {
-      roleArn: `arn:aws:iam::${GENERATED_DEFAULTS.accountId}:role/${GENERATED_DEFAULTS.productRole.roleName}`,
-      accountId: GENERATED_DEFAULTS.accountId,
-      region: GENERATED_DEFAULTS.region,
-      permissions: {},
-      warnings: [],
-    });
+    const { tenant, apiKey, connectionId } = await prepareBenchConnection(db);
     const common = {
       DATABASE_URL: url,
       REDIS_URL: redisUrl,
@@ -170,8 +189,8 @@ export async function syncGeneratedAccount(
       }),
       spawnWorker('iam-sync', { ...common, CREDENTIAL_REPORT_POLL_INTERVAL_MS: '500' }),
     );
-    const { run } = await createOrGetActiveSyncRun(db, c.id, 'api');
-    const payload = { connectionId: c.id, runId: run.id };
+    const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
+    const payload = { connectionId, runId: run.id };
     const jobs = [
       { queue: 'repo-sync' as const, id: jobIds.syncRepositories(run.id) },
       { queue: 'iam-sync' as const, id: jobIds.syncIam(run.id) },
@@ -193,7 +212,7 @@ export async function syncGeneratedAccount(
     }
     await finishSyncRun(db, run.id, 'succeeded');
     await sql`create table bench_account (body jsonb not null)`.execute(db);
-    const synced: SyncedAccount = { connectionId: c.id, tenantId: tenant.id, runId: run.id, apiKey };
+    const synced: SyncedAccount = { connectionId, tenantId: tenant.id, runId: run.id, apiKey };
     await sql`insert into bench_account (body) values (${JSON.stringify(synced)}::jsonb)`.execute(db);
     return synced;
   } finally {

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { permissionsPolicy } from '@codecommit-evidence/aws-clients';
 import {
   activateConnection,
   createConnection,
@@ -66,6 +67,13 @@ export interface SyncThroughWorkersInput {
   connectionName: string;
   people: { email: string; name: string; status: 'active' | 'offboarded'; offboardedAt: string | null }[];
   log: Logger;
+  /**
+   * The product role's permissions: by default AWSCodeCommitReadOnly + IAMReadOnlyAccess (the
+   * managed-policy alternative); `setup-kit`: the kit's inline policy alone, read from the permission
+   * catalog, so a call outside the catalog is denied by fake-aws. `deny`: actions an explicit Deny
+   * takes away on top (a customer who left them out).
+   */
+  productRole?: { policy?: 'managed' | 'setup-kit'; deny?: string[] };
 }
 
 export interface SyncedScenario {
@@ -94,12 +102,15 @@ const externalIds = [EXTERNAL_ID, ...Array.from({ length: 63 }, (_, i) => `${EXT
  */
 export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promise<SyncedScenario> {
   const { db, fake } = input;
+  const kit = input.productRole?.policy === 'setup-kit';
+  const deny = input.productRole?.deny ?? [];
   fake.updateScenario((draft) => {
     draft.account.roles.push({
       roleName: PRODUCT_ROLE,
       roleId: 'AROACODECOMMITEVIDENCE1',
       path: '/',
-      createDate: new Date().toISOString(),
+      // The account's own date: two syncs of the same scenario store the same role.
+      createDate: draft.account.createDate,
       maxSessionDuration: 3600,
       trustPolicy: {
         Version: '2012-10-17',
@@ -113,11 +124,23 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
           },
         ],
       },
-      inlinePolicies: [],
-      attachedPolicies: [
-        'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly',
-        'arn:aws:iam::aws:policy/IAMReadOnlyAccess',
+      inlinePolicies: [
+        ...(kit ? [{ name: 'CodeCommitEvidenceReadOnly', document: permissionsPolicy() }] : []),
+        ...(deny.length > 0
+          ? [
+              {
+                name: 'left-out',
+                document: {
+                  Version: '2012-10-17' as const,
+                  Statement: [{ Effect: 'Deny' as const, Action: deny, Resource: '*' }],
+                },
+              },
+            ]
+          : []),
       ],
+      attachedPolicies: kit
+        ? []
+        : ['arn:aws:iam::aws:policy/AWSCodeCommitReadOnly', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess'],
       permissionsBoundary: null,
       tags: [],
     });
@@ -181,7 +204,8 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
   const syncOnce = async (connectionId = connection.id): Promise<{ runId: number; checkRunId: number }> => {
     const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
     await addSyncRunFlow(flow, { connectionId, runId: run.id });
-    const deadline = Date.now() + 90_000;
+    // Generous: six engineers share two cores, and a worker process compiles its sources at start.
+    const deadline = Date.now() + 240_000;
     for (;;) {
       const checkRun = await db
         .selectFrom('check_runs')
@@ -194,7 +218,7 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
           throw new Error(`${p.name} exited (${p.child.exitCode}):\n${p.output()}`);
       if (Date.now() > deadline)
         throw new Error(
-          `no check run within 90 s\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`,
+          `no check run within 240 s\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`,
         );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

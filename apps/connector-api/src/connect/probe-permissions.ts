@@ -34,7 +34,9 @@ import {
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetRoleCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   type IAMClient,
   ListAttachedGroupPoliciesCommand,
@@ -48,7 +50,6 @@ import {
   ListSSHPublicKeysCommand,
   ListUserPoliciesCommand,
   ListUsersCommand,
-  ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
 import { classifyAwsError } from '@codecommit-evidence/aws-clients';
 import { PERMISSION_ACTIONS, type PermissionAction, type ProbeOutcome } from '../permissions.js';
@@ -128,7 +129,7 @@ export const PROBES: Record<PermissionAction, Probe> = {
   'iam:GetAccountAuthorizationDetails': (c) =>
     c.iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['User'], MaxItems: 1 })),
   'iam:ListUsers': (c) => c.iam.send(new ListUsersCommand({ MaxItems: 1 })),
-  'iam:ListUserTags': (c) => c.iam.send(new ListUserTagsCommand(user)),
+  'iam:GetUser': (c) => c.iam.send(new GetUserCommand(user)),
   'iam:ListGroupsForUser': (c) => c.iam.send(new ListGroupsForUserCommand(user)),
   'iam:ListAttachedUserPolicies': (c) => c.iam.send(new ListAttachedUserPoliciesCommand(user)),
   'iam:ListUserPolicies': (c) => c.iam.send(new ListUserPoliciesCommand(user)),
@@ -137,6 +138,7 @@ export const PROBES: Record<PermissionAction, Probe> = {
   'iam:GetGroupPolicy': (c) => c.iam.send(new GetGroupPolicyCommand({ ...group, PolicyName: PROBE_NAME })),
   'iam:ListAttachedGroupPolicies': (c) => c.iam.send(new ListAttachedGroupPoliciesCommand(group)),
   'iam:ListRoles': (c) => c.iam.send(new ListRolesCommand({ MaxItems: 1 })),
+  'iam:GetRole': (c) => c.iam.send(new GetRoleCommand(role)),
   'iam:ListRolePolicies': (c) => c.iam.send(new ListRolePoliciesCommand(role)),
   'iam:GetRolePolicy': (c) => c.iam.send(new GetRolePolicyCommand({ ...role, PolicyName: PROBE_NAME })),
   'iam:ListAttachedRolePolicies': (c) => c.iam.send(new ListAttachedRolePoliciesCommand(role)),

@@ -15,6 +15,7 @@ import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
+import { ApiKeyList, ApiKeyRevoked, ApiKeyRotated, answers } from '../responses.js';
 import { parseUuidOr404 } from '../schemas.js';
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
@@ -27,14 +28,13 @@ function keyView(k: ApiKeyInfo, now: Date) {
     createdAt: iso(k.created_at),
     expiresAt: iso(expiresAt),
     revokedAt: iso(k.revoked_at),
-    status:
-      k.revoked_at !== null
-        ? 'revoked'
-        : expiresAt === null
-          ? 'valid'
-          : expiresAt.getTime() > now.getTime()
-            ? 'expiring'
-            : 'expired',
+    status: (k.revoked_at !== null
+      ? 'revoked'
+      : expiresAt === null
+        ? 'valid'
+        : expiresAt.getTime() > now.getTime()
+          ? 'expiring'
+          : 'expired') as 'revoked' | 'valid' | 'expiring' | 'expired',
   };
 }
 
@@ -48,6 +48,7 @@ export const apiKeyRoutes: RoutePlugin = {
       '/v1/api-keys',
       {
         schema: {
+          response: answers(ApiKeyList),
           tags,
           summary:
             "The tenant's API keys, newest first: prefix, status, expiry (paginated: ?limit=, ?cursor=)",
@@ -73,6 +74,7 @@ export const apiKeyRoutes: RoutePlugin = {
       '/v1/api-keys/rotate',
       {
         schema: {
+          response: answers(ApiKeyRotated, 201),
           tags,
           summary:
             'Rotate: a new API key (shown once); every key valid now, this one included, stays valid for the grace period, then is refused',
@@ -108,6 +110,7 @@ export const apiKeyRoutes: RoutePlugin = {
       '/v1/api-keys/:keyId',
       {
         schema: {
+          response: answers(ApiKeyRevoked),
           tags,
           summary:
             "Revoke one of the tenant's keys at once (409 last_valid_key for its only valid key: rotate first)",

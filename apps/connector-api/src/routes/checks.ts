@@ -1,7 +1,12 @@
 /** Check results: the latest (or a past) check run with a result per check, findings, history. */
 
 import { CHECKS, type FindingStatus } from '@codecommit-evidence/domain';
-import { getEvidenceBlobs, listCheckResults, listFindings } from '@codecommit-evidence/evidence-store';
+import {
+  getEvidenceBlobs,
+  listCheckResults,
+  listCheckRunHistory,
+  listFindings,
+} from '@codecommit-evidence/evidence-store';
 import { z } from 'zod';
 import { tenantId } from '../auth.js';
 import type { AppContext, RoutePlugin } from '../context.js';
@@ -9,7 +14,8 @@ import { notFound } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { checkDefinition, checkRunView, checkView, findingView } from '../evidence-views/presenters.js';
 import { CheckRunSelector, onlyOneSelector, resolveCheckRun } from '../evidence-views/selection.js';
-import { IdParams } from '../schemas.js';
+import { answers, CheckRunHistory, ChecksAnswer, EvidenceReference, FindingsAnswer } from '../responses.js';
+import { IdParams, text } from '../schemas.js';
 import { loadConnection } from './connections.js';
 
 const FINDING_STATUSES = [
@@ -24,6 +30,11 @@ const FindingsQuery = z
   .strictObject({
     ...CheckRunSelector,
     status: z.enum(FINDING_STATUSES).optional().describe('only findings with this status'),
+    search: text(200)
+      .optional()
+      .describe(
+        'only findings whose subject (repository or IAM user name) contains this text, case-insensitively',
+      ),
     ...PageQuery,
   })
   .superRefine(onlyOneSelector);
@@ -51,6 +62,7 @@ async function findingsPage(
     listFindings(ctx.db, run.id, {
       checkId: def.id,
       ...(query.status ? { status: query.status } : {}),
+      ...(query.search ? { search: query.search } : {}),
       ...(after ? { afterId: after[0] } : {}),
       limit: query.limit + 1,
     }),
@@ -77,6 +89,7 @@ export const checkRoutes: RoutePlugin = {
       '/v1/connections/:id/checks',
       {
         schema: {
+          response: answers(ChecksAnswer),
           tags,
           summary:
             'Check results: each check with its controls, status, counts and how to fix. Latest by default; ?checkRunId=, ?runId= (a sync run) or ?at= (ISO date) for history',
@@ -104,8 +117,10 @@ export const checkRoutes: RoutePlugin = {
       '/v1/connections/:id/checks/:checkId',
       {
         schema: {
+          response: answers(FindingsAnswer),
           tags,
-          summary: 'One check of a check run with its findings (filter by ?status=, paginated by ?cursor=)',
+          summary:
+            'One check of a check run with its findings (filter by ?status= and ?search= on the subject, paginated by ?cursor=)',
           params: CheckParams,
           querystring: FindingsQuery,
         },
@@ -118,6 +133,7 @@ export const checkRoutes: RoutePlugin = {
       '/v1/connections/:id/checks/:checkId/findings',
       {
         schema: {
+          response: answers(FindingsAnswer),
           tags,
           summary: 'Findings of one check (same as GET …/checks/{checkId})',
           params: CheckParams,
@@ -132,6 +148,7 @@ export const checkRoutes: RoutePlugin = {
       '/v1/connections/:id/evidence-references/:digest',
       {
         schema: {
+          response: answers(EvidenceReference),
           tags,
           summary:
             'A part of finding evidence that many findings share, by the reference a finding holds ({"$ref": "sha256:…"}); it may hold references itself',
@@ -150,8 +167,10 @@ export const checkRoutes: RoutePlugin = {
       '/v1/connections/:id/check-runs',
       {
         schema: {
+          response: answers(CheckRunHistory),
           tags,
-          summary: 'History of check runs, newest first, with each check’s status',
+          summary:
+            'History of check runs, newest first, with each check’s status and its findings counted by status (paginated: ?limit=, ?cursor=)',
           params: IdParams,
           querystring: HistoryQuery,
         },
@@ -159,30 +178,16 @@ export const checkRoutes: RoutePlugin = {
       async (req) => {
         const connection = await loadConnection(ctx, tenantId(req), req.params.id);
         const before = decodeCursor(req.query.cursor, ['number'] as const);
-        let q = ctx.db.selectFrom('check_runs').selectAll().where('connection_id', '=', connection.id);
-        if (before) q = q.where('id', '<', before[0]);
-        const rows = await q
-          .orderBy('id', 'desc')
-          .limit(req.query.limit + 1)
-          .execute();
-        const { items, nextCursor } = page(rows, req.query.limit, (r) => [r.id]);
-        const results = items.length
-          ? await ctx.db
-              .selectFrom('check_results')
-              .select(['check_run_id', 'check_id', 'status', 'counts'])
-              .where(
-                'check_run_id',
-                'in',
-                items.map((r) => r.id),
-              )
-              .execute()
-          : [];
+        const entries = await listCheckRunHistory(ctx.db, connection.id, {
+          ...(before ? { beforeId: before[0] } : {}),
+          limit: req.query.limit + 1,
+        });
+        const { items, nextCursor } = page(entries, req.query.limit, (e) => [e.run.id]);
         return {
-          checkRuns: items.map((run) => ({
+          checkRuns: items.map(({ run, results }) => ({
             ...checkRunView(run),
-            results: Object.fromEntries(
-              results.filter((r) => r.check_run_id === run.id).map((r) => [r.check_id, r.status]),
-            ),
+            results: Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.status])),
+            counts: Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.counts])),
           })),
           nextCursor,
         };

@@ -5,6 +5,7 @@ import { tenantId } from '../auth.js';
 import { connectConnection } from '../connect/connect-connection.js';
 import type { RoutePlugin } from '../context.js';
 import { connectionView } from '../presenters.js';
+import { answers, Connected } from '../responses.js';
 import { IdParams, parseUuidOr404 } from '../schemas.js';
 import { loadLiveConnection } from './connections.js';
 
@@ -24,6 +25,7 @@ export const connectRoutes: RoutePlugin = {
       '/v1/connections/:id/connect',
       {
         schema: {
+          response: answers(Connected),
           tags: ['connections'],
           summary:
             'Connect the role: validates the ARN and Region, assumes the role, probes permissions, starts syncing',

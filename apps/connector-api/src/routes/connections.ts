@@ -22,6 +22,14 @@ import type { AppContext, RoutePlugin } from '../context.js';
 import { ApiError, notFound, rateLimited } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { connectionView } from '../presenters.js';
+import {
+  answers,
+  ConnectionAnswer,
+  ConnectionCreated,
+  ConnectionList,
+  NO_CONTENT,
+  SetupKitAnswer,
+} from '../responses.js';
 import { AuditWindowDays, IdParams, parseUuidOr404, SyncIntervalMinutes, text } from '../schemas.js';
 import { buildSetupKit } from '../setup-kit.js';
 
@@ -97,6 +105,7 @@ export const connectionRoutes: RoutePlugin = {
       '/v1/connections',
       {
         schema: {
+          response: answers(ConnectionCreated, 201),
           tags,
           summary: 'Create a pending connection with its External ID and setup kit',
           body: CreateConnectionBody,
@@ -132,6 +141,7 @@ export const connectionRoutes: RoutePlugin = {
       '/v1/connections',
       {
         schema: {
+          response: answers(ConnectionList),
           tags,
           summary:
             "The tenant's connections, oldest first, each with its last sync run (paginated: ?limit=, ?cursor=)",
@@ -161,6 +171,7 @@ export const connectionRoutes: RoutePlugin = {
       '/v1/connections/:id',
       {
         schema: {
+          response: answers(ConnectionAnswer),
           tags,
           summary: 'A connection: status, role, Region, permissions, warnings, last sync',
           params: IdParams,
@@ -176,6 +187,7 @@ export const connectionRoutes: RoutePlugin = {
       '/v1/connections/:id/setup-kit',
       {
         schema: {
+          response: answers(SetupKitAnswer),
           tags,
           summary: "The connection's setup kit (trust policy, permissions, CloudFormation)",
           params: IdParams,
@@ -191,6 +203,7 @@ export const connectionRoutes: RoutePlugin = {
       '/v1/connections/:id',
       {
         schema: {
+          response: answers(ConnectionAnswer),
           tags,
           summary: 'Rename, change the sync interval (reschedules) or the audit window',
           params: IdParams,
@@ -222,6 +235,7 @@ export const connectionRoutes: RoutePlugin = {
       '/v1/connections/:id',
       {
         schema: {
+          response: NO_CONTENT,
           tags,
           summary:
             'Delete: stops syncing and makes the connection read-only; its evidence, check runs and exports stay readable (GET …?includeDeleted=true lists it)',
@@ -231,7 +245,7 @@ export const connectionRoutes: RoutePlugin = {
       async (req, reply) => {
         const connection = await loadConnection(ctx, tenantId(req), req.params.id);
         // Deleting again changes nothing (idempotent).
-        if (connection.status === 'deleted') return reply.code(204).send();
+        if (connection.status === 'deleted') return reply.code(204).send(null);
         await updateConnection(
           ctx.db,
           connection.id,
@@ -239,7 +253,7 @@ export const connectionRoutes: RoutePlugin = {
           ctx.now(),
         );
         await removeSyncSchedule(ctx.queues, connection.id);
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
   },

@@ -18,6 +18,7 @@ import { notFound } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { asOfView, iso } from '../evidence-views/presenters.js';
 import { RosterSelector, resolveSyncRun, SyncRunSelector } from '../evidence-views/selection.js';
+import { answers, BranchList, IamUserList, PullRequestList, RepositoryList } from '../responses.js';
 import { IdParams, pathName, text } from '../schemas.js';
 import { loadConnection } from './connections.js';
 
@@ -52,6 +53,7 @@ export const evidenceRoutes: RoutePlugin = {
       '/v1/connections/:id/repositories',
       {
         schema: {
+          response: answers(RepositoryList),
           tags,
           summary: 'Repositories as of a sync run, by name, with their approval rule templates',
           params: IdParams,
@@ -63,12 +65,9 @@ export const evidenceRoutes: RoutePlugin = {
         const after = decodeCursor(req.query.cursor, ['string', 'number'] as const);
         let q = selectAsOf(db, 'repositories', connection.id, run.id).selectAll();
         if (after)
-          q = q.where((eb) =>
-            eb.or([
-              eb('repository_name', '>', after[0]),
-              eb.and([eb('repository_name', '=', after[0]), eb('id', '>', after[1])]),
-            ]),
-          );
+          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
+          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
+          q = q.where((eb) => eb(eb.refTuple('repository_name', 'id'), '>', eb.tuple(after[0], after[1])));
         const rows = await q
           .orderBy('repository_name')
           .orderBy('id')
@@ -110,6 +109,7 @@ export const evidenceRoutes: RoutePlugin = {
       '/v1/connections/:id/repositories/:name/branches',
       {
         schema: {
+          response: answers(BranchList),
           tags,
           summary: 'Branches of a repository as of a sync run',
           params: RepositoryParams,
@@ -128,12 +128,9 @@ export const evidenceRoutes: RoutePlugin = {
           .selectAll()
           .where('repository_id', '=', repository.repository_id);
         if (after)
-          q = q.where((eb) =>
-            eb.or([
-              eb('branch_name', '>', after[0]),
-              eb.and([eb('branch_name', '=', after[0]), eb('id', '>', after[1])]),
-            ]),
-          );
+          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
+          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
+          q = q.where((eb) => eb(eb.refTuple('branch_name', 'id'), '>', eb.tuple(after[0], after[1])));
         const rows = await q
           .orderBy('branch_name')
           .orderBy('id')
@@ -157,6 +154,7 @@ export const evidenceRoutes: RoutePlugin = {
       '/v1/connections/:id/pull-requests',
       {
         schema: {
+          response: answers(PullRequestList),
           tags,
           summary: 'Pull requests as of a sync run, with approvals, rule evaluation and override state',
           params: IdParams,
@@ -176,12 +174,9 @@ export const evidenceRoutes: RoutePlugin = {
         let q = selectAsOf(db, 'pull_requests', connection.id, run.id).selectAll();
         if (req.query.repository !== undefined) q = q.where('repository_name', '=', req.query.repository);
         if (after)
-          q = q.where((eb) =>
-            eb.or([
-              eb('repository_name', '>', after[0]),
-              eb.and([eb('repository_name', '=', after[0]), eb('id', '>', after[1])]),
-            ]),
-          );
+          // A row comparison, so Postgres reads the keyset index from the cursor on (an OR of the two
+          // columns is only a filter, and page n cost n pages: 1.1 s p95 for pull requests at 50,000).
+          q = q.where((eb) => eb(eb.refTuple('repository_name', 'id'), '>', eb.tuple(after[0], after[1])));
         const rows = await q
           .orderBy('repository_name')
           .orderBy('id')
@@ -233,6 +228,7 @@ export const evidenceRoutes: RoutePlugin = {
       '/v1/connections/:id/iam-users',
       {
         schema: {
+          response: answers(IamUserList),
           tags,
           summary:
             'IAM users as of a sync run with their effective CodeCommit access level, the person they belong to (and how linked), MFA and last use',

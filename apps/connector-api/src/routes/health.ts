@@ -2,6 +2,7 @@
 
 import { sql } from 'kysely';
 import type { RoutePlugin } from '../context.js';
+import { ErrorBody, Healthy, Ready } from '../responses.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -27,14 +28,19 @@ export const healthRoutes: RoutePlugin = {
   name: 'health',
   scope: 'public',
   register(app, ctx) {
-    app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is up' } }, async () => ({
-      status: 'ok',
-    }));
+    app.get(
+      '/healthz',
+      { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Healthy } } },
+      async () => ({
+        status: 'ok' as const,
+      }),
+    );
 
     app.get(
       '/readyz',
       {
         schema: {
+          response: { 200: Ready, 503: ErrorBody },
           tags: ['health'],
           summary: 'Postgres and Redis are reachable (503 naming the one that is not)',
         },
@@ -44,7 +50,8 @@ export const healthRoutes: RoutePlugin = {
           within(sql`select 1`.execute(ctx.db), 'Postgres'),
           within(ctx.redis.ping(), 'Redis'),
         ]);
-        if (postgres === 'ok' && redis === 'ok') return { status: 'ready', checks: { postgres, redis } };
+        if (postgres === 'ok' && redis === 'ok')
+          return { status: 'ready' as const, checks: { postgres, redis } };
         const down = [
           postgres !== 'ok' ? 'Postgres' : undefined,
           redis !== 'ok' ? 'Redis' : undefined,

@@ -19,6 +19,7 @@ import { tenantId } from '../auth.js';
 import type { RoutePlugin } from '../context.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { enqueueOnDemandEvaluations } from '../on-demand-evaluation.js';
+import { answers, LinkList, LinksUpserted, PeopleList, PeopleUpserted } from '../responses.js';
 import { CalendarDate, text } from '../schemas.js';
 
 export const MAX_BULK_ITEMS = 10_000;
@@ -103,6 +104,7 @@ export const peopleRoutes: RoutePlugin = {
       {
         bodyLimit: BULK_BODY_LIMIT,
         schema: {
+          response: answers(PeopleUpserted),
           tags: ['people'],
           summary: `Bulk upsert of the roster (at most ${MAX_BULK_ITEMS} people per call; idempotent)`,
           body: PeopleBody,
@@ -131,6 +133,7 @@ export const peopleRoutes: RoutePlugin = {
       '/v1/people',
       {
         schema: {
+          response: answers(PeopleList),
           tags: ['people'],
           summary: 'The current roster, by email (paginated: ?limit=, ?cursor=)',
           querystring: z.strictObject(PageQuery),
@@ -160,6 +163,7 @@ export const peopleRoutes: RoutePlugin = {
       {
         bodyLimit: BULK_BODY_LIMIT,
         schema: {
+          response: answers(LinksUpserted),
           tags: ['people'],
           summary: `Bulk upsert of IAM user -> person links (at most ${MAX_BULK_ITEMS} per call; idempotent)`,
           body: LinksBody,
@@ -193,6 +197,7 @@ export const peopleRoutes: RoutePlugin = {
       '/v1/identity-links',
       {
         schema: {
+          response: answers(LinkList),
           tags: ['people'],
           summary: 'The current identity links, by IAM user ARN (paginated: ?limit=, ?cursor=)',
           querystring: z.strictObject(PageQuery),

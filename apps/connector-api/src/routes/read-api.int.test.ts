@@ -169,6 +169,31 @@ describe('read API and exports over a hand-written evidence store', () => {
       expect(seen).toHaveLength(3);
     });
 
+    it('searches findings by subject (?search=), case-insensitively, with paging and the status filter', async () => {
+      const path = `${base()}/checks/codecommit-offboarded-user-access?runId=${run1}`;
+      const names = async (query: string) =>
+        (await get(`${path}&${query}`)).body.findings.map((f: { resourceName: string }) => f.resourceName);
+      expect(await names('search=BO')).toEqual(['bob']);
+      expect(await names('search=o&status=fail')).toEqual(['bob']);
+      expect(await names('search=%25')).toEqual([]);
+      const all = await names('search=o');
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: Awaited<ReturnType<typeof get>> = await get(
+          `${path}&search=o&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        seen.push(...res.body.findings.map((f: { resourceName: string }) => f.resourceName));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(all);
+      for (const bad of ['search=', `search=${'x'.repeat(201)}`, 'search=a%00b', 'search=a%0Ab']) {
+        const res = await get(`${path}&${bad}`);
+        expect(res.status, bad).toBe(400);
+        expect(res.body.error.message, bad).toContain('querystring.search');
+      }
+    });
+
     it('answers 404 for an unknown check and 400 for a bad cursor, status or limit', async () => {
       expect((await get(`${base()}/checks/no-such-check`)).status).toBe(404);
       for (const [query, field] of [
@@ -189,6 +214,10 @@ describe('read API and exports over a hand-written evidence store', () => {
     expect(res.status).toBe(200);
     expect(res.body.checkRuns.map((r: { id: number }) => r.id)).toEqual([checkRun2]);
     expect(res.body.checkRuns[0].results['codecommit-offboarded-user-access']).toBe('unknown');
+    // Counts per check, as each result stored them: the history chart's failing counts.
+    const checks = await get(`${base()}/checks?checkRunId=${checkRun2}`);
+    for (const check of checks.body.checks)
+      expect(res.body.checkRuns[0].counts[check.id], check.id).toEqual(check.counts);
     const next = await get(`${base()}/check-runs?limit=1&cursor=${res.body.nextCursor}`);
     expect(next.body.checkRuns.map((r: { id: number }) => r.id)).toEqual([checkRun1]);
     expect(next.body.checkRuns[0].results['codecommit-offboarded-user-access']).toBe('fail');
@@ -222,6 +251,26 @@ describe('read API and exports over a hand-written evidence store', () => {
         { name: 'main', commitId: 'c0ffee', isDefault: true },
       ]);
       expect((await get(`${base()}/repositories/nope/branches`)).status).toBe(404);
+    });
+
+    it('pages pull requests and branches by cursor without losing or repeating one', async () => {
+      for (const [path, list, key] of [
+        ['/pull-requests', 'pullRequests', 'pullRequestId'],
+        [`/repositories/app/branches?runId=${run1}`, 'branches', 'name'],
+      ] as const) {
+        const all = (await get(`${base()}${path}`)).body[list].map((x: Record<string, string>) => x[key]);
+        expect(all.length, path).toBeGreaterThan(1);
+        const paged: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const sep = path.includes('?') ? '&' : '?';
+          const res = await get(`${base()}${path}${sep}limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+          expect(res.status).toBe(200);
+          paged.push(...res.body[list].map((x: Record<string, string>) => x[key]));
+          cursor = res.body.nextCursor;
+        } while (cursor);
+        expect(paged, path).toEqual(all);
+      }
     });
 
     it('lists pull requests with approvals, by repository', async () => {

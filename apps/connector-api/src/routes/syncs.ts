@@ -12,6 +12,7 @@ import type { RoutePlugin } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
 import { syncRunDetail, syncRunSummary } from '../presenters.js';
+import { answers, SyncRunAnswer, SyncRunDetailAnswer, SyncRunList } from '../responses.js';
 import { IdParams, parseRunIdOr404, RunParams } from '../schemas.js';
 import { loadConnection, loadLiveConnection } from './connections.js';
 
@@ -25,6 +26,7 @@ export const syncRoutes: RoutePlugin = {
       '/v1/connections/:id/syncs',
       {
         schema: {
+          response: answers(SyncRunAnswer, 202),
           tags,
           summary:
             'Start a sync now (202); a run already queued or running is returned instead; 429 sync_too_soon (Retry-After) within the minimum interval after the last run',
@@ -70,6 +72,7 @@ export const syncRoutes: RoutePlugin = {
       '/v1/connections/:id/syncs',
       {
         schema: {
+          response: answers(SyncRunList),
           tags,
           summary: 'Sync runs, newest first (paginated: ?limit=, ?cursor=)',
           params: IdParams,
@@ -92,6 +95,7 @@ export const syncRoutes: RoutePlugin = {
       '/v1/connections/:id/syncs/:runId',
       {
         schema: {
+          response: answers(SyncRunDetailAnswer),
           tags,
           summary:
             'A sync run: status, steps, timings, AWS calls per operation, problems (missing permissions included)',

@@ -11,6 +11,7 @@ import { bearerToken } from '../auth.js';
 import type { AppContext, RoutePlugin } from '../context.js';
 import { ApiError } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../evidence-views/pagination.js';
+import { answers, TenantCreated, TenantList } from '../responses.js';
 import { text } from '../schemas.js';
 
 /** Constant-time comparison; hashing first makes the lengths equal, so the length leaks nothing either. */
@@ -43,6 +44,7 @@ export const tenantRoutes: RoutePlugin = {
       '/v1/tenants',
       {
         schema: {
+          response: answers(TenantCreated, 201),
           ...admin,
           summary: 'Create a tenant and its API key (admin token required; the key is shown once)',
           body: z.strictObject({ name: text(200) }),
@@ -59,6 +61,7 @@ export const tenantRoutes: RoutePlugin = {
       '/v1/tenants',
       {
         schema: {
+          response: answers(TenantList),
           ...admin,
           summary:
             'Every tenant, oldest first, with its count of valid API keys and of connections (admin token required; paginated: ?limit=, ?cursor=)',

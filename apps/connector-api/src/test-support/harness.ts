@@ -114,6 +114,8 @@ export function useHarness(
       },
       aws: { endpoint: fake.url, platformCredentials: fake.platformCredentials, maxAttempts: 2 },
       ...(options.now ? { now: options.now } : {}),
+      // Every answer of every test must be exactly what its response schema documents.
+      checkResponses: true,
     };
     const app = await buildServer(deps, options.routes);
     holder.current = { app, fake, db: database.current.db, redis, queues, flowProducer, prefix, logs, deps };

@@ -47,18 +47,21 @@ interface FetchResult {
   response: Response;
 }
 
-/** Awaits a client call: its data, or an ApiFailure carrying the API's error code and message. */
-export async function call<T>(
-  request: Promise<FetchResult>,
+/**
+ * Awaits a client call: its data, typed by the route's documented success answer, or an ApiFailure
+ * carrying the API's error code and message.
+ */
+export async function call<R extends FetchResult>(
+  request: Promise<R>,
   options: { quiet401?: boolean } = {},
-): Promise<T> {
+): Promise<NonNullable<R['data']>> {
   let result: FetchResult;
   try {
     result = await request;
   } catch (err) {
     throw new ApiFailure(0, 'network_error', `The API did not answer (${(err as Error).message}).`);
   }
-  if (result.response.ok) return result.data as T;
+  if (result.response.ok) return result.data as NonNullable<R['data']>;
   const body = (result.error ?? {}) as {
     error?: { code?: string; message?: string; details?: Record<string, unknown> };
   };

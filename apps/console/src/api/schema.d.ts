@@ -22,7 +22,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
                 };
             };
         };
@@ -56,7 +61,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready";
+                            checks: {
+                                postgres: string;
+                                redis: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -129,7 +161,56 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            tenants: {
+                                id: string;
+                                name: string;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string;
+                                validApiKeys: number;
+                                connections: number;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -151,11 +232,55 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            tenant: {
+                                id: string;
+                                name: string;
+                            };
+                            apiKey: string;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -195,7 +320,44 @@ export interface paths {
                             };
                             /** @description send it as X-CSRF-Token on every state-changing request */
                             csrfToken: string;
+                            /** @description ISO 8601 date-time */
                             expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };
@@ -236,7 +398,44 @@ export interface paths {
                             };
                             /** @description send it as X-CSRF-Token on every state-changing request */
                             csrfToken: string;
+                            /** @description ISO 8601 date-time */
                             expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };
@@ -252,12 +451,50 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -294,7 +531,44 @@ export interface paths {
                         "application/json": {
                             link: string;
                             path: string;
+                            /** @description ISO 8601 date-time */
                             expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };
@@ -333,7 +607,60 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            apiKeys: {
+                                id: string;
+                                prefix: string;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                expiresAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                revokedAt: string | null;
+                                /** @enum {string} */
+                                status: "valid" | "expiring" | "expired" | "revoked";
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -372,11 +699,75 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            apiKey: string;
+                            key: {
+                                id: string;
+                                prefix: string;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                expiresAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                revokedAt: string | null;
+                                /** @enum {string} */
+                                status: "valid" | "expiring" | "expired" | "revoked";
+                            };
+                            expiring: {
+                                id: string;
+                                prefix: string;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                expiresAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                revokedAt: string | null;
+                                /** @enum {string} */
+                                status: "valid" | "expiring" | "expired" | "revoked";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -413,7 +804,58 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            apiKey: {
+                                id: string;
+                                prefix: string;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                expiresAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                revokedAt: string | null;
+                                /** @enum {string} */
+                                status: "valid" | "expiring" | "expired" | "revoked";
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -451,7 +893,97 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            connections: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "active" | "error" | "deleted";
+                                externalId: string;
+                                roleArn: string | null;
+                                awsAccountId: string | null;
+                                region: string | null;
+                                syncIntervalMinutes: number;
+                                auditWindowDays: number;
+                                /** @description the connect probe: each permission and whether the role holds it */
+                                permissions: unknown;
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                    details: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                /** @description the last connect call that failed (cleared by a successful one) */
+                                lastConnectError: {
+                                    code: string;
+                                    message: string;
+                                    /** @description ISO 8601 date-time */
+                                    at: string;
+                                } | null;
+                                /** @description ISO 8601 date-time */
+                                connectedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                updatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                deletedAt: string | null;
+                                lastSyncRun: {
+                                    id: number;
+                                    connectionId: string;
+                                    trigger: string;
+                                    status: string;
+                                    /** @description ISO 8601 date-time */
+                                    createdAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    startedAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    finishedAt: string | null;
+                                    durationMs: number | null;
+                                } | null;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -477,11 +1009,108 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            connection: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "active" | "error" | "deleted";
+                                externalId: string;
+                                roleArn: string | null;
+                                awsAccountId: string | null;
+                                region: string | null;
+                                syncIntervalMinutes: number;
+                                auditWindowDays: number;
+                                /** @description the connect probe: each permission and whether the role holds it */
+                                permissions: unknown;
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                    details: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                /** @description the last connect call that failed (cleared by a successful one) */
+                                lastConnectError: {
+                                    code: string;
+                                    message: string;
+                                    /** @description ISO 8601 date-time */
+                                    at: string;
+                                } | null;
+                                /** @description ISO 8601 date-time */
+                                connectedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                updatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                deletedAt: string | null;
+                                lastSyncRun: {
+                                    id: number;
+                                    connectionId: string;
+                                    trigger: string;
+                                    status: string;
+                                    /** @description ISO 8601 date-time */
+                                    createdAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    startedAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    finishedAt: string | null;
+                                    durationMs: number | null;
+                                } | null;
+                            };
+                            setupKit: {
+                                platformAccountId: string;
+                                externalId: string;
+                                roleName: string;
+                                trustPolicy: unknown;
+                                permissionsPolicy: unknown;
+                                cloudFormationTemplate: unknown;
+                                managedPolicyAlternative: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -515,7 +1144,95 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            connection: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "active" | "error" | "deleted";
+                                externalId: string;
+                                roleArn: string | null;
+                                awsAccountId: string | null;
+                                region: string | null;
+                                syncIntervalMinutes: number;
+                                auditWindowDays: number;
+                                /** @description the connect probe: each permission and whether the role holds it */
+                                permissions: unknown;
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                    details: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                /** @description the last connect call that failed (cleared by a successful one) */
+                                lastConnectError: {
+                                    code: string;
+                                    message: string;
+                                    /** @description ISO 8601 date-time */
+                                    at: string;
+                                } | null;
+                                /** @description ISO 8601 date-time */
+                                connectedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                updatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                deletedAt: string | null;
+                                lastSyncRun: {
+                                    id: number;
+                                    connectionId: string;
+                                    trigger: string;
+                                    status: string;
+                                    /** @description ISO 8601 date-time */
+                                    createdAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    startedAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    finishedAt: string | null;
+                                    durationMs: number | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -533,12 +1250,50 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -571,7 +1326,95 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            connection: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "active" | "error" | "deleted";
+                                externalId: string;
+                                roleArn: string | null;
+                                awsAccountId: string | null;
+                                region: string | null;
+                                syncIntervalMinutes: number;
+                                auditWindowDays: number;
+                                /** @description the connect probe: each permission and whether the role holds it */
+                                permissions: unknown;
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                    details: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                /** @description the last connect call that failed (cleared by a successful one) */
+                                lastConnectError: {
+                                    code: string;
+                                    message: string;
+                                    /** @description ISO 8601 date-time */
+                                    at: string;
+                                } | null;
+                                /** @description ISO 8601 date-time */
+                                connectedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                updatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                deletedAt: string | null;
+                                lastSyncRun: {
+                                    id: number;
+                                    connectionId: string;
+                                    trigger: string;
+                                    status: string;
+                                    /** @description ISO 8601 date-time */
+                                    createdAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    startedAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    finishedAt: string | null;
+                                    durationMs: number | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -601,7 +1444,55 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            setupKit: {
+                                platformAccountId: string;
+                                externalId: string;
+                                roleName: string;
+                                trustPolicy: unknown;
+                                permissionsPolicy: unknown;
+                                cloudFormationTemplate: unknown;
+                                managedPolicyAlternative: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -648,7 +1539,98 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            connection: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "active" | "error" | "deleted";
+                                externalId: string;
+                                roleArn: string | null;
+                                awsAccountId: string | null;
+                                region: string | null;
+                                syncIntervalMinutes: number;
+                                auditWindowDays: number;
+                                /** @description the connect probe: each permission and whether the role holds it */
+                                permissions: unknown;
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                    details: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                /** @description the last connect call that failed (cleared by a successful one) */
+                                lastConnectError: {
+                                    code: string;
+                                    message: string;
+                                    /** @description ISO 8601 date-time */
+                                    at: string;
+                                } | null;
+                                /** @description ISO 8601 date-time */
+                                connectedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                updatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                deletedAt: string | null;
+                                lastSyncRun: {
+                                    id: number;
+                                    connectionId: string;
+                                    trigger: string;
+                                    status: string;
+                                    /** @description ISO 8601 date-time */
+                                    createdAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    startedAt: string | null;
+                                    /** @description ISO 8601 date-time */
+                                    finishedAt: string | null;
+                                    durationMs: number | null;
+                                } | null;
+                            };
+                            /** @description what the connect call found: account, Region, each permission, warnings */
+                            probe: unknown;
+                            syncRunId: number;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -687,7 +1669,61 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            syncRuns: {
+                                id: number;
+                                connectionId: string;
+                                trigger: string;
+                                status: string;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                startedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                finishedAt: string | null;
+                                durationMs: number | null;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -705,11 +1741,63 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                200: {
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            syncRun: {
+                                id: number;
+                                connectionId: string;
+                                trigger: string;
+                                status: string;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                startedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                finishedAt: string | null;
+                                durationMs: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -744,7 +1832,90 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            syncRun: {
+                                id: number;
+                                connectionId: string;
+                                trigger: string;
+                                status: string;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                startedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                finishedAt: string | null;
+                                durationMs: number | null;
+                                steps: {
+                                    [key: string]: {
+                                        /** @enum {string} */
+                                        status: "running" | "succeeded" | "failed" | "skipped";
+                                        /** @description ISO 8601 date-time */
+                                        startedAt?: string;
+                                        /** @description ISO 8601 date-time */
+                                        finishedAt?: string;
+                                        detail?: string;
+                                    };
+                                };
+                                error: unknown;
+                                awsCalls: {
+                                    [key: string]: {
+                                        calls: number;
+                                        throttled: number;
+                                    };
+                                };
+                                awsCallsTotal: number;
+                                problems: {
+                                    step: string;
+                                    /** @enum {string} */
+                                    kind: "missing_permission" | "error" | "warning";
+                                    code: string;
+                                    action: string | null;
+                                    resource: string | null;
+                                    message: string;
+                                    /** @description ISO 8601 date-time */
+                                    at: string | null;
+                                }[];
+                                missingPermissions: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -783,7 +1954,56 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            people: {
+                                email: string;
+                                name: string | null;
+                                /** @enum {string} */
+                                status: "active" | "offboarded";
+                                /** @description ISO 8601 date-time */
+                                offboardedAt: string | null;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -816,7 +2036,53 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            created: number;
+                            updated: number;
+                            unchanged: number;
+                            evaluationsQueued: {
+                                connectionId: string;
+                                runId: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -854,7 +2120,52 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            links: {
+                                iamUserArn: string;
+                                personEmail: string;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -883,7 +2194,60 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            created: number;
+                            updated: number;
+                            unchanged: number;
+                            evaluationsQueued: {
+                                connectionId: string;
+                                runId: number;
+                            }[];
+                            warnings: {
+                                code: string;
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -925,7 +2289,85 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checkRun: {
+                                id: number;
+                                syncRunId: number;
+                                trigger: string;
+                                /** @description ISO 8601 date-time */
+                                evaluatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                judgedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                rosterAsOf: string | null;
+                                partial: boolean;
+                                auditWindowDays: number | null;
+                                gaps: {
+                                    missingPermissions: {
+                                        action: string;
+                                        step: string;
+                                    }[];
+                                    failedSteps: {
+                                        step: string;
+                                        reason: string;
+                                    }[];
+                                };
+                                notes: unknown[];
+                            };
+                            checks: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                controls: unknown;
+                                /** @enum {string|null} */
+                                status: "pass" | "fail" | "unknown" | "not_applicable" | null;
+                                counts: {
+                                    pass: number;
+                                    fail: number;
+                                    unknown: number;
+                                    not_applicable: number;
+                                };
+                                howToFix: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -944,7 +2386,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One check of a check run with its findings (filter by ?status=, paginated by ?cursor=) */
+        /** One check of a check run with its findings (filter by ?status= and ?search= on the subject, paginated by ?cursor=) */
         get: {
             parameters: {
                 query?: {
@@ -956,6 +2398,8 @@ export interface paths {
                     at?: string;
                     /** @description only findings with this status */
                     status?: "pass" | "fail" | "unknown" | "not_applicable";
+                    /** @description only findings whose subject (repository or IAM user name) contains this text, case-insensitively */
+                    search?: string;
                     /** @description page size, at most 500 */
                     limit?: number;
                     /** @description nextCursor of the previous page */
@@ -975,7 +2419,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checkRun: {
+                                id: number;
+                                syncRunId: number;
+                                trigger: string;
+                                /** @description ISO 8601 date-time */
+                                evaluatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                judgedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                rosterAsOf: string | null;
+                                partial: boolean;
+                                auditWindowDays: number | null;
+                                gaps: {
+                                    missingPermissions: {
+                                        action: string;
+                                        step: string;
+                                    }[];
+                                    failedSteps: {
+                                        step: string;
+                                        reason: string;
+                                    }[];
+                                };
+                                notes: unknown[];
+                            };
+                            check: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                controls: unknown;
+                                /** @enum {string|null} */
+                                status: "pass" | "fail" | "unknown" | "not_applicable" | null;
+                                counts: {
+                                    pass: number;
+                                    fail: number;
+                                    unknown: number;
+                                    not_applicable: number;
+                                };
+                                howToFix: unknown;
+                            };
+                            findings: {
+                                id: number;
+                                checkId: string;
+                                resourceType: string;
+                                resourceId: string;
+                                resourceName: string;
+                                /** @enum {string} */
+                                status: "pass" | "fail" | "unknown" | "not_applicable";
+                                reason: string;
+                                /** @description what decided it; a {"$ref": "sha256:…"} part is read at …/evidence-references/{digest} */
+                                evidence: unknown;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1006,6 +2542,8 @@ export interface paths {
                     at?: string;
                     /** @description only findings with this status */
                     status?: "pass" | "fail" | "unknown" | "not_applicable";
+                    /** @description only findings whose subject (repository or IAM user name) contains this text, case-insensitively */
+                    search?: string;
                     /** @description page size, at most 500 */
                     limit?: number;
                     /** @description nextCursor of the previous page */
@@ -1025,7 +2563,99 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checkRun: {
+                                id: number;
+                                syncRunId: number;
+                                trigger: string;
+                                /** @description ISO 8601 date-time */
+                                evaluatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                judgedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                rosterAsOf: string | null;
+                                partial: boolean;
+                                auditWindowDays: number | null;
+                                gaps: {
+                                    missingPermissions: {
+                                        action: string;
+                                        step: string;
+                                    }[];
+                                    failedSteps: {
+                                        step: string;
+                                        reason: string;
+                                    }[];
+                                };
+                                notes: unknown[];
+                            };
+                            check: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                controls: unknown;
+                                /** @enum {string|null} */
+                                status: "pass" | "fail" | "unknown" | "not_applicable" | null;
+                                counts: {
+                                    pass: number;
+                                    fail: number;
+                                    unknown: number;
+                                    not_applicable: number;
+                                };
+                                howToFix: unknown;
+                            };
+                            findings: {
+                                id: number;
+                                checkId: string;
+                                resourceType: string;
+                                resourceId: string;
+                                resourceName: string;
+                                /** @enum {string} */
+                                status: "pass" | "fail" | "unknown" | "not_applicable";
+                                reason: string;
+                                /** @description what decided it; a {"$ref": "sha256:…"} part is read at …/evidence-references/{digest} */
+                                evidence: unknown;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1062,7 +2692,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            ref: string;
+                            evidence: unknown;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1081,7 +2752,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** History of check runs, newest first, with each check’s status */
+        /** History of check runs, newest first, with each check’s status and its findings counted by status (paginated: ?limit=, ?cursor=) */
         get: {
             parameters: {
                 query?: {
@@ -1103,7 +2774,85 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checkRuns: {
+                                id: number;
+                                syncRunId: number;
+                                trigger: string;
+                                /** @description ISO 8601 date-time */
+                                evaluatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                judgedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                rosterAsOf: string | null;
+                                partial: boolean;
+                                auditWindowDays: number | null;
+                                gaps: {
+                                    missingPermissions: {
+                                        action: string;
+                                        step: string;
+                                    }[];
+                                    failedSteps: {
+                                        step: string;
+                                        reason: string;
+                                    }[];
+                                };
+                                notes: unknown[];
+                                /** @description each check’s status in that run, by check id */
+                                results: {
+                                    [key: string]: "pass" | "fail" | "unknown" | "not_applicable";
+                                };
+                                /** @description each check’s findings by status in that run, by check id (the history chart’s failing counts) */
+                                counts: {
+                                    [key: string]: {
+                                        pass: number;
+                                        fail: number;
+                                        unknown: number;
+                                        not_applicable: number;
+                                    };
+                                };
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1146,7 +2895,79 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            syncRun: {
+                                id: number;
+                                status: string;
+                                /** @description ISO 8601 date-time */
+                                finishedAt: string | null;
+                            };
+                            repositories: {
+                                repositoryId: string;
+                                name: string;
+                                arn: string | null;
+                                accountId: string | null;
+                                description: string | null;
+                                defaultBranch: string | null;
+                                cloneUrlHttp: string | null;
+                                cloneUrlSsh: string | null;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                lastModifiedAt: string | null;
+                                approvalRuleTemplates: string[];
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                            gaps: {
+                                missingPermissions: {
+                                    action: string;
+                                    step: string;
+                                }[];
+                                failedSteps: {
+                                    step: string;
+                                    reason: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1190,7 +3011,63 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            syncRun: {
+                                id: number;
+                                status: string;
+                                /** @description ISO 8601 date-time */
+                                finishedAt: string | null;
+                            };
+                            repository: {
+                                repositoryId: string;
+                                name: string;
+                            };
+                            branches: {
+                                name: string;
+                                commitId: string | null;
+                                isDefault: boolean;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1235,7 +3112,81 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            syncRun: {
+                                id: number;
+                                status: string;
+                                /** @description ISO 8601 date-time */
+                                finishedAt: string | null;
+                            };
+                            pullRequests: {
+                                pullRequestId: string;
+                                repository: string;
+                                title: string | null;
+                                authorArn: string | null;
+                                status: string;
+                                isMerged: boolean;
+                                mergedBy: string | null;
+                                /** @description ISO 8601 date-time */
+                                mergedAt: string | null;
+                                sourceReference: string | null;
+                                destinationReference: string | null;
+                                revisionId: string | null;
+                                /** @description ISO 8601 date-time */
+                                createdAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                lastActivityAt: string | null;
+                                approvals: {
+                                    revisionId: string;
+                                    userArn: string;
+                                    state: string;
+                                    onFinalRevision: boolean;
+                                }[];
+                                approvalRules: unknown;
+                                evaluation: unknown;
+                                overrideState: unknown;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1280,7 +3231,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            syncRun: {
+                                id: number;
+                                status: string;
+                                /** @description ISO 8601 date-time */
+                                finishedAt: string | null;
+                            };
+                            /** @description ISO 8601 date-time */
+                            rosterAsOf: string;
+                            iamUsers: {
+                                arn: string;
+                                name: string;
+                                /** @enum {string} */
+                                hasAccess: "yes" | "no" | "unknown";
+                                policyAccess: boolean | "unknown";
+                                /** @description none, read, write or admin */
+                                level: string;
+                                repositoryCount: number;
+                                /** @description the first repositories it reaches; the access-review export lists them all */
+                                repositories: {
+                                    name: string;
+                                    /** @description none, read, write or admin */
+                                    level: string;
+                                }[];
+                                /** @description repositoryCount is more than repositories lists */
+                                repositoriesTruncated: boolean;
+                                grantedBy: string[];
+                                person: {
+                                    email: string;
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "active" | "offboarded";
+                                    /** @description ISO 8601 date-time */
+                                    offboardedAt: string | null;
+                                } | null;
+                                linkMethod: string | null;
+                                linkedEmail: string | null;
+                                consolePassword: boolean | null;
+                                mfaActive: boolean | null;
+                                /** @description ISO 8601 date-time */
+                                passwordLastUsed: string | null;
+                                accessKeys: {
+                                    id: string | null;
+                                    active: boolean;
+                                    /** @description ISO 8601 date-time */
+                                    lastUsed: string | null;
+                                }[] | null;
+                                /** @description ISO 8601 date-time */
+                                lastUsed: string | null;
+                                usableCredentials: string[];
+                                credentialsNotCollected: string[];
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                            gaps: {
+                                missingPermissions: {
+                                    action: string;
+                                    step: string;
+                                }[];
+                                failedSteps: {
+                                    step: string;
+                                    reason: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
                 };
             };
         };

@@ -1,15 +1,13 @@
 /** A connection's checks overview: the four checks with status, counts and the controls they support. */
 import { useQuery } from '@tanstack/react-query';
 import { call, client } from '../api/client';
-import type { Check, CheckRun, Connection } from '../api/views';
 import { Link, useRoute, useTitle } from '../router';
 import { ErrorBox, Loading, pretty, Status, when } from '../ui';
 
 export function useConnection(id: string) {
   return useQuery({
     queryKey: ['connection', id],
-    queryFn: () =>
-      call<{ connection: Connection }>(client.GET('/v1/connections/{id}', { params: { path: { id } } })),
+    queryFn: () => call(client.GET('/v1/connections/{id}', { params: { path: { id } } })),
   });
 }
 
@@ -59,7 +57,7 @@ export function ConnectionPage({ id }: { id: string }) {
   const checks = useQuery({
     queryKey: ['checks', id, checkRunId],
     queryFn: () =>
-      call<{ checkRun: CheckRun; checks: Check[] }>(
+      call(
         client.GET('/v1/connections/{id}/checks', {
           params: { path: { id }, query: checkRunId ? { checkRunId: Number(checkRunId) } : {} },
         }),

@@ -3,7 +3,7 @@ import { CODECOMMIT_REGIONS } from '@codecommit-evidence/aws-clients/regions';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiFailure, call, client } from '../api/client';
-import type { Connection, SetupKit, SyncRun } from '../api/views';
+import type { Connection } from '../api/views';
 import { Link, navigate, useRoute, useTitle } from '../router';
 import { Code, CopyButton, DownloadButton, ErrorBox, Loading, pretty, Section, Status, when } from '../ui';
 
@@ -11,7 +11,7 @@ export function ConnectionsPage() {
   useTitle('Connections');
   const list = useQuery({
     queryKey: ['connections'],
-    queryFn: () => call<{ connections: Connection[] }>(client.GET('/v1/connections')),
+    queryFn: () => call(client.GET('/v1/connections')),
   });
   return (
     <>
@@ -124,18 +124,13 @@ export function NewConnectionPage() {
   const connection = useQuery({
     queryKey: ['connection', existingId],
     enabled: !!existingId,
-    queryFn: () =>
-      call<{ connection: Connection }>(
-        client.GET('/v1/connections/{id}', { params: { path: { id: existingId! } } }),
-      ),
+    queryFn: () => call(client.GET('/v1/connections/{id}', { params: { path: { id: existingId! } } })),
   });
   const kit = useQuery({
     queryKey: ['setup-kit', existingId],
     enabled: !!existingId,
     queryFn: () =>
-      call<{ setupKit: SetupKit }>(
-        client.GET('/v1/connections/{id}/setup-kit', { params: { path: { id: existingId! } } }),
-      ),
+      call(client.GET('/v1/connections/{id}/setup-kit', { params: { path: { id: existingId! } } })),
   });
 
   const create = async (e: FormEvent<HTMLFormElement>) => {
@@ -144,7 +139,7 @@ export function NewConnectionPage() {
     setBusy(true);
     setCreateError(undefined);
     try {
-      const res = await call<{ connection: Connection }>(client.POST('/v1/connections', { body: { name } }));
+      const res = await call(client.POST('/v1/connections', { body: { name } }));
       await qc.invalidateQueries({ queryKey: ['connections'] });
       navigate(`/connections/new?id=${res.connection.id}`, { replace: true });
     } catch (err) {
@@ -160,7 +155,7 @@ export function NewConnectionPage() {
     setBusy(true);
     setConnectError(undefined);
     try {
-      const res = await call<{ connection: Connection; syncRunId: number }>(
+      const res = await call(
         client.POST('/v1/connections/{id}/connect', {
           params: { path: { id: existingId! } },
           body: { roleArn: String(form.get('roleArn') ?? ''), region: String(form.get('region') ?? '') },
@@ -311,7 +306,7 @@ export function Progress({
   const run = useQuery({
     queryKey: ['sync-run', id, runId],
     queryFn: () =>
-      call<{ syncRun: SyncRun }>(
+      call(
         client.GET('/v1/connections/{id}/syncs/{runId}', { params: { path: { id, runId: String(runId) } } }),
       ),
     refetchInterval: (q) =>

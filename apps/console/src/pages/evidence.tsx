@@ -1,48 +1,11 @@
 /** The evidence as of a sync run: repositories with branches and templates, pull requests, IAM users. */
 import { useQuery } from '@tanstack/react-query';
 import { call, client } from '../api/client';
-import type { SyncRun } from '../api/views';
 import { navigate, useRoute } from '../router';
 import { ErrorBox, Loading, Status, when } from '../ui';
 import { ConnectionHeader } from './checks';
 
-interface Repo {
-  repositoryId: string;
-  name: string;
-  defaultBranch: string | null;
-  approvalRuleTemplates: { name?: string; templateName?: string }[] | string[];
-}
-interface PullRequest {
-  pullRequestId: string;
-  repository: string;
-  title: string;
-  authorArn: string;
-  status: string;
-  isMerged: boolean;
-  mergedAt: string | null;
-  revisionId: string;
-  approvals: { revisionId: string; userArn: string; state: string; onFinalRevision: boolean }[];
-}
-interface IamUser {
-  arn?: string;
-  userName?: string;
-  name?: string;
-  level: string;
-  repositoryCount: number;
-  mfaActive: boolean | null;
-  consolePassword: boolean | null;
-  usableCredentials: string[];
-  lastUsed: string | null;
-  person: { email: string; status: string } | null;
-}
-
 const short = (arn: string) => arn.split('/').pop() ?? arn;
-const templateName = (t: unknown) =>
-  typeof t === 'string'
-    ? t
-    : ((t as { name?: string; templateName?: string }).name ??
-      (t as { templateName?: string }).templateName ??
-      JSON.stringify(t));
 const yesNo = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
 
 export function EvidencePage({ id }: { id: string }) {
@@ -53,30 +16,20 @@ export function EvidencePage({ id }: { id: string }) {
   const syncs = useQuery({
     queryKey: ['syncs', id],
     queryFn: () =>
-      call<{ syncRuns: SyncRun[] }>(
-        client.GET('/v1/connections/{id}/syncs', { params: { path: { id }, query: { limit: 50 } } }),
-      ),
+      call(client.GET('/v1/connections/{id}/syncs', { params: { path: { id }, query: { limit: 50 } } })),
   });
   const repos = useQuery({
     queryKey: ['repositories', id, runId],
-    queryFn: () =>
-      call<{ syncRun: SyncRun; repositories: Repo[]; nextCursor: string | null }>(
-        client.GET('/v1/connections/{id}/repositories', { params: { path: { id }, query } }),
-      ),
+    queryFn: () => call(client.GET('/v1/connections/{id}/repositories', { params: { path: { id }, query } })),
   });
   const prs = useQuery({
     queryKey: ['pull-requests', id, runId],
     queryFn: () =>
-      call<{ pullRequests: PullRequest[]; nextCursor: string | null }>(
-        client.GET('/v1/connections/{id}/pull-requests', { params: { path: { id }, query } }),
-      ),
+      call(client.GET('/v1/connections/{id}/pull-requests', { params: { path: { id }, query } })),
   });
   const users = useQuery({
     queryKey: ['iam-users', id, runId],
-    queryFn: () =>
-      call<{ iamUsers: IamUser[]; nextCursor: string | null }>(
-        client.GET('/v1/connections/{id}/iam-users', { params: { path: { id }, query } }),
-      ),
+    queryFn: () => call(client.GET('/v1/connections/{id}/iam-users', { params: { path: { id }, query } })),
   });
   const finished =
     syncs.data?.syncRuns.filter((r) => r.status === 'succeeded' || r.status === 'partial') ?? [];
@@ -118,7 +71,7 @@ export function EvidencePage({ id }: { id: string }) {
               <tr key={r.repositoryId}>
                 <td>{r.name}</td>
                 <td>{r.defaultBranch ?? '—'}</td>
-                <td>{(r.approvalRuleTemplates as unknown[]).map(templateName).join(', ') || 'none'}</td>
+                <td>{r.approvalRuleTemplates.join(', ') || 'none'}</td>
               </tr>
             ))}
           </tbody>
@@ -143,7 +96,7 @@ export function EvidencePage({ id }: { id: string }) {
                 <td>
                   {p.repository} #{p.pullRequestId} {p.title}
                 </td>
-                <td>{short(p.authorArn)}</td>
+                <td>{p.authorArn ? short(p.authorArn) : '—'}</td>
                 <td>{p.isMerged ? `merged ${when(p.mergedAt)}` : p.status}</td>
                 <td>
                   {p.approvals
@@ -174,8 +127,8 @@ export function EvidencePage({ id }: { id: string }) {
           </thead>
           <tbody>
             {users.data?.iamUsers.map((u) => (
-              <tr key={u.arn ?? u.userName}>
-                <td>{u.userName ?? u.name ?? short(u.arn ?? '')}</td>
+              <tr key={u.arn}>
+                <td>{u.name}</td>
                 <td>
                   {u.level} ({u.repositoryCount} repositories)
                 </td>

@@ -1,35 +1,54 @@
 /**
  * One check's findings: reason, the deciding evidence and how to fix; filter by status, search by
  * repository or user. Pages of 200 come through the API's cursor, so 10,000 findings never load at
- * once; the search box asks nothing of the API and searches the findings loaded so far.
+ * once; the search is the API's (`?search=`, in SQL over every finding of the run), sent once typing
+ * pauses, kept in the page's URL (`?q=`) and paged like the unfiltered list.
  */
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { call, client } from '../api/client';
-import type { Check, CheckRun, Finding } from '../api/views';
 import { navigate, useRoute } from '../router';
 import { Code, ErrorBox, Loading, pretty, Status } from '../ui';
 import { ConnectionHeader } from './checks';
 
 const STATUSES = ['fail', 'unknown', 'pass', 'not_applicable'] as const;
 type FindingStatus = (typeof STATUSES)[number];
+const SEARCH_DEBOUNCE_MS = 300;
 
 export function FindingsPage({ id, checkId }: { id: string; checkId: string }) {
   const route = useRoute();
   const status = (route.query.get('status') ?? '') as FindingStatus | '';
   const checkRunId = route.query.get('checkRunId');
-  const [search, setSearch] = useState('');
+  const query = route.query.get('q') ?? '';
+  const [search, setSearch] = useState(query);
+  const needle = query.trim();
+  const replaceQuery = (key: string, value: string) => {
+    const q = new URLSearchParams(route.query);
+    if (value) q.set(key, value);
+    else q.delete(key);
+    navigate(`/connections/${id}/checks/${checkId}${q.size ? `?${q}` : ''}`, { replace: true });
+  };
+  // The URL (and so the API) follows the box once typing pauses, not on every key.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: replaceQuery reads the route of this render
+  useEffect(() => {
+    if (search === query) return;
+    const timer = setTimeout(() => replaceQuery('q', search), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [search, query]);
+  // Back and forward change the URL's query: the box shows it.
+  useEffect(() => setSearch(query), [query]);
   const pages = useInfiniteQuery({
-    queryKey: ['findings', id, checkId, status, checkRunId],
+    queryKey: ['findings', id, checkId, status, checkRunId, needle],
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
-      call<{ checkRun: CheckRun; check: Check; findings: Finding[]; nextCursor: string | null }>(
+      call(
         client.GET('/v1/connections/{id}/checks/{checkId}', {
           params: {
             path: { id, checkId },
             query: {
               limit: 200,
               ...(status ? { status } : {}),
+              ...(needle ? { search: needle } : {}),
               ...(pageParam ? { cursor: pageParam } : {}),
               ...(checkRunId ? { checkRunId: Number(checkRunId) } : {}),
             },
@@ -39,17 +58,8 @@ export function FindingsPage({ id, checkId }: { id: string; checkId: string }) {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const first = pages.data?.pages[0];
-  const all = useMemo(() => pages.data?.pages.flatMap((p) => p.findings) ?? [], [pages.data]);
-  const needle = search.trim().toLowerCase();
-  const shown = needle
-    ? all.filter((f) => `${f.resourceName} ${f.resourceId}`.toLowerCase().includes(needle))
-    : all;
-  const setStatus = (s: string) => {
-    const q = new URLSearchParams(route.query);
-    if (s) q.set('status', s);
-    else q.delete('status');
-    navigate(`/connections/${id}/checks/${checkId}${q.size ? `?${q}` : ''}`, { replace: true });
-  };
+  const shown = useMemo(() => pages.data?.pages.flatMap((p) => p.findings) ?? [], [pages.data]);
+  const setStatus = (s: string) => replaceQuery('status', s);
   return (
     <>
       <ConnectionHeader id={id} title={first?.check.title ?? 'Findings'} />
@@ -73,13 +83,20 @@ export function FindingsPage({ id, checkId }: { id: string; checkId: string }) {
           ))}
         </select>
         <label htmlFor="finding-search">Search repository or user</label>
-        <input id="finding-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          id="finding-search"
+          type="search"
+          maxLength={200}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
       </div>
       {pages.isPending && <Loading what="findings" />}
       <ErrorBox error={pages.error} />
       {pages.data && (
         <p className="meta" role="status">
-          {shown.length} shown of {all.length} loaded{pages.hasNextPage ? ' (more to load)' : ''}
+          {shown.length} {needle ? `matching “${needle}” ` : ''}loaded
+          {pages.hasNextPage ? ' (more to load)' : ''}
         </p>
       )}
       <ul className="findings">

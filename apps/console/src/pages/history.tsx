@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { call, client } from '../api/client';
-import type { CheckRun, Finding, SyncRun } from '../api/views';
+import type { CheckRunHistoryEntry, Finding } from '../api/views';
 import { ErrorBox, Loading, Status, when } from '../ui';
 import { ConnectionHeader } from './checks';
 
@@ -23,16 +23,12 @@ export function HistoryPage({ id }: { id: string }) {
   const syncs = useQuery({
     queryKey: ['syncs', id],
     queryFn: () =>
-      call<{ syncRuns: SyncRun[] }>(
-        client.GET('/v1/connections/{id}/syncs', { params: { path: { id }, query: { limit: 50 } } }),
-      ),
+      call(client.GET('/v1/connections/{id}/syncs', { params: { path: { id }, query: { limit: 50 } } })),
   });
   const runs = useQuery({
     queryKey: ['check-runs', id],
     queryFn: () =>
-      call<{ checkRuns: CheckRun[] }>(
-        client.GET('/v1/connections/{id}/check-runs', { params: { path: { id }, query: { limit: 50 } } }),
-      ),
+      call(client.GET('/v1/connections/{id}/check-runs', { params: { path: { id }, query: { limit: 50 } } })),
   });
   const checkRuns = runs.data?.checkRuns ?? [];
   return (
@@ -51,7 +47,11 @@ export function HistoryPage({ id }: { id: string }) {
                 <th scope="col">Run</th>
                 <th scope="col">Sync run</th>
                 <th scope="col">Judged</th>
-                <th scope="col">Failing checks</th>
+                {CHECK_IDS.map((c) => (
+                  <th scope="col" key={c}>
+                    {c.replace('codecommit-', '')}: failing
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
@@ -60,7 +60,9 @@ export function HistoryPage({ id }: { id: string }) {
                   <td>{r.id}</td>
                   <td>{r.syncRunId}</td>
                   <td>{when(r.judgedAt ?? r.evaluatedAt)}</td>
-                  <td>{Object.values(r.results ?? {}).filter((s) => s === 'fail').length}</td>
+                  {CHECK_IDS.map((c) => (
+                    <td key={c}>{r.results[c] ? `${r.counts[c]?.fail ?? 0} (${r.results[c]})` : '—'}</td>
+                  ))}
                 </tr>
               ))}
             </tbody>
@@ -96,12 +98,15 @@ export function HistoryPage({ id }: { id: string }) {
   );
 }
 
-/** One row per check, one cell per check run (oldest left), coloured by status; a table for screen readers. */
-function StatusChart({ runs }: { runs: CheckRun[] }) {
-  const w = 18;
+/**
+ * One row per check, one cell per check run (oldest left), coloured by status and holding the number
+ * of failing findings; the check-runs table below says the same in text.
+ */
+function StatusChart({ runs }: { runs: CheckRunHistoryEntry[] }) {
+  const w = 30;
   return (
     <section className="card" aria-labelledby="chart-title">
-      <h2 id="chart-title">Status of each check over runs</h2>
+      <h2 id="chart-title">Status and failing findings of each check over runs</h2>
       <svg
         role="img"
         aria-labelledby="chart-title"
@@ -115,11 +120,20 @@ function StatusChart({ runs }: { runs: CheckRun[] }) {
               {c.replace('codecommit-', '')}
             </text>
             {runs.map((r, i) => {
-              const s = r.results?.[c] ?? 'none';
+              const s = r.results[c] ?? 'none';
+              const n = r.counts[c];
+              const failing = n?.fail ?? 0;
               return (
-                <rect key={r.id} x={240 + i * w} y={0} width={w - 3} height={18} fill={COLOR[s] ?? '#d1d5db'}>
-                  <title>{`run ${r.id}: ${s}`}</title>
-                </rect>
+                <g key={r.id}>
+                  <rect x={240 + i * w} y={0} width={w - 3} height={18} fill={COLOR[s] ?? '#d1d5db'}>
+                    <title>{`run ${r.id}: ${s}${n ? `, ${failing} failing of ${n.pass + n.fail + n.unknown + n.not_applicable}` : ''}`}</title>
+                  </rect>
+                  {n && (
+                    <text x={240 + i * w + (w - 3) / 2} y={13} fontSize={10} textAnchor="middle" fill="#fff">
+                      {failing}
+                    </text>
+                  )}
+                </g>
               );
             })}
           </g>
@@ -156,7 +170,7 @@ async function failing(id: string, checkRunId: number): Promise<Map<string, Find
   return out;
 }
 
-function Compare({ id, runs }: { id: string; runs: CheckRun[] }) {
+function Compare({ id, runs }: { id: string; runs: CheckRunHistoryEntry[] }) {
   const [a, setA] = useState(runs[1]!.id);
   const [b, setB] = useState(runs[0]!.id);
   const diff = useQuery({

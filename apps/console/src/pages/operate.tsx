@@ -2,7 +2,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { call, client } from '../api/client';
-import type { CheckRun, SyncRun } from '../api/views';
 import { navigate, useRoute } from '../router';
 import { ErrorBox, Loading, Status, when } from '../ui';
 import { ConnectionHeader, useConnection } from './checks';
@@ -13,9 +12,7 @@ export function ExportsPage({ id }: { id: string }) {
   const runs = useQuery({
     queryKey: ['check-runs', id],
     queryFn: () =>
-      call<{ checkRuns: CheckRun[] }>(
-        client.GET('/v1/connections/{id}/check-runs', { params: { path: { id }, query: { limit: 50 } } }),
-      ),
+      call(client.GET('/v1/connections/{id}/check-runs', { params: { path: { id }, query: { limit: 50 } } })),
   });
   const picked = Number(route.query.get('checkRunId')) || runs.data?.checkRuns[0]?.id;
   const run = runs.data?.checkRuns.find((r) => r.id === picked);
@@ -91,7 +88,7 @@ export function OperatePage({ id }: { id: string }) {
     queryKey: ['sync-run', id, last?.id],
     enabled: !!last,
     queryFn: () =>
-      call<{ syncRun: SyncRun }>(
+      call(
         client.GET('/v1/connections/{id}/syncs/{runId}', {
           params: { path: { id, runId: String(last!.id) } },
         }),
@@ -129,13 +126,12 @@ export function OperatePage({ id }: { id: string }) {
   const r = lastRun.data?.syncRun;
   const problems = [
     ...(r?.missingPermissions ?? []).map(
-      (m) =>
-        `The role lacks ${m.action}${m.step ? ` (needed by ${m.step})` : ''}: add it to the role's permissions policy.`,
+      (action) => `The role lacks ${action}: add it to the role's permissions policy.`,
     ),
     ...(r?.problems ?? []).map((p) => problemText(p as Record<string, unknown>)),
     ...Object.entries(r?.steps ?? {})
       .filter(([, s]) => s.status === 'failed')
-      .map(([name, s]) => `Step ${name} failed${s.error || s.reason ? `: ${s.error ?? s.reason}` : ''}.`),
+      .map(([name, s]) => `Step ${name} failed${s.detail ? `: ${s.detail}` : ''}.`),
     ...(conn?.warnings ?? []).map((w) => `${w.code}: ${w.message ?? ''}`),
   ];
   return (
@@ -188,7 +184,7 @@ export function OperatePage({ id }: { id: string }) {
               disabled={conn.status !== 'active'}
               onClick={() =>
                 act(async () => {
-                  const res = await call<{ syncRun: SyncRun }>(
+                  const res = await call(
                     client.POST('/v1/connections/{id}/syncs', { params: { path: { id } } }),
                   );
                   setSyncRunId(res.syncRun.id);

@@ -3,15 +3,14 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Papa from 'papaparse';
 import { type FormEvent, useRef, useState } from 'react';
 import { ApiFailure, call, client } from '../api/client';
+import type { paths } from '../api/schema';
 import { useTitle } from '../router';
 import { ErrorBox, Loading, Status } from '../ui';
 
-interface Person {
-  email: string;
-  name?: string;
-  status: 'active' | 'offboarded';
-  offboardedAt?: string | null;
-}
+/** One person as `PUT /v1/people` takes it (from the OpenAPI document). */
+type Person = NonNullable<
+  paths['/v1/people']['put']['requestBody']
+>['content']['application/json']['people'][number];
 
 /** CSV with a header row: email, name, status, offboardedAt (empty cells are left out). */
 export function parseRoster(csv: string): { people: Person[]; parseErrors: string[] } {
@@ -51,15 +50,11 @@ export function RosterPage() {
   }>();
   const people = useQuery({
     queryKey: ['people'],
-    queryFn: () =>
-      call<{ people: Person[]; nextCursor: string | null }>(
-        client.GET('/v1/people', { params: { query: { limit: 500 } } }),
-      ),
+    queryFn: () => call(client.GET('/v1/people', { params: { query: { limit: 500 } } })),
   });
   const links = useQuery({
     queryKey: ['identity-links'],
-    queryFn: () =>
-      call<{ links: { iamUserArn: string; personEmail: string }[] }>(client.GET('/v1/identity-links')),
+    queryFn: () => call(client.GET('/v1/identity-links')),
   });
 
   const upload = async (csv: string) => {

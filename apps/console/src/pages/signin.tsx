@@ -2,7 +2,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { call, client, setCsrfToken } from '../api/client';
-import type { SessionView } from '../api/views';
 import { navigate, useRoute, useTitle } from '../router';
 import { ErrorBox } from '../ui';
 
@@ -22,7 +21,7 @@ export function SignInPage() {
     setBusy(true);
     setError(undefined);
     try {
-      const s = await call<SessionView>(client.POST('/v1/session', { body }), { quiet401: true });
+      const s = await call(client.POST('/v1/session', { body }), { quiet401: true });
       setCsrfToken(s.csrfToken);
       qc.setQueryData(['session'], s);
       navigate(next, { replace: true });

@@ -1,13 +1,10 @@
 /**
  * The fallback path, for roles that may not call `GetAccountAuthorizationDetails`: the per-user calls
  * the reference lists (ListUsers, ListGroupsForUser, ListAttachedUserPolicies, ListUserPolicies), plus
- * what the checks need beyond them: user tags (email links), the groups' and roles' policies, and each
+ * what the checks need beyond them: each user's and role's permissions boundary and tags (GetUser,
+ * GetRole: IAM's ListUsers and ListRoles return neither), the groups' and roles' policies, and each
  * distinct managed policy's default version, fetched once per run however many principals use it.
- *
- * Known gaps against the preferred path: ListUsers and ListRoles do not return permissions
- * boundaries, and ListRoles no role tags (IAM documents this); the readers for GetUser, GetRole and
- * ListRoleTags do not exist yet, so on this path those columns are null / {}.
- * TODO(aws-clients): getUser/getRole/listRoleTags readers, then fill them here (fake-aws lacks them too).
+ * The rows are the same as the preferred path's for the same account (sync-iam's tests compare them).
  */
 
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -17,7 +14,9 @@ import {
   getGroupPolicy,
   getPolicy,
   getPolicyVersion,
+  getRole,
   getRolePolicy,
+  getUser,
   getUserPolicy,
   listAttachedGroupPolicies,
   listAttachedRolePolicies,
@@ -28,7 +27,6 @@ import {
   listRoles,
   listUserPolicies,
   listUsers,
-  listUserTags,
 } from '@codecommit-evidence/aws-clients';
 import { mapConcurrent } from '../concurrency.js';
 import {
@@ -60,8 +58,9 @@ export async function collectUsersAndGroups(
   const groupsByName = new Map<string, { arn: string; id: string | null; path: string | null }>();
   const users = await mapConcurrent(listed, options.concurrency, async (u) => {
     const name = u.UserName ?? '';
-    const [tags, groups, attached, inlineNames] = [
-      await collect(listUserTags(iam, name, page)),
+    // GetUser, not ListUserTags: the same one call per user, and it has the boundary as well.
+    const [full, groups, attached, inlineNames] = [
+      await getUser(iam, name),
       await collect(listGroupsForUser(iam, name, page)),
       await collect(listAttachedUserPolicies(iam, name, page)),
       await collect(listUserPolicies(iam, name, page)),
@@ -81,9 +80,8 @@ export async function collectUsersAndGroups(
       user_id: u.UserId ?? null,
       path: u.Path ?? null,
       create_date: dateOrNull(u.CreateDate),
-      // ListUsers leaves the boundary out; see the module comment.
-      permissions_boundary_arn: u.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-      tags: tagsToObject(tags),
+      permissions_boundary_arn: full.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+      tags: tagsToObject(full.Tags),
       group_names: sortedUnique(groups.flatMap((g) => g.GroupName ?? [])),
       attached_policy_arns: sortedUnique(attached.flatMap((p) => p.PolicyArn ?? [])),
       inline_policies: sortInlinePolicies(inline),
@@ -115,6 +113,8 @@ export async function collectRoles(iam: IAMClient, options: PerEntityOptions): P
   const listed = await collect(listRoles(iam, page));
   const roles = await mapConcurrent(listed, options.concurrency, async (r) => {
     const name = r.RoleName ?? '';
+    // ListRoles leaves out the boundary and the tags.
+    const full = await getRole(iam, name);
     const attached = await collect(listAttachedRolePolicies(iam, name, page));
     const inline = [];
     for (const policyName of await collect(listRolePolicies(iam, name, page))) {
@@ -130,8 +130,8 @@ export async function collectRoles(iam: IAMClient, options: PerEntityOptions): P
       assume_role_policy: r.AssumeRolePolicyDocument
         ? decodePolicyDocument(r.AssumeRolePolicyDocument)
         : null,
-      permissions_boundary_arn: r.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-      tags: tagsToObject(r.Tags),
+      permissions_boundary_arn: full.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+      tags: tagsToObject(full.Tags),
       attached_policy_arns: sortedUnique(attached.flatMap((p) => p.PolicyArn ?? [])),
       inline_policies: sortInlinePolicies(inline),
     };

@@ -113,7 +113,14 @@ describe('sync-iam against fake-aws', () => {
     expect(detailsStats.calls['iam:ListUsers']).toBeUndefined();
     expect(callsStats.denied['iam:GetAccountAuthorizationDetails']).toBe(1);
     expect(callsStats.calls['iam:ListGroupsForUser']).toBe(12);
-    expect(callsStats.calls['iam:ListUserTags']).toBe(12);
+    // GetUser and GetRole: the boundaries and role tags ListUsers and ListRoles leave out.
+    expect(callsStats.calls['iam:GetUser']).toBe(12);
+    expect(callsStats.calls['iam:GetRole']).toBe(rolesViaCalls.length);
+    expect(users.find((u) => u.user_name === 'user-00002')?.permissions_boundary_arn).toBe(DEV_POLICY_ARN);
+    expect(developer).toMatchObject({
+      permissions_boundary_arn: 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly',
+      tags: { owner: 'platform' },
+    });
     expect(callsStats.calls['iam:GetPolicy']).toBe(policies.length);
     expect(callsStats.calls['iam:GetPolicyVersion']).toBe(policies.length);
 

@@ -144,9 +144,12 @@ export function iamScenario(users = 12): Scenario {
     { name: 'dev-extra', document: doc(['codecommit:CreatePullRequest']) },
   ];
   a.groups.find((g) => g.groupName === 'ReadOnly')!.attachedPolicies.push(DEV_POLICY_ARN);
-  a.roles.find((r) => r.roleName === 'Developer')!.inlinePolicies = [
-    { name: 'merge', document: doc(['codecommit:MergePullRequestBySquash']) },
-  ];
+  const developer = a.roles.find((r) => r.roleName === 'Developer')!;
+  developer.inlinePolicies = [{ name: 'merge', document: doc(['codecommit:MergePullRequestBySquash']) }];
+  // What ListUsers and ListRoles leave out (issue 12, defect 2): the fallback must read them too.
+  developer.permissionsBoundary = 'arn:aws:iam::aws:policy/AWSCodeCommitReadOnly';
+  developer.tags = [{ Key: 'owner', Value: 'platform' }];
+  a.users[1]!.permissionsBoundary = DEV_POLICY_ARN;
   return s;
 }
 

@@ -16,13 +16,16 @@ import {
   createDb,
   createOrGetActiveSyncRun,
   createTenant,
+  diffCurrentEvidence,
   finishSyncRun,
   getAwsCalls,
   migrateToLatest,
 } from '@codecommit-evidence/evidence-store';
 import {
+  applyPullRequestChanges,
   GENERATED_DEFAULTS,
   generateScenario,
+  type PullRequestChange,
   type Scenario,
   startFakeAws,
 } from '@codecommit-evidence/fake-aws';
@@ -35,7 +38,7 @@ import {
 } from '@codecommit-evidence/queues';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { mergeDateWorthReading } from '../evidence-rows.js';
+import { mergeDateWorthReading, REPOSITORY_EVIDENCE_TABLES } from '../evidence-rows.js';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));
 const PAGE = { repositories: 1000, branches: 100, templates: 100, pullRequests: 100 } as const;
@@ -120,6 +123,70 @@ export function designedExcessOf(
   };
 }
 
+/** The issue's goals for a re-sync (issue 12, "Re-sync cost ∝ change"). */
+export const RESYNC_GOALS = { noChangePerRepository: 2.5, perChangedPullRequest: 3 } as const;
+
+const COMPARE_ROLE = { roleName: 'CodeCommitEvidenceBenchCompare', externalId: 'bench-compare-external-id' };
+
+/**
+ * `share` of the account's pull requests changed in the ways fake-aws's control plane applies
+ * (scenario/changes.ts), all on pull requests open at the last run (a closed one cannot change):
+ * in turn a new revision, an approval, a merge (approved on its final revision by another user) and a
+ * close. Every k-th open pull request, so the changes spread over the repositories.
+ */
+export function onePercentChanges(
+  s: Scenario,
+  share = 0.01,
+  region = GENERATED_DEFAULTS.region,
+): PullRequestChange[] {
+  const reg = s.account.regions[region]!;
+  const open = reg.pullRequests.filter((p) => p.status === 'OPEN');
+  const want = Math.min(open.length, Math.round(reg.pullRequests.length * share));
+  const step = Math.max(1, Math.floor(open.length / Math.max(1, want)));
+  const reviewer = `arn:aws:iam::${s.account.accountId}:user/bench-reviewer`;
+  const changes: PullRequestChange[] = [];
+  for (let i = 0; i < want; i++) {
+    const pullRequestId = open[i * step]!.pullRequestId;
+    switch (i % 4) {
+      case 0:
+        changes.push({ kind: 'revision', pullRequestId });
+        break;
+      case 1:
+        changes.push({ kind: 'approve', pullRequestId, userArn: reviewer });
+        break;
+      case 2:
+        changes.push({ kind: 'approve', pullRequestId, userArn: reviewer });
+        changes.push({ kind: 'merge', pullRequestId, userArn: reviewer });
+        break;
+      default:
+        changes.push({ kind: 'close', pullRequestId, userArn: reviewer });
+    }
+  }
+  return changes;
+}
+
+/** A second product role (its own External ID), for the connection that full-syncs the final state. */
+function withCompareRole(s: Scenario): Scenario {
+  const product = s.account.roles.find((r) => r.roleName === GENERATED_DEFAULTS.productRole.roleName)!;
+  s.account.roles.push({
+    ...structuredClone(product),
+    roleName: COMPARE_ROLE.roleName,
+    roleId: 'AROABENCHCOMPARE000001',
+    trustPolicy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${s.platform.accountId}:root` },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': COMPARE_ROLE.externalId } },
+        },
+      ],
+    },
+  });
+  return s;
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 function cpuSeconds(pid: number): number | undefined {
   try {
@@ -182,7 +249,9 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
   const log = (m: string) => process.stderr.write(`${m}\n`);
 
   log(`generating ${n('repos')} repositories x ${n('prs')} pull requests…`);
-  const scenario = generateScenario({ repos: n('repos'), prsPerRepo: n('prs'), users: n('users'), seed: 1 });
+  const scenario = withCompareRole(
+    generateScenario({ repos: n('repos'), prsPerRepo: n('prs'), users: n('users'), seed: 1 }),
+  );
   const floor = floorOf(scenario);
   const floorTotal = Object.values(floor).reduce((a, b) => a + b, 0);
   const designed = designedExcessOf(scenario);
@@ -203,20 +272,26 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
   let worker: ReturnType<typeof spawn> | undefined;
   try {
     await migrateToLatest(db);
-    const { tenant } = await createTenant(db, 'bench');
-    const c = await createConnection(db, { tenantId: tenant.id, name: 'bench' });
-    await db
-      .updateTable('connections')
-      .set({ external_id: GENERATED_DEFAULTS.productRole.externalId })
-      .where('id', '=', c.id)
-      .execute();
-    await activateConnection(db, c.id, {
-      roleArn: `arn:aws:iam::${GENERATED_DEFAULTS.accountId}:role/${GENERATED_DEFAULTS.productRole.roleName}`,
-      accountId: GENERATED_DEFAULTS.accountId,
-      region: GENERATED_DEFAULTS.region,
-      permissions: {},
-      warnings: [],
-    });
+    const connect = async (name: string, role: { roleName: string; externalId: string }) => {
+      const { tenant } = await createTenant(db, name);
+      const conn = await createConnection(db, { tenantId: tenant.id, name });
+      await db
+        .updateTable('connections')
+        .set({ external_id: role.externalId })
+        .where('id', '=', conn.id)
+        .execute();
+      await activateConnection(db, conn.id, {
+        roleArn: `arn:aws:iam::${GENERATED_DEFAULTS.accountId}:role/${role.roleName}`,
+        accountId: GENERATED_DEFAULTS.accountId,
+        region: GENERATED_DEFAULTS.region,
+        permissions: {},
+        warnings: [],
+      });
+      return conn;
+    };
+    const c = await connect('bench', GENERATED_DEFAULTS.productRole);
+    // Full-syncs the final state after the 1 % change, to compare with the incremental re-sync.
+    const compare = await connect('bench-compare', COMPARE_ROLE);
 
     const profile = values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : [];
     worker = spawn(
@@ -246,14 +321,14 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
     );
     const pid = worker.pid!;
 
-    const runOnce = async (label: string) => {
-      const { run } = await createOrGetActiveSyncRun(db, c.id, 'api');
+    const runOnce = async (label: string, connectionId = c.id) => {
+      const { run } = await createOrGetActiveSyncRun(db, connectionId, 'api');
       fake.resetStats();
       const cpuBefore = cpuSeconds(pid) ?? 0;
       const ownBefore = process.cpuUsage();
       const started = Date.now();
       const jobId = jobIds.syncRepositories(run.id);
-      await enqueue(queues, 'sync-repositories', { connectionId: c.id, runId: run.id }, { jobId });
+      await enqueue(queues, 'sync-repositories', { connectionId, runId: run.id }, { jobId });
       for (;;) {
         const state = await (await queues['repo-sync'].getJob(jobId))?.getState();
         if (state === 'completed') break;
@@ -268,14 +343,7 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
       await finishSyncRun(db, run.id, 'succeeded');
       const calls = await getAwsCalls(db, run.id);
       let rowsWritten = 0;
-      for (const table of [
-        'repositories',
-        'branches',
-        'repository_template_associations',
-        'approval_rule_templates',
-        'pull_requests',
-        'pull_request_approvals',
-      ] as const) {
+      for (const table of REPOSITORY_EVIDENCE_TABLES) {
         const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}
           where valid_from_run = ${run.id} or valid_to_run = ${run.id}`.execute(db);
         rowsWritten += r.rows[0]?.n ?? 0;
@@ -291,6 +359,14 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
     const full = await runOnce('full sync');
     log('re-sync without changes…');
     const again = await runOnce('re-sync');
+    const changes = onePercentChanges(fake.scenario());
+    const changedPullRequests = new Set(changes.map((x) => x.pullRequestId)).size;
+    fake.updateScenario((d) => applyPullRequestChanges(d, GENERATED_DEFAULTS.region, changes, new Date()));
+    log(`re-sync after ${changedPullRequests} pull requests changed…`);
+    const changed = await runOnce('re-sync after the change');
+    log('full sync of the final state into a second connection…');
+    const reference = await runOnce('full sync of the final state', compare.id);
+    const evidenceDiff = await diffCurrentEvidence(db, REPOSITORY_EVIDENCE_TABLES, c.id, compare.id);
     const peakMb = peakRssMb(pid);
 
     const ops = [...new Set([...Object.keys(floor), ...Object.keys(full.calls)])].sort();
@@ -345,6 +421,34 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
         evidenceRowsWritten: again.rowsWritten,
         elapsedSeconds: again.elapsedMs / 1000,
       },
+      changedResync: {
+        changedPullRequests,
+        changes: Object.fromEntries(
+          [...new Set(changes.map((x) => x.kind))].map((k) => [
+            k,
+            changes.filter((x) => x.kind === k).length,
+          ]),
+        ),
+        perOperation: Object.fromEntries(Object.entries(changed.calls).map(([op, v]) => [op, v.calls])),
+        calls: total(changed.calls),
+        fakeAwsSawCalls: changed.fakeSaw,
+        evidenceRowsWritten: changed.rowsWritten,
+        elapsedSeconds: changed.elapsedMs / 1000,
+      },
+      goals: {
+        noChangeCalls: Math.floor(RESYNC_GOALS.noChangePerRepository * n('repos')),
+        noChangePerRepository: total(again.calls) / n('repos'),
+        changedCalls: total(again.calls) + RESYNC_GOALS.perChangedPullRequest * changedPullRequests,
+        extraPerChangedPullRequest:
+          (total(changed.calls) - total(again.calls)) / Math.max(1, changedPullRequests),
+      },
+      evidenceComparison: {
+        /** The incremental connection's current evidence vs a full sync of the same final state. */
+        fullSyncCalls: total(reference.calls),
+        fullSyncSeconds: reference.elapsedMs / 1000,
+        differingRows: Object.values(evidenceDiff).reduce((a, d) => a + d.count, 0),
+        perTable: evidenceDiff,
+      },
       workerPeakRssMb: peakMb ?? null,
     };
     if (values.json) {
@@ -352,16 +456,20 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
     } else {
       const rows = ops.map((op) => {
         const v = report.fullSync.perOperation[op]!;
-        return `${op.padEnd(62)} ${String(v.calls).padStart(8)} ${String(v.floor).padStart(8)} ${String(v.calls - v.floor).padStart(7)} ${String(v.throttled).padStart(6)} ${String(report.resync.perOperation[op] ?? 0).padStart(8)}`;
+        return `${op.padEnd(62)} ${String(v.calls).padStart(8)} ${String(v.floor).padStart(8)} ${String(v.calls - v.floor).padStart(7)} ${String(v.throttled).padStart(6)} ${String(report.resync.perOperation[op] ?? 0).padStart(8)} ${String(report.changedResync.perOperation[op] ?? 0).padStart(9)}`;
       });
+      const g = report.goals;
+      const cr = report.changedResync;
+      const ec = report.evidenceComparison;
+      const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
       const f = report.fullSync;
       process.stdout.write(
         [
           `repo-sync bench: ${report.account.repositories} repositories, ${report.account.pullRequests} pull requests; worker limit ${rps} CodeCommit rps (fake-aws throttles above ${n('aws-rps')}), worker concurrency ${n('concurrency')}`,
           '',
-          `${'operation'.padEnd(62)} ${'calls'.padStart(8)} ${'floor'.padStart(8)} ${'excess'.padStart(7)} ${'thrott'.padStart(6)} ${'re-sync'.padStart(8)}`,
+          `${'operation'.padEnd(62)} ${'calls'.padStart(8)} ${'floor'.padStart(8)} ${'excess'.padStart(7)} ${'thrott'.padStart(6)} ${'re-sync'.padStart(8)} ${'1%-change'.padStart(9)}`,
           ...rows,
-          `${'total'.padEnd(62)} ${String(f.calls).padStart(8)} ${String(f.floor).padStart(8)} ${String(f.excess).padStart(7)} ${String(f.throttledAttempts).padStart(6)} ${String(report.resync.calls).padStart(8)}`,
+          `${'total'.padEnd(62)} ${String(f.calls).padStart(8)} ${String(f.floor).padStart(8)} ${String(f.excess).padStart(7)} ${String(f.throttledAttempts).padStart(6)} ${String(report.resync.calls).padStart(8)} ${String(cr.calls).padStart(9)}`,
           '',
           `excess by design: ${Object.entries(f.designedExcess)
             .map(([op, v]) => `${v} ${op.replace('codecommit:', '')}`)
@@ -373,7 +481,23 @@ export async function runRepoSyncBench(argv: string[]): Promise<void> {
           `computed, not measured: at AWS-like 8 rps the floor takes ${f.computedAtAwsDefault8Rps.floorHours.toFixed(2)} h, the calls made ${f.computedAtAwsDefault8Rps.callsHours.toFixed(2)} h`,
           `calls recorded in the runs vs seen by fake-aws: full ${f.calls} / ${f.fakeAwsSawCalls}, re-sync ${report.resync.calls} / ${report.resync.fakeAwsSawCalls}`,
           `re-sync without changes: ${report.resync.calls} calls, ${report.resync.elapsedSeconds.toFixed(1)} s, ${report.resync.evidenceRowsWritten} evidence rows opened or closed (full sync: ${f.evidenceRowsWritten})`,
-          `worker peak RSS (VmHWM): ${peakMb ?? '?'} MB`,
+          '',
+          're-sync goals (issue 12):',
+          `  no change:  ${report.resync.calls} calls (${g.noChangePerRepository.toFixed(2)} per repository); goal <= ${g.noChangeCalls} (${RESYNC_GOALS.noChangePerRepository} per repository): ${verdict(report.resync.calls <= g.noChangeCalls)}`,
+          `  1 % change: ${cr.changedPullRequests} pull requests changed (${Object.entries(cr.changes)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(
+              ', ',
+            )}): ${cr.calls} calls, ${g.extraPerChangedPullRequest.toFixed(2)} more per changed pull request than no change; goal <= ${g.changedCalls} (no change + ${RESYNC_GOALS.perChangedPullRequest} per changed pull request): ${verdict(cr.calls <= g.changedCalls)}; ${cr.elapsedSeconds.toFixed(1)} s, ${cr.evidenceRowsWritten} evidence rows opened or closed`,
+          `  evidence after the incremental re-sync vs a full sync of the same final state (${ec.fullSyncCalls} calls, ${ec.fullSyncSeconds.toFixed(1)} s), by natural key and content: ${ec.differingRows === 0 ? 'identical' : `${ec.differingRows} rows differ`} (${Object.entries(
+            ec.perTable,
+          )
+            .map(
+              ([t, d]) =>
+                `${t} ${d.rowsA}/${d.rowsB}${d.count ? ` (${d.count} differ, e.g. ${[...d.onlyA, ...d.onlyB, ...d.differ][0]})` : ''}`,
+            )
+            .join(', ')})`,
+          `worker peak RSS (VmHWM): ${peakMb ?? '?'} MB (load average now ${loadavg()[0]!.toFixed(1)})`,
           '',
         ].join('\n'),
       );

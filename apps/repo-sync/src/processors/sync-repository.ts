@@ -40,8 +40,10 @@ import {
   hasIndependentApproval,
   mergeDateOf,
   mergeDateWorthReading,
+  openPullRequestRow,
   pullRequestRow,
   type ReviewData,
+  sameOpenRow,
 } from '../evidence-rows.js';
 import { mapLimit } from '../map-limit.js';
 import { retireApprovalsNotIn, retireRepositoryEvidence } from '../retire.js';
@@ -61,6 +63,8 @@ export interface SyncRepositoryResult {
     /** Merged pull requests last active inside the audit window whose merge date was read. */
     mergeDateFetched: number;
     unchangedClosed: number;
+    /** Pull requests stored OPEN and still listed OPEN: not fetched (see `openPullRequestRow`). */
+    unchangedOpen: number;
   };
   /** Actions denied in this job (recorded on the run as missing permissions). */
   denied: string[];
@@ -87,7 +91,9 @@ const Deferrals = z.object({ deferrals: z.number().int().min(0) });
 /**
  * One repository: branches (with the default branch's head commit), associated approval rule
  * templates, and pull requests. Incremental: a pull request already stored as CLOSED is not fetched
- * again; new ones and those OPEN at the last run are. Review data (approval states on the final
+ * again (CLOSED is final in CodeCommit); one stored OPEN and still in the OPEN list is not fetched either
+ * (its row keeps only what cannot change while it is open, `openPullRequestRow`); new ones and those that
+ * moved from the OPEN to the CLOSED list are. Review data (approval states on the final
  * revision, rule evaluation, override state) is fetched for merged pull requests only: the peer-review
  * check judges merged ones, and an open one is fetched again every run until it closes, so its review
  * is read once, on its final revision, when it merges. A merged one whose final revision has no APPROVE
@@ -151,6 +157,7 @@ async function syncOne(
       historyFetched: 0,
       mergeDateFetched: 0,
       unchangedClosed: 0,
+      unchangedOpen: 0,
     },
     denied: [],
     writes: { inserted: 0, superseded: 0, rewritten: 0, unchanged: 0 },
@@ -377,8 +384,17 @@ async function syncPullRequests(
   const approvals: EvidenceInput<'pull_request_approvals'>[] = [];
   const reviewed: string[] = [];
 
-  await mapLimit(listed, PULL_REQUEST_CONCURRENCY, async ({ pullRequestId }) => {
+  await mapLimit(listed, PULL_REQUEST_CONCURRENCY, async ({ pullRequestId, status }) => {
     const before = stored.get(pullRequestId);
+    if (before && before.status === 'OPEN' && status === 'OPEN') {
+      // Still in the OPEN list: its stored row holds only what cannot change while it is open (see
+      // `openPullRequestRow`), so there is nothing to re-read. A row stored before that rule (with
+      // revision, title, …) is narrowed without a call, so the evidence converges on a full sync's.
+      const narrowed = openPullRequestRow(contentOf(before));
+      if (!sameOpenRow(before, narrowed)) prRows.push(narrowed);
+      else result.pullRequests.unchangedOpen++;
+      return;
+    }
     if (before && before.status === 'CLOSED') {
       const reviewMissing =
         before.is_merged &&
@@ -428,7 +444,8 @@ async function syncPullRequests(
         reviewed.push(pullRequestId);
       }
     }
-    prRows.push(pullRequestRow(pr, name, review, mergedAt));
+    const row = pullRequestRow(pr, name, review, mergedAt);
+    prRows.push(row.status === 'OPEN' ? openPullRequestRow(row) : row);
   });
 
   // One transaction: approvals land with the pull request row that says they were read. A pull request

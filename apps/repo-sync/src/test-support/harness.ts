@@ -21,6 +21,7 @@ import { createSyncWorkerDeps, type SyncAwsLimits } from '@codecommit-evidence/s
 import { type FlowProducer, QueueEvents, type Worker } from 'bullmq';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
+import { REPOSITORY_EVIDENCE_TABLES } from '../evidence-rows.js';
 import { createRepoSyncWorker, type RepoSyncDeps } from '../worker.js';
 import { ACCOUNT, type expectedEvidence, REGION, roleArn } from './scenario.js';
 
@@ -61,14 +62,7 @@ export async function currentEvidence(db: Kysely<Database>, connectionId: string
 /** Content hashes of every current evidence row, per table: equal sets mean equal evidence. */
 export async function evidenceHashes(db: Kysely<Database>, connectionId: string) {
   const out: Record<string, string[]> = {};
-  for (const table of [
-    'repositories',
-    'branches',
-    'repository_template_associations',
-    'approval_rule_templates',
-    'pull_requests',
-    'pull_request_approvals',
-  ] as const) {
+  for (const table of REPOSITORY_EVIDENCE_TABLES) {
     out[table] = (await selectCurrent(db, table, connectionId).select('content_hash').execute())
       .map((r) => r.content_hash)
       .sort();

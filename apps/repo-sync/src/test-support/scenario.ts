@@ -132,6 +132,15 @@ export function expectedEvidence(s: Scenario) {
     }),
     // Earlier revisions, every state (a REVOKE is kept: it cancels that user's approval).
     ...earlierApprovals(s),
+    // A REVOKE on the final revision, read from the history (approval states omit it), where it is read.
+    ...mergedPrs
+      .filter((p) => !independentlyApproved(p))
+      .flatMap((p) => {
+        const rev = p.revisions.at(-1)!;
+        return [...statesOn(p, rev)]
+          .filter(([, st]) => st === 'REVOKE')
+          .map(([u]) => `${p.pullRequestId}|${rev}|${u}|REVOKE`);
+      }),
   ];
   return {
     repositories: repos.map((r) => `${r.repositoryId}|${r.repositoryName}|${r.defaultBranch ?? ''}`).sort(),
@@ -146,7 +155,11 @@ export function expectedEvidence(s: Scenario) {
       .map((t) => `${t.id}|${t.name}`)
       .sort(),
     pullRequests: region.pullRequests
-      .map((p) => `${p.pullRequestId}|${p.repositoryName}|${p.status}|${p.isMerged}|${p.revisions.at(-1)}`)
+      // An open pull request's revision is not recorded while it is open (repo-sync openPullRequestRow).
+      .map(
+        (p) =>
+          `${p.pullRequestId}|${p.repositoryName}|${p.status}|${p.isMerged}|${p.status === 'OPEN' ? null : p.revisions.at(-1)}`,
+      )
       .sort(),
     approvals: approvals.sort(),
     overridden: mergedPrs

@@ -62,20 +62,31 @@ export function describeGaps(run: SyncRunEvidence, steps: readonly string[]): st
  * The missing-data rule, applied to every finding about one principal or repository: when a sync step
  * the finding depends on has a gap in this run (denied, failed, or answered invalid), the finding
  * cannot be `pass` or `not_applicable` — it becomes `unknown`, naming the gap, and says what the last
- * known evidence showed. A `fail` or `unknown` stays as it is: the flaw was seen in the last known
- * evidence, and nothing seen says it was fixed. With no gap the finding is returned unchanged, so
- * healthy runs are judged exactly as before.
+ * known evidence showed. A `fail` stays as it is: the flaw was seen in the last known evidence, and
+ * nothing seen says it was fixed. An `unknown` stays unknown and its reason names the gap too. With no
+ * gap the finding is returned unchanged, so healthy runs are judged exactly as before.
  */
 export function unlessScopeMissing(
   finding: Finding,
   run: SyncRunEvidence,
   steps: readonly string[],
 ): Finding {
-  if (finding.status !== 'pass' && finding.status !== 'not_applicable') return finding;
+  if (finding.status === 'fail') return finding;
   const gaps = gapsFor(run, steps);
   if (!hasGaps(gaps)) return finding;
-  const before = finding.reason.replace(/\.$/, '');
   const existing = finding.evidence.gaps as DataGaps | undefined;
+  if (finding.status === 'unknown') {
+    // Already undecided (a policy it could not read, say): it stays unknown, but a reader must learn
+    // that this run's data has a gap its scope depends on, not only that something was undecidable.
+    const described = describeGaps(run, steps);
+    if (finding.reason.includes(described)) return finding;
+    return {
+      ...finding,
+      reason: `${finding.reason.replace(/\.$/, '')}. This run's data is incomplete: ${described}.`,
+      evidence: { ...finding.evidence, gaps: existing ? mergeGaps(existing, gaps) : gaps },
+    };
+  }
+  const before = finding.reason.replace(/\.$/, '');
   return {
     ...finding,
     status: 'unknown',
