@@ -283,7 +283,9 @@ const cases: Case[] = [
   // XML lists answered as text: the SDK reads them as empty lists (pnpm chaos found GAAD's: MFA fail → pass).
   {
     name: 'GetAccountAuthorizationDetails with a wrong-typed UserDetailList',
-    faults: [{ operation: 'iam:GetAccountAuthorizationDetails', kind: 'wrong-type', member: 'UserDetailList' }],
+    faults: [
+      { operation: 'iam:GetAccountAuthorizationDetails', kind: 'wrong-type', member: 'UserDetailList' },
+    ],
     mode: 'resync',
     scope: 'iam:authorization-details',
     depends: iamInventoryDependents,
