@@ -107,7 +107,7 @@ describe('every AWS answer is checked before it is read', () => {
       field: 'UserDetailList[0].UserName',
     },
     // XML (IAM): the SDK's deserializer reads a list element holding text as an empty list, so these
-    // are caught on the raw body (xml-lists.ts), before the zod schemas could never see them.
+    // are caught on the raw body (xml-lists.ts): the zod schemas never see the wrong type.
     {
       name: 'GetAccountAuthorizationDetails answering <UserDetailList>none</UserDetailList>',
       fault: () => ({
