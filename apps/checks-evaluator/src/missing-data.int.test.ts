@@ -280,6 +280,23 @@ const cases: Case[] = [
     scope: 'iam:authorization-details',
     depends: iamInventoryDependents,
   },
+  // XML lists answered as text: the SDK reads them as empty lists (pnpm chaos found GAAD's: MFA fail → pass).
+  {
+    name: 'GetAccountAuthorizationDetails with a wrong-typed UserDetailList',
+    faults: [
+      { operation: 'iam:GetAccountAuthorizationDetails', kind: 'wrong-type', member: 'UserDetailList' },
+    ],
+    mode: 'resync',
+    scope: 'iam:authorization-details',
+    depends: iamInventoryDependents,
+  },
+  {
+    name: 'ListSSHPublicKeys with a wrong-typed SSHPublicKeys list',
+    faults: [{ operation: 'iam:ListSSHPublicKeys', kind: 'wrong-type', member: 'SSHPublicKeys' }],
+    mode: 'resync',
+    scope: 'iam:ssh-keys',
+    depends: { [OFFBOARDED]: ['frank', 'carol', 'ci-bot'] },
+  },
   {
     name: 'ListSSHPublicKeys answers a NUL byte',
     faults: [{ operation: 'iam:ListSSHPublicKeys', kind: 'nul', member: 'SSHPublicKeys.0.SSHPublicKeyId' }],

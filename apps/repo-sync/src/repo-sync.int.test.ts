@@ -152,6 +152,24 @@ describe('repo-sync', () => {
     expect(await rowsTouchedBy(t.current.db, main, run.runId)).toEqual({});
   });
 
+  it('an invalid GetBranch answer faults the branch scope and keeps its evidence (no head stored as null)', async () => {
+    const before = await selectCurrent(t.current.db, 'branches', main).selectAll().execute();
+    fake.setFaults([{ operation: 'codecommit:GetBranch', kind: 'wrong-type', member: 'branch' }]);
+    let run: Awaited<ReturnType<typeof h.sync>>;
+    try {
+      run = await h.sync(main);
+    } finally {
+      fake.clearFaults();
+    }
+    const problems = await listSyncProblems(t.current.db, run.runId);
+    expect(problems.some((p) => p.step.startsWith('codecommit:branches:'))).toBe(true);
+    expect((await rowsTouchedBy(t.current.db, main, run.runId)).branches).toBeUndefined();
+    const after = await selectCurrent(t.current.db, 'branches', main).selectAll().execute();
+    const key = (b: { repository_id: string; branch_name: string; commit_id: string | null }) =>
+      `${b.repository_id} ${b.branch_name} ${b.commit_id}`;
+    expect(after.map(key).sort()).toEqual(before.map(key).sort());
+  });
+
   it('after the scenario changes, the next sync records exactly those changes', async () => {
     const region = scenario.account.regions[REGION]!;
     const repoNames = region.repositories.map((x) => x.repositoryName);

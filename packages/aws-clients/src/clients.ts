@@ -18,6 +18,7 @@ import { type CallCounter, callCountingPlugin, fanOutCallCounter } from './call-
 import type { AccountRateLimiter, RateLimitedService } from './rate-limit.js';
 import { type CredentialCache, createCredentialCache, type RoleCredentialProvider } from './role.js';
 import { parseRoleArn } from './role-arn.js';
+import { xmlListCheckPlugin } from './xml-lists.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
@@ -100,6 +101,8 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
   ) => {
     // Order matters: the rate limiter is added last so that it runs first after the retry middleware
     // (the stack runs later-added "after" entries closer to their anchor), before the attempt counter.
+    // IAM and STS answer XML, whose deserializer reads a wrong-typed list as empty: checked raw first.
+    if (service === 'iam' || service === 'sts') client.middlewareStack.use(xmlListCheckPlugin(service));
     if (counter) client.middlewareStack.use(callCountingPlugin(service, counter));
     if (options.rateLimiter && accountId) {
       client.middlewareStack.use(options.rateLimiter.plugin({ accountId, region, service }));

@@ -10,7 +10,7 @@ import {
 } from './codecommit.js';
 import { parseCredentialReport, requestCredentialReport } from './credential-report.js';
 import { type AwsError, classifyAwsError, isAwsError } from './errors.js';
-import { getAccountAuthorizationDetails, listUsers } from './iam.js';
+import { getAccountAuthorizationDetails, listSSHPublicKeys, listUsers } from './iam.js';
 import { collect } from './paginate.js';
 import { RESPONSE_SCHEMAS } from './responses/index.js';
 import { connection, useFakeAws } from './test-support/fake.js';
@@ -105,6 +105,41 @@ describe('every AWS answer is checked before it is read', () => {
       read: () => collect(getAccountAuthorizationDetails(clients.iam)),
       operation: 'iam:GetAccountAuthorizationDetails',
       field: 'UserDetailList[0].UserName',
+    },
+    // XML (IAM): the SDK's deserializer reads a list element holding text as an empty list, so these
+    // are caught on the raw body (xml-lists.ts): the zod schemas never see the wrong type.
+    {
+      name: 'GetAccountAuthorizationDetails answering <UserDetailList>none</UserDetailList>',
+      fault: () => ({
+        operation: 'iam:GetAccountAuthorizationDetails',
+        kind: 'wrong-type',
+        member: 'UserDetailList',
+      }),
+      read: () => collect(getAccountAuthorizationDetails(clients.iam)),
+      operation: 'iam:GetAccountAuthorizationDetails',
+      field: 'UserDetailList',
+    },
+    {
+      name: 'a user of GetAccountAuthorizationDetails whose GroupList is text',
+      fault: () => ({
+        operation: 'iam:GetAccountAuthorizationDetails',
+        kind: 'wrong-type',
+        member: 'UserDetailList.1.GroupList',
+        value: 'admins',
+      }),
+      read: () => collect(getAccountAuthorizationDetails(clients.iam)),
+      operation: 'iam:GetAccountAuthorizationDetails',
+      field: 'UserDetailList[1].GroupList',
+    },
+    {
+      name: 'ListSSHPublicKeys answering <SSHPublicKeys>none</SSHPublicKeys>',
+      fault: () => ({ operation: 'iam:ListSSHPublicKeys', kind: 'wrong-type', member: 'SSHPublicKeys' }),
+      read: async () => {
+        const [first] = await collect(listUsers(clients.iam));
+        return collect(listSSHPublicKeys(clients.iam, first!.UserName!));
+      },
+      operation: 'iam:ListSSHPublicKeys',
+      field: 'SSHPublicKeys',
     },
     {
       name: 'a 70-character user name',

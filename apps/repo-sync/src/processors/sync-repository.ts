@@ -241,7 +241,10 @@ async function syncBranches(
     const branch = await optional(step, 'codecommit:GetBranch', () =>
       getBranch(ctx.codecommit, name, repo.default_branch!),
     );
-    head = branch === SKIPPED ? null : (branch.commitId ?? null);
+    // An invalid or refused answer faults the branch scope (recorded by `optional`): its previous
+    // evidence is kept whole rather than rewritten with the default branch's head as null (issue 11).
+    if (branch === SKIPPED) return;
+    head = branch.commitId ?? null;
   }
   const rows: EvidenceInput<'branches'>[] = names.map((b) => ({
     repository_id: repo.repository_id,
