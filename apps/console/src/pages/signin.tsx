@@ -22,6 +22,10 @@ export function SignInPage() {
     setError(undefined);
     try {
       const s = await call(client.POST('/v1/session', { body }), { quiet401: true });
+      // The session read the console starts on arrival may still be in flight (a one-time link signs in
+      // at once): its 401, landing after this answer, would sign the person out again and leave them on
+      // this page. Cancelling it drops that answer.
+      await qc.cancelQueries({ queryKey: ['session'] });
       setCsrfToken(s.csrfToken);
       qc.setQueryData(['session'], s);
       navigate(next, { replace: true });
