@@ -27,6 +27,7 @@ import {
   enqueue,
   jobIds,
 } from '@codecommit-evidence/queues';
+import { clockEnv } from '@codecommit-evidence/testing';
 import { type Kysely, sql } from 'kysely';
 
 export interface AccountSize {
@@ -83,7 +84,9 @@ function spawnWorker(app: string, env: Record<string, string>) {
   return spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd,
     // Any free health port: the fixed defaults collide with other workers on the machine (a test, a bench).
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HEALTH_PORT: '0', ...env },
+    // clockEnv: the workers share this process's clock when libfaketime moves it (`pnpm test:any-date`);
+    // on the real clock they judged another audit window than the in-process loader beside them.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HEALTH_PORT: '0', ...clockEnv(), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
