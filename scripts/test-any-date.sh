@@ -36,11 +36,14 @@ for offset in "${offsets[@]}"; do
   echo "test:any-date: running the suite with the clock moved $offset (now $moved, real $(date -u +%Y-%m-%dT%H:%MZ))"
   # Monotonic time stays real so timers and timeouts behave; only the wall clock moves. Child
   # processes (the demo's apps, fake-aws) inherit the variables and so share the moved clock.
+  # The lock test (optimised-evaluation) is left out too: it measures BullMQ lock renewal at a few
+  # hundred milliseconds, and under libfaketime every clock read is intercepted (it lost its lock at
+  # -30d; it passes in `pnpm test` on the real clock, and reads no date).
   # The console's browser journey is left out here: Chromium under libfaketime runs each step about
   # 25 times slower (one step a minute: the journey timed out at 480 s), and the browser's clock is
   # not one the product reads (sessions use Max-Age). It runs in `pnpm test` on the real clock.
   if LD_PRELOAD=$libfaketime FAKETIME="$offset" FAKETIME_DONT_FAKE_MONOTONIC=1 \
-    pnpm exec vitest run --exclude '**/journey.int.test.ts' "$@"; then
+    pnpm exec vitest run --exclude '**/journey.int.test.ts' --exclude '**/optimised-evaluation.int.test.ts' "$@"; then
     results+=("$offset ($moved): passed")
   else
     results+=("$offset ($moved): FAILED")
