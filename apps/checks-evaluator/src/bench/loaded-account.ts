@@ -27,7 +27,7 @@ import {
   migrateToLatest,
 } from '@codecommit-evidence/evidence-store';
 import type { Scenario } from '@codecommit-evidence/fake-aws';
-import { FakeAwsCore, GENERATED_DEFAULTS, generateScenario } from '@codecommit-evidence/fake-aws';
+import { FakeAwsCore, GENERATED_DEFAULTS } from '@codecommit-evidence/fake-aws';
 import { createRedisConnection } from '@codecommit-evidence/queues';
 import {
   inMemoryJobHandle,
@@ -40,7 +40,12 @@ import { pino } from 'pino';
 import { syncIam } from '../../../iam-sync/src/processors/sync-iam.js';
 import { syncRepositories } from '../../../repo-sync/src/processors/sync-repositories.js';
 import { syncRepository } from '../../../repo-sync/src/processors/sync-repository.js';
-import { type AccountSize, prepareBenchConnection, type SyncedAccount } from './synced-account.js';
+import {
+  type AccountSize,
+  benchScenario,
+  prepareBenchConnection,
+  type SyncedAccount,
+} from './synced-account.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -194,13 +199,7 @@ export async function loadGeneratedAccount(
 ): Promise<SyncedAccount & { seconds: { generate: number; iam: number; repositories: number } }> {
   let t = performance.now();
   log(`generating ${size.repos} repositories x ${size.prs} pull requests x ${size.users} users…`);
-  const scenario = generateScenario({
-    repos: size.repos,
-    prsPerRepo: size.prs,
-    users: size.users,
-    groups: size.groups ?? 0,
-    seed: 1,
-  });
+  const scenario = benchScenario(size);
   // No rate limit, and a credential report ready at the first look.
   const core = new FakeAwsCore({ scenario, credentialReportDelayMs: 0 });
   const generate = (performance.now() - t) / 1000;

@@ -79,6 +79,20 @@ async function readSynced(db: Kysely<Database>): Promise<SyncedAccount | undefin
   return r?.rows[0]?.body;
 }
 
+/**
+ * The generated account of a bench size. One definition for the synced cache and the bench loader, whose
+ * test compares the two databases: they must start from the same scenario.
+ */
+export function benchScenario(size: AccountSize) {
+  return generateScenario({
+    repos: size.repos,
+    prsPerRepo: size.prs,
+    users: size.users,
+    groups: size.groups ?? 0,
+    seed: 1,
+  });
+}
+
 function spawnWorker(app: string, env: Record<string, string>) {
   const cwd = fileURLToPath(new URL(`../../../${app}`, import.meta.url));
   return spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
@@ -157,13 +171,7 @@ export async function syncGeneratedAccount(
   options: { prefix?: string } = {},
 ): Promise<SyncedAccount> {
   log(`generating ${size.repos} repositories x ${size.prs} pull requests x ${size.users} users…`);
-  const scenario = generateScenario({
-    repos: size.repos,
-    prsPerRepo: size.prs,
-    users: size.users,
-    groups: size.groups ?? 0,
-    seed: 1,
-  });
+  const scenario = benchScenario(size);
   const fake = await startFakeAws({ scenario, rates: { codecommit: 750, sts: 50 } });
   const db = createDb(url, { max: 2 });
   const prefix = options.prefix ?? `{cce-bench-${randomBytes(4).toString('hex')}}`;
