@@ -27,7 +27,7 @@ import {
   enqueue,
   jobIds,
 } from '@codecommit-evidence/queues';
-import { clockEnv } from '@codecommit-evidence/testing';
+import { clockEnv } from '@codecommit-evidence/testing/clock-env';
 import { type Kysely, sql } from 'kysely';
 
 export interface AccountSize {

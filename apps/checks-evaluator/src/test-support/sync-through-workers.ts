@@ -17,7 +17,7 @@ import {
 } from '@codecommit-evidence/evidence-store';
 import type { FakeAws } from '@codecommit-evidence/fake-aws';
 import { addSyncRunFlow, createFlowProducer, createRedisConnection } from '@codecommit-evidence/queues';
-import { clockEnv } from '@codecommit-evidence/testing';
+import { clockEnv } from '@codecommit-evidence/testing/clock-env';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createChecksWorker } from '../worker.js';
