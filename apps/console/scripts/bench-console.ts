@@ -55,6 +55,19 @@ interface Probe {
   readyMs: number;
   /** The slowest API call the page made before its content showed, from Resource Timing. */
   slowestApi: { path: string; ms: number; bytes: number } | undefined;
+  /** Where the time went, ms after navigation start (Navigation and Resource Timing). */
+  phases: Phases | undefined;
+}
+
+interface Phases {
+  /** The HTML's last byte. */
+  html: number;
+  /** The bundle's last byte. */
+  script: number;
+  /** The first API request sent (the bundle has run). */
+  firstApi: number;
+  /** The last API answer received before the content showed. */
+  lastApi: number;
 }
 
 /** One navigation: the content's first appearance after navigation start, or NaN on a timeout. */
@@ -67,16 +80,28 @@ async function measure(page: Page, url: string, ready: string): Promise<Probe> {
       'reading the probe',
       page.evaluate(() => {
         const w = window as unknown as { __contentAt?: number };
-        const api = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
-          .filter((e) => new URL(e.name).pathname.startsWith('/v1/'))
+        const readyMs = w.__contentAt ?? performance.now();
+        const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+        const calls = resources.filter(
+          (e) => new URL(e.name).pathname.startsWith('/v1/') && e.startTime < readyMs,
+        );
+        const api = calls
           .map((e) => ({ path: new URL(e.name).pathname, ms: e.duration, bytes: e.encodedBodySize }))
           .sort((a, b) => b.ms - a.ms);
-        return { readyMs: w.__contentAt ?? performance.now(), slowestApi: api[0] };
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        const script = resources.find((e) => e.name.endsWith('.js'));
+        const phases = {
+          html: nav?.responseEnd ?? Number.NaN,
+          script: script?.responseEnd ?? Number.NaN,
+          firstApi: Math.min(...calls.map((e) => e.startTime)),
+          lastApi: Math.max(...calls.map((e) => e.responseEnd)),
+        };
+        return { readyMs, slowestApi: api[0], phases };
       }),
     );
   } catch (err) {
     process.stderr.write(`  ${url}: ${(err as Error).message.split('\n')[0]}\n`);
-    return { readyMs: Number.NaN, slowestApi: undefined };
+    return { readyMs: Number.NaN, slowestApi: undefined, phases: undefined };
   }
 }
 
@@ -97,6 +122,7 @@ async function run(subject: BenchSubject, rounds: number): Promise<void> {
     for (const { name, url, ready } of subject.pages) {
       const timing: PageTiming = { page: name, cold: [], warm: [] };
       const slowest: Probe['slowestApi'][] = [];
+      const phases: Record<'cold' | 'warm', Phases[]> = { cold: [], warm: [] };
       for (let i = 0; i < rounds; i++) {
         const context = await browser.newContext({ storageState: state });
         // Installed before any of the page's scripts: notes when the content selector first matches.
@@ -118,6 +144,7 @@ async function run(subject: BenchSubject, rounds: number): Promise<void> {
           const probe = await measure(page, `${subject.apiUrl}/console${url}`, ready);
           into.push(probe.readyMs);
           if (into === timing.cold) slowest.push(probe.slowestApi);
+          if (probe.phases) phases[into === timing.cold ? 'cold' : 'warm'].push(probe.phases);
         }
         await context.close();
       }
@@ -125,6 +152,12 @@ async function run(subject: BenchSubject, rounds: number): Promise<void> {
       const apis = slowest.filter((s) => s !== undefined);
       const p50 = median(apis.map((a) => a.ms));
       const worst = apis.sort((a, b) => b.ms - a.ms)[0];
+      for (const kind of ['cold', 'warm'] as const) {
+        const p = (k: keyof Phases) => Math.round(median(phases[kind].map((x) => x[k])));
+        diagnostics.push(
+          `${name} ${kind} (p50 of each phase, ms after navigation start): HTML ${p('html')}, bundle ${p('script')}, first API call ${p('firstApi')}, last API answer ${p('lastApi')}, content ${Math.round(median(timing[kind]))}`,
+        );
+      }
       if (worst)
         diagnostics.push(
           `${name}: slowest API call (cold) p50 ${Math.round(p50)} ms, worst ${Math.round(worst.ms)} ms ${worst.path} (${(worst.bytes / 1024).toFixed(0)} KB)`,
