@@ -214,8 +214,24 @@ describe('the web console, in Chromium, over the real stack', () => {
       await shot(page, '10-offboarded-after-roster');
 
       // History, evidence, operate: each page renders and is accessible.
+      const failingReads: string[] = [];
+      const noteFailingReads = (r: { url(): string }) => {
+        if (r.url().includes('status=fail')) failingReads.push(r.url());
+      };
+      page.on('request', noteFailingReads);
       await page.getByRole('link', { name: 'History', exact: true }).click();
       await visit(page, '11-history', '#chart-title');
+      // What changed is read when asked for, one check at a time: the roster made carol a new failure.
+      await page.locator('#check-runs-title ~ table tbody tr').first().waitFor({ timeout: WAIT });
+      expect(failingReads).toEqual([]);
+      await page.selectOption('#compare-check', 'codecommit-offboarded-user-access');
+      await page.getByRole('button', { name: 'Compare', exact: true }).click();
+      await expect
+        .poll(() => page.getByTestId('comparison').textContent(), { timeout: WAIT })
+        .toMatch(/New failures \(\d+\) of offboarded-user-access.*carol/);
+      expect(failingReads.every((u) => u.includes('codecommit-offboarded-user-access'))).toBe(true);
+      page.off('request', noteFailingReads);
+      await visit(page, '11b-history-compare', '[data-testid=comparison]');
       await page.getByRole('link', { name: 'Evidence', exact: true }).click();
       await page.locator('#repos-title ~ table tbody tr').first().waitFor({ timeout: WAIT });
       await visit(page, '12-evidence', '#users-title ~ table tbody tr');
