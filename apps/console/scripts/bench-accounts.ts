@@ -22,7 +22,7 @@ import {
   cacheDatabaseName,
   copyOfCache,
   dropCopy,
-} from '../../checks-evaluator/src/bench/synced-account.js';
+} from '../../checks-evaluator/bench/synced-account.js';
 import type { BenchAccount } from './bench-table.js';
 
 export interface BenchPage {

@@ -15,7 +15,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../src/test-support/browser.js';
+import { launchChromium } from '../test-support/browser.js';
 import { type BenchSubject, prepareBenchAccount, prepareDemoAccount } from './bench-accounts.js';
 import { formatTable, median, type PageTiming, parseBenchArgs, USAGE } from './bench-table.js';
 
