@@ -167,9 +167,36 @@ describe('the web console, in Chromium, over the real stack', () => {
       await page.selectOption('#status-filter', 'fail');
       const bob = page.locator('li.finding', { hasText: 'bob' });
       await bob.waitFor({ timeout: WAIT });
+      const refRequests: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/evidence-references/')) refRequests.push(r.url());
+      });
       await bob.locator('summary').click();
       await expect.poll(() => bob.textContent()).toContain('Evidence that decided it');
       expect(await bob.textContent()).toContain('How to fix');
+      // bob's credential-report row is stored once for the check run (both user checks hold it): the
+      // finding holds a reference, and the console shows the row itself in its place, marked shared.
+      const bobFinding = (
+        await bearer(
+          'GET',
+          `/v1/connections/${connectionId}/checks/codecommit-user-mfa?status=fail&limit=500`,
+        )
+      ).findings.find((f: { resourceName: string }) => f.resourceName === 'bob');
+      expect(Object.keys(bobFinding.evidence.credentialReportRow)).toEqual(['$ref']);
+      const bobEvidence = bob.getByRole('region', { name: 'Evidence for bob' });
+      await expect
+        .poll(() => bobEvidence.textContent(), { timeout: WAIT })
+        .toMatch(
+          /"mfa_active": "false"[\s\S]*"password_enabled": "true"|"password_enabled": "true"[\s\S]*"mfa_active": "false"/,
+        );
+      expect(await bobEvidence.textContent()).not.toContain('$ref');
+      expect(await bobEvidence.locator('.shared-label').count()).toBeGreaterThan(0);
+      // Closed and opened again, nothing is fetched twice: each digest once per page view.
+      await bob.locator('summary').click();
+      await bob.locator('summary').click();
+      await expect.poll(() => bobEvidence.textContent(), { timeout: WAIT }).toContain('"mfa_active"');
+      expect(refRequests.length).toBeGreaterThan(0);
+      expect(new Set(refRequests).size).toBe(refRequests.length);
       // The search is the API's (?search=), debounced, and the URL keeps it across a reload.
       await page.fill('#finding-search', 'BO');
       await page.waitForURL(/[?&]q=BO(&|$)/, { timeout: WAIT });
@@ -180,7 +207,24 @@ describe('the web console, in Chromium, over the real stack', () => {
       expect(await page.inputValue('#finding-search')).toBe('BO');
       expect(await page.locator('li.finding').count()).toBe(1);
       await page.locator('li.finding summary').click();
-      await visit(page, '07-finding', 'li.finding');
+      await visit(page, '07-finding', 'li.finding .shared-label');
+      // A shared part that cannot be read shows the API's code and message in its place, not a blank page.
+      await page.route('**/evidence-references/**', (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            error: { code: 'service_unavailable', message: 'The database is not answering.', details: {} },
+          }),
+        }),
+      );
+      await page.reload();
+      await page.locator('li.finding summary').click();
+      const failedPart = page.locator('li.finding .ref-error').first();
+      await failedPart.waitFor({ timeout: WAIT });
+      expect(await failedPart.textContent()).toMatch(/service_unavailable.*The database is not answering\./);
+      expect(await page.locator('li.finding').textContent()).toContain('"mfaActive"');
+      await page.unroute('**/evidence-references/**');
 
       // Before the roster, carol's offboarding cannot be judged as a failure.
       const offboarded = 'codecommit-offboarded-user-access';

@@ -115,12 +115,23 @@ export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toL
  * A block of JSON or text a person reads (policies, evidence, fixes): a named region that takes
  * keyboard focus, so a long one can be scrolled without a mouse (axe: scrollable-region-focusable).
  */
-export function Code({ label, text, className }: { label: string; text: string; className?: string }) {
+export function Code({
+  label,
+  text,
+  className,
+  children,
+}: {
+  label: string;
+  text?: string;
+  className?: string;
+  /** Rendered instead of `text` (the evidence, with its shared parts resolved in place). */
+  children?: ReactNode;
+}) {
   return (
     <section aria-label={label} className="code">
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable block must be reachable by keyboard */}
       <pre tabIndex={0} className={className}>
-        {text}
+        {children ?? text}
       </pre>
     </section>
   );

@@ -8,6 +8,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { call, client } from '../api/client';
 import type { Finding } from '../api/views';
+import { Evidence } from '../evidence-refs';
 import { navigate, useRoute } from '../router';
 import { Code, ErrorBox, Loading, pretty, Status } from '../ui';
 import { ConnectionHeader } from './checks';
@@ -102,7 +103,7 @@ export function FindingsPage({ id, checkId }: { id: string; checkId: string }) {
       )}
       <ul className="findings">
         {shown.map((f) => (
-          <FindingItem key={f.id} finding={f} howToFix={first?.check.howToFix} />
+          <FindingItem key={f.id} connectionId={id} finding={f} howToFix={first?.check.howToFix} />
         ))}
       </ul>
       {pages.hasNextPage && (
@@ -117,9 +118,17 @@ export function FindingsPage({ id, checkId }: { id: string; checkId: string }) {
 /**
  * One finding: its evidence and fix are rendered when it is opened, not for each of the hundreds
  * listed (on the 1,000-repository account a page's pretty-printed evidence and fixes were most of
- * what the page rendered).
+ * what the page rendered); its shared parts are fetched then too.
  */
-function FindingItem({ finding: f, howToFix }: { finding: Finding; howToFix: unknown }) {
+function FindingItem({
+  connectionId,
+  finding: f,
+  howToFix,
+}: {
+  connectionId: string;
+  finding: Finding;
+  howToFix: unknown;
+}) {
   const [open, setOpen] = useState(false);
   return (
     <li className={`finding finding-${f.status}`}>
@@ -131,7 +140,9 @@ function FindingItem({ finding: f, howToFix }: { finding: Finding; howToFix: unk
         {open && (
           <>
             <h3>Evidence that decided it</h3>
-            <Code label={`Evidence for ${f.resourceName}`} text={pretty(f.evidence)} />
+            <Code label={`Evidence for ${f.resourceName}`}>
+              <Evidence connectionId={connectionId} value={f.evidence} />
+            </Code>
             {f.status !== 'pass' && howToFix !== undefined && (
               <>
                 <h3>How to fix</h3>
