@@ -73,8 +73,8 @@ function SharedPart({ connectionId, digest, indent, depth }: Omit<ValueProps, 'v
   const part = useQuery({
     queryKey: ['evidence-reference', connectionId, digest],
     enabled: depth < MAX_REFERENCE_DEPTH,
+    // Content-addressed: what a digest answers never changes, so it is never fetched again.
     staleTime: Number.POSITIVE_INFINITY,
-    retry: false,
     queryFn: () =>
       call(
         client.GET('/v1/connections/{id}/evidence-references/{digest}', {

@@ -208,13 +208,14 @@ describe('the web console, in Chromium, over the real stack', () => {
       expect(await page.locator('li.finding').count()).toBe(1);
       await page.locator('li.finding summary').click();
       await visit(page, '07-finding', 'li.finding .shared-label');
-      // A shared part that cannot be read shows the API's code and message in its place, not a blank page.
+      // A shared part that cannot be read (the API's answer for an unknown digest) shows the API's code
+      // and message in its place, and the rest of the evidence still shows.
       await page.route('**/evidence-references/**', (route) =>
         route.fulfill({
-          status: 503,
+          status: 404,
           contentType: 'application/json',
           body: JSON.stringify({
-            error: { code: 'service_unavailable', message: 'The database is not answering.', details: {} },
+            error: { code: 'not_found', message: 'No such evidence reference.', details: {} },
           }),
         }),
       );
@@ -222,7 +223,7 @@ describe('the web console, in Chromium, over the real stack', () => {
       await page.locator('li.finding summary').click();
       const failedPart = page.locator('li.finding .ref-error').first();
       await failedPart.waitFor({ timeout: WAIT });
-      expect(await failedPart.textContent()).toMatch(/service_unavailable.*The database is not answering\./);
+      expect(await failedPart.textContent()).toMatch(/not_found.*No such evidence reference\./);
       expect(await page.locator('li.finding').textContent()).toContain('"mfaActive"');
       await page.unroute('**/evidence-references/**');
 
