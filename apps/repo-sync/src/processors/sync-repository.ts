@@ -28,6 +28,7 @@ import {
 import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
+  type Missing,
   mapConcurrent,
   runSyncJob,
   type SyncContext,
@@ -80,6 +81,16 @@ class RepositoryGone extends Error {}
 
 const SKIPPED = Symbol('skipped');
 type Skipped = typeof SKIPPED;
+
+/**
+ * A sub-read of a pull request (review data, history) faulted: an invalid answer, or 5xx or throttling
+ * past the retries. The pull request's row is then not written this run (its stored row, if any, stays
+ * as it was) rather than written half-way: a row is written from complete sub-reads only (issue 11).
+ * A denied sub-read is different: the row is written without that part (null, "not collected") and
+ * completed at a later run once the permission is granted (`reviewMissing`).
+ */
+const WITHHELD = Symbol('withheld');
+type Withheld = typeof WITHHELD;
 
 /** Repository jobs of one connection at once (REPO_SYNC_JOBS_PER_CONNECTION); unset: no gate. */
 export interface SyncRepositoryDeps {
@@ -176,12 +187,16 @@ async function syncOne(
    * Every call of this job is optional (`ctx.call` owns the policy): a denied or faulted one leaves
    * its scope's data out and the rest is synced; a deleted repository ends the job as `gone`.
    */
-  const optional = async <T>(scope: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
+  const read = async <T>(scope: string, action: string, fn: () => Promise<T>): Promise<T | Missing> => {
     const value = await ctx.call(scope, action, fn, { resource: name });
     if (!isMissing(value)) return value;
     if (value.awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
     if (value.reason === 'denied') denied.add(action);
-    return SKIPPED;
+    return value;
+  };
+  const optional = async <T>(scope: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
+    const value = await read(scope, action, fn);
+    return isMissing(value) ? SKIPPED : value;
   };
   const add = (s: WriteStats) => {
     result.writes.inserted += s.inserted;
@@ -195,7 +210,7 @@ async function syncOne(
   const settled = await Promise.allSettled([
     syncBranches(ctx, deps, repo, optional, add, result),
     syncAssociations(ctx, deps, repo, optional, add, result),
-    syncPullRequests(ctx, deps, repo, optional, add, result),
+    syncPullRequests(ctx, deps, repo, read, add, result),
   ]);
   const errors = settled.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
   const other = errors.find((e) => !(e instanceof RepositoryGone));
@@ -220,6 +235,8 @@ async function syncOne(
 }
 
 type Optional = <T>(step: string, action: string, fn: () => Promise<T>) => Promise<T | Skipped>;
+/** Like {@link Optional}, but says why a call gave no data (denied, faulted, gone). */
+type Read = <T>(step: string, action: string, fn: () => Promise<T>) => Promise<T | Missing>;
 type Repo = EvidenceRow<'repositories'>;
 
 async function syncBranches(
@@ -294,12 +311,33 @@ async function syncPullRequests(
   ctx: SyncContext,
   deps: SyncWorkerDeps,
   repo: Repo,
-  optional: Optional,
+  read: Read,
   add: (s: WriteStats) => void,
   result: SyncRepositoryResult,
 ): Promise<void> {
   const name = repo.repository_name;
   const step = scopes.pullRequests(name);
+  const optional: Optional = async (scope, action, fn) => {
+    const value = await read(scope, action, fn);
+    return isMissing(value) ? SKIPPED : value;
+  };
+  /** A faulted sub-read withholds the row; a denied (or gone) one leaves its part out (see `WITHHELD`). */
+  const faulted = (value: unknown): boolean => isMissing(value) && value.reason === 'faulted';
+  const withheld = async (action: string, missing: Missing): Promise<Withheld> => {
+    // A history fault is recorded on the history scope by `ctx.call`; the row it withholds belongs to
+    // the pull requests scope, whose gap makes the repository's peer review unknown, naming it.
+    if (action === 'codecommit:DescribePullRequestEvents') {
+      await ctx.recordProblem({
+        step,
+        kind: 'error',
+        code: 'pull_request_withheld',
+        action,
+        resource: name,
+        message: `${action} failed (${missing.message}); the pull requests it concerned keep their last stored rows`,
+      });
+    }
+    return WITHHELD;
+  };
   // Its own step, not `step`: a gap on `step` makes the repository's peer review unknown, and without the
   // history the check still decides (the pull request fails either way); only the explanation is plainer.
   const historyStep = scopes.pullRequestHistory(name);
@@ -321,39 +359,43 @@ async function syncPullRequests(
     pullRequestId: string,
     revisionId: string,
     authorArn: string | null | undefined,
-  ): Promise<ReviewData | null> => {
+  ): Promise<ReviewData | null | Withheld> => {
     // Collected as a unit: a merged pull request whose evaluation is stored has its approvals too, and
-    // one without (denied, or cut short) is completed at a later run.
-    const approvals = await optional<Approval[]>(step, 'codecommit:GetPullRequestApprovalStates', () =>
+    // one without (denied) is completed at a later run; a faulted part withholds the whole row.
+    const approvals = await read<Approval[]>(step, 'codecommit:GetPullRequestApprovalStates', () =>
       getPullRequestApprovalStates(ctx.codecommit, pullRequestId, revisionId),
     );
-    if (approvals === SKIPPED) return null;
-    const evaluation = await optional<Evaluation>(step, 'codecommit:EvaluatePullRequestApprovalRules', () =>
+    if (isMissing(approvals)) return faulted(approvals) ? WITHHELD : null;
+    const evaluation = await read<Evaluation>(step, 'codecommit:EvaluatePullRequestApprovalRules', () =>
       evaluatePullRequestApprovalRules(ctx.codecommit, pullRequestId, revisionId),
     );
-    if (evaluation === SKIPPED) return null;
+    if (isMissing(evaluation)) return faulted(evaluation) ? WITHHELD : null;
     let override: ReviewData['override'] = { overridden: false, overrider: null };
     if (evaluation.overridden) {
       // Only an overridden evaluation needs the override state: it names who overrode.
-      const state = await optional(step, 'codecommit:GetPullRequestOverrideState', () =>
+      const state = await read(step, 'codecommit:GetPullRequestOverrideState', () =>
         getPullRequestOverrideState(ctx.codecommit, pullRequestId, revisionId),
       );
-      override =
-        state === SKIPPED ? null : { overridden: state.overridden, overrider: state.overrider ?? null };
+      if (faulted(state)) return WITHHELD;
+      override = isMissing(state)
+        ? null
+        : { overridden: state.overridden, overrider: state.overrider ?? null };
     }
     let approvalEvents: PullRequestEvent[] | null = null;
     if (!hasIndependentApproval(approvals, authorArn)) {
       // The check fails this pull request whatever its history says; the history only tells why (approved
       // on an earlier revision, or never). One call (more only past 100 approval events), paid once: the
       // pull request is closed and never fetched again. Denied, the finding keeps the plainer wording.
-      const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
+      const action = 'codecommit:DescribePullRequestEvents';
+      const events = await read(historyStep, action, () =>
         collect(
           describePullRequestEvents(ctx.codecommit, pullRequestId, {
             eventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED',
           }),
         ),
       );
-      if (events !== SKIPPED) {
+      if (isMissing(events) && faulted(events)) return withheld(action, events);
+      if (!isMissing(events)) {
         approvalEvents = events;
         result.pullRequests.historyFetched++;
       }
@@ -365,9 +407,10 @@ async function syncPullRequests(
   // A merge happens at or before the last activity: a pull request last active before the audit window
   // (less a day's margin) was merged outside it, and its merge date is not worth a call.
   const now = ctx.now();
-  const readMergedAt = async (pullRequestId: string): Promise<Date | null> => {
+  const readMergedAt = async (pullRequestId: string): Promise<Date | null | Withheld> => {
     // A pull request deleted meanwhile is `gone`: skipped like a denied call.
-    const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
+    const action = 'codecommit:DescribePullRequestEvents';
+    const events = await read(historyStep, action, () =>
       collect(
         describePullRequestEvents(ctx.codecommit, pullRequestId, {
           eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
@@ -375,8 +418,8 @@ async function syncPullRequests(
       ),
     );
     // Denied (recorded on the history step), gone or no merge event: unknown, and the checks fall back
-    // to last_activity_date as before.
-    if (events === SKIPPED) return null;
+    // to last_activity_date as before. Faulted: the row is withheld.
+    if (isMissing(events)) return faulted(events) ? withheld(action, events) : null;
     result.pullRequests.mergeDateFetched++;
     return mergeDateOf(events);
   };
@@ -407,7 +450,7 @@ async function syncPullRequests(
       }
       // Closed, but its review data could not be read last time (a permission was missing): read only that.
       const review = await fetchReview(pullRequestId, before.revision_id!, before.author_arn);
-      if (!review) return;
+      if (!review || review === WITHHELD) return;
       prRows.push({
         ...contentOf(before),
         evaluation: evaluationOf(review.evaluation),
@@ -426,8 +469,8 @@ async function syncPullRequests(
     if (pr === SKIPPED) return;
     result.pullRequests.fetched++;
     const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
-    let review: ReviewData | null = null;
-    let mergedAt: Date | null = null;
+    let review: ReviewData | null | Withheld = null;
+    let mergedAt: Date | null | Withheld = null;
     if (
       pr.pullRequestStatus === 'CLOSED' &&
       merged &&
@@ -435,9 +478,11 @@ async function syncPullRequests(
     ) {
       // Read once: a closed pull request is never fetched again.
       mergedAt = await readMergedAt(pullRequestId);
+      if (mergedAt === WITHHELD) return;
     }
     if (pr.pullRequestStatus === 'CLOSED' && merged && pr.revisionId) {
       review = await fetchReview(pullRequestId, pr.revisionId, pr.authorArn);
+      if (review === WITHHELD) return;
       if (review) {
         approvals.push(
           ...approvalRows(pullRequestId, pr.revisionId, review.approvals, review.approvalEvents),
