@@ -66,9 +66,10 @@ Runs:
               throttling, all in one run; must equal the baseline exactly
   malformed   one run per operation the baseline called: one answer of that operation is malformed
               (the fault knob's wrong-type or truncated, times 1); the only differences allowed are
-              evidence withheld and findings turned unknown (nothing changed or added; no finding
-              and no check pass or not_applicable where the baseline judged otherwise; a finding
-              absent only when its resource is absent from the run's evidence)
+              the malformed scope's: findings turned unknown whose reason names a scope the run
+              recorded a gap on (and checks turned unknown), and its evidence withheld (rows absent,
+              or members not collected); anything else is a difference: a finding absent, judged
+              otherwise or explained otherwise, evidence changed or added (scripts/chaos/compare.ts)
 
 Options:
   --repos N            repositories (default 50)
