@@ -200,7 +200,25 @@ interface RunPlan {
   disruptions?: { at: number; what: 'kill' | 'redis' | 'postgres'; worker?: WorkerName }[];
   evaluatorKill?: { delayMs: number };
   random?: () => number;
+  /**
+   * Sync cleanly first, then run the plan as a re-sync of that store (faults set only then): what a
+   * fault does to evidence that was already there, which is what the missing-data rule protects.
+   */
+  resync?: boolean;
 }
+
+/**
+ * Operations read only for pull requests not stored yet (a re-sync does not read a closed pull request
+ * again): their malformed runs are first syncs; every other operation's is a re-sync of a clean store,
+ * whose evidence the fault must leave as it was.
+ */
+const FIRST_SYNC_OPERATIONS = new Set([
+  'codecommit:GetPullRequest',
+  'codecommit:GetPullRequestApprovalStates',
+  'codecommit:EvaluatePullRequestApprovalRules',
+  'codecommit:GetPullRequestOverrideState',
+  'codecommit:DescribePullRequestEvents',
+]);
 
 interface RunResult {
   plan: RunPlan;
@@ -247,7 +265,7 @@ async function runOnce(ctx: Context, plan: RunPlan): Promise<RunResult> {
     credentialReportDelayMs: 1000,
     faultRate: plan.faultRate ?? 0,
     rates: plan.rates ?? {},
-    faults: plan.faults ?? [],
+    faults: plan.resync ? [] : (plan.faults ?? []),
   });
   const result: RunResult = {
     plan,
@@ -306,8 +324,30 @@ async function runOnce(ctx: Context, plan: RunPlan): Promise<RunResult> {
       warnings: [],
     });
     await upsertPeople(db, tenant.id, ctx.people);
-    const { run } = await createOrGetActiveSyncRun(db, connection.id, 'api');
     supervisor.startAll();
+    if (plan.resync) {
+      const first = await createOrGetActiveSyncRun(db, connection.id, 'api');
+      await addSyncRunFlow(flow, { connectionId: connection.id, runId: first.run.id });
+      const limit = Date.now() + (ctx.baselineMs ? ctx.baselineMs * 5 + 120_000 : 600_000);
+      for (;;) {
+        const status = await db
+          .selectFrom('sync_runs')
+          .select('status')
+          .where('id', '=', first.run.id)
+          .executeTakeFirst();
+        const evaluated = await db
+          .selectFrom('check_runs')
+          .select('id')
+          .where('sync_run_id', '=', first.run.id)
+          .executeTakeFirst();
+        if (evaluated && status && status.status !== 'running') break;
+        if (Date.now() > limit) throw new Error(`${plan.name}: the clean first sync did not finish`);
+        await sleep(250);
+      }
+      fake.setFaults(plan.faults ?? []);
+      fake.resetStats();
+    }
+    const { run } = await createOrGetActiveSyncRun(db, connection.id, 'api');
     const started = Date.now();
     await addSyncRunFlow(flow, { connectionId: connection.id, runId: run.id });
 
@@ -579,9 +619,10 @@ async function main(argv: string[]): Promise<number> {
             : options.kinds;
         for (const kind of kinds)
           plans.push({
-            name: `malformed ${operation} ${kind}`,
+            name: `malformed ${operation} ${kind}${FIRST_SYNC_OPERATIONS.has(operation) ? '' : ' (re-sync)'}`,
             mode: 'malformed',
             faults: [{ operation, kind, times: 1 }],
+            resync: !FIRST_SYNC_OPERATIONS.has(operation),
           });
       });
     }
