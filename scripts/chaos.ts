@@ -65,7 +65,9 @@ Runs:
               a Redis kill -9 and restart, a Postgres fast stop and restart, 5 % 5xx and tight
               throttling, all in one run; must equal the baseline exactly
   malformed   one run per operation the baseline called: one answer of that operation is malformed
-              (the fault knob's wrong-type or truncated, times 1); the only differences allowed are
+              (the fault knob's wrong-type or truncated, times 1), in a re-sync of a cleanly synced
+              store (a first sync for the per-pull-request reads, which a re-sync does not make
+              again for a closed pull request); the only differences allowed are
               the malformed scope's: findings turned unknown whose reason names a scope the run
               recorded a gap on (and checks turned unknown), and its evidence withheld (rows absent,
               or members not collected); anything else is a difference: a finding absent, judged
