@@ -14,14 +14,14 @@ import {
 import type { SyncJobHandle } from '@codecommit-evidence/sync-support';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncRepository } from './processors/sync-repository.js';
 import {
   createActiveConnection,
   evidenceHashes,
   type Harness,
   startHarness,
-} from './test-support/harness.js';
-import { REGION, ROLES, testScenario } from './test-support/scenario.js';
+} from '../test-support/harness.js';
+import { addProductRole, REGION, testScenario } from '../test-support/scenario.js';
+import { syncRepository } from './processors/sync-repository.js';
 
 const MERGER = 'arn:aws:iam::111122223333:user/rows-merger';
 
@@ -102,25 +102,7 @@ describe('pull request rows are written from complete sub-reads only', () => {
 
   beforeAll(async () => {
     const scenario = testScenario({ repos: 4, prsPerRepo: 6 });
-    const product = scenario.account.roles.find((x) => x.roleName === ROLES[0].roleName)!;
-    for (const [i, role] of EXTRA_ROLES.entries()) {
-      scenario.account.roles.push({
-        ...structuredClone(product),
-        roleName: role.roleName,
-        roleId: `AROATESTROWS00000${i}`,
-        trustPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { AWS: `arn:aws:iam::${scenario.platform.accountId}:root` },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'sts:ExternalId': role.externalId } },
-            },
-          ],
-        },
-      });
-    }
+    for (const [i, role] of EXTRA_ROLES.entries()) addProductRole(scenario, role, `AROATESTROWS00000${i}`);
     // Open pull requests start without approvals: merged by MERGER alone, each needs its history read.
     for (const p of scenario.account.regions[REGION]!.pullRequests) if (p.status === 'OPEN') p.approvals = [];
     fake = await startFakeAws({ scenario });
@@ -133,12 +115,15 @@ describe('pull request rows are written from complete sub-reads only', () => {
       // Two SDK attempts: a 5xx case stays quick.
       limits: { codecommitRps: 200, iamRps: 10, accountConcurrency: 16, maxAttempts: 2 },
     });
-    for (const o of OPERATIONS) {
-      for (const kind of ['malformed', 'exhausted']) {
-        const id = await createActiveConnection(t.current.db, nextRole());
-        await h.sync(id);
-        resynced.set(`${o.operation} ${kind}`, { id, before: await rowHashes(id) });
-      }
+    // The six re-sync connections are synced side by side: under load, one after the other took minutes.
+    const keys = OPERATIONS.flatMap((o) =>
+      ['malformed', 'exhausted'].map((kind) => `${o.operation} ${kind}`),
+    );
+    const ids = await Promise.all(keys.map(() => createActiveConnection(t.current.db, nextRole())));
+    await Promise.all(ids.map((id) => h.sync(id)));
+    for (const [i, key] of keys.entries()) {
+      const id = ids[i]!;
+      resynced.set(key, { id, before: await rowHashes(id) });
     }
     // Every open pull request merges now, approved by nobody: each needs review, history and merge date.
     const open = fake
@@ -157,7 +142,7 @@ describe('pull request rows are written from complete sub-reads only', () => {
     referenceId = await createActiveConnection(t.current.db, nextRole());
     await h.sync(referenceId);
     reference = await rowHashes(referenceId);
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await h?.close();
     await fake?.close();
