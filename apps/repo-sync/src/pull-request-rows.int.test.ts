@@ -5,13 +5,14 @@ import {
   selectCurrent,
 } from '@codecommit-evidence/evidence-store';
 import {
+  addProductRole,
   applyPullRequestChanges,
   type FakeAws,
   type FaultRuleInput,
   type Scenario,
   startFakeAws,
 } from '@codecommit-evidence/fake-aws';
-import type { SyncJobHandle } from '@codecommit-evidence/sync-support';
+import { runSyncJob, type SyncJobHandle } from '@codecommit-evidence/sync-support';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -20,8 +21,8 @@ import {
   type Harness,
   startHarness,
 } from '../test-support/harness.js';
-import { addProductRole, REGION, testScenario } from '../test-support/scenario.js';
-import { syncRepository } from './processors/sync-repository.js';
+import { REGION, testScenario } from '../test-support/scenario.js';
+import { syncRepositoryJob } from './processors/sync-repository.js';
 
 const MERGER = 'arn:aws:iam::111122223333:user/rows-merger';
 
@@ -102,7 +103,8 @@ describe('pull request rows are written from complete sub-reads only', () => {
 
   beforeAll(async () => {
     const scenario = testScenario({ repos: 4, prsPerRepo: 6 });
-    for (const [i, role] of EXTRA_ROLES.entries()) addProductRole(scenario, role, `AROATESTROWS00000${i}`);
+    for (const [i, role] of EXTRA_ROLES.entries())
+      addProductRole(scenario, { ...role, roleId: `AROATESTROWS00000${i}` });
     // Open pull requests start without approvals: merged by MERGER alone, each needs its history read.
     for (const p of scenario.account.regions[REGION]!.pullRequests) if (p.status === 'OPEN') p.approvals = [];
     fake = await startFakeAws({ scenario });
@@ -167,14 +169,15 @@ describe('pull request rows are written from complete sub-reads only', () => {
         fake.setFaults([rule]);
         try {
           for (const repo of repos) {
-            await syncRepository(
+            await runSyncJob(
+              syncRepositoryJob,
+              h.deps,
               {
                 connectionId: id,
                 runId: run.id,
                 repositoryId: repo.repository_id,
                 repositoryName: repo.repository_name,
               },
-              h.deps,
               lastAttempt(),
             );
           }

@@ -1,4 +1,9 @@
-import { GENERATED_DEFAULTS, generateScenario, type Scenario } from '@codecommit-evidence/fake-aws';
+import {
+  addProductRole,
+  GENERATED_DEFAULTS,
+  generateScenario,
+  type Scenario,
+} from '@codecommit-evidence/fake-aws';
 
 export const ACCOUNT = GENERATED_DEFAULTS.accountId;
 export const REGION = 'us-east-1';
@@ -14,34 +19,6 @@ export const ROLES = [
   { roleName: 'CodeCommitEvidenceD', externalId: 'test-external-id-d' },
 ] as const;
 export const roleArn = (roleName: string) => `arn:aws:iam::${ACCOUNT}:role/${roleName}`;
-
-/**
- * Another product role, a copy of the scenario's own with a trust policy of its own External ID: each
- * test connection needs one (External IDs are unique per connection).
- */
-export function addProductRole(
-  s: Scenario,
-  role: { roleName: string; externalId: string },
-  roleId: string,
-): void {
-  const product = s.account.roles.find((r) => r.roleName === ROLES[0].roleName)!;
-  s.account.roles.push({
-    ...structuredClone(product),
-    roleName: role.roleName,
-    roleId,
-    trustPolicy: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${s.platform.accountId}:root` },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'sts:ExternalId': role.externalId } },
-        },
-      ],
-    },
-  });
-}
 
 /**
  * A small generated account, plus what the generator does not produce: an overridden merged pull
@@ -60,7 +37,8 @@ export function testScenario(options: { repos?: number; prsPerRepo?: number; see
     referenceDate: new Date().toISOString(),
   });
   const region = s.account.regions[REGION]!;
-  for (const [i, r] of ROLES.slice(1).entries()) addProductRole(s, r, `AROATESTROLE0000000${i}`);
+  for (const [i, r] of ROLES.slice(1).entries())
+    addProductRole(s, { ...r, roleId: `AROATESTROLE0000000${i}` });
   const merged = region.pullRequests.find((p) => p.isMerged)!;
   merged.override = {
     revisionId: merged.revisions.at(-1)!,

@@ -30,10 +30,8 @@ import {
   isMissing,
   type Missing,
   mapConcurrent,
-  runSyncJob,
   type SyncContext,
   type SyncJobDefinition,
-  type SyncJobHandle,
   type SyncWorkerDeps,
 } from '@codecommit-evidence/sync-support';
 import { z } from 'zod';
@@ -141,15 +139,6 @@ export const syncRepositoryJob: SyncJobDefinition<
     }
   },
 };
-
-/** Runs `sync-repository` (the worker with its BullMQ job; tests with an in-memory one). */
-export function syncRepository(
-  payload: SyncRepositoryPayload,
-  deps: SyncWorkerDeps & SyncRepositoryDeps,
-  job?: SyncJobHandle,
-): Promise<SyncRepositoryResult> {
-  return runSyncJob(syncRepositoryJob, deps, payload, job);
-}
 
 async function syncOne(
   payload: SyncRepositoryPayload,
