@@ -42,7 +42,6 @@ import {
   evaluationOf,
   hasIndependentApproval,
   mergeDateOf,
-  mergeDateWorthReading,
   openPullRequestRow,
   pullRequestRow,
   type ReviewData,
@@ -61,7 +60,7 @@ export interface SyncRepositoryResult {
     reviewFetched: number;
     /** Merged pull requests without an independent final approval whose approval history was read. */
     historyFetched: number;
-    /** Merged pull requests last active inside the audit window whose merge date was read. */
+    /** Merged pull requests whose merge date was read (every one, once; again only if it failed). */
     mergeDateFetched: number;
     unchangedClosed: number;
     /** Pull requests stored OPEN and still listed OPEN: not fetched (see `openPullRequestRow`). */
@@ -100,8 +99,8 @@ const Deferrals = z.object({ deferrals: z.number().int().min(0) });
  * is read once, on its final revision, when it merges. A merged one whose final revision has no APPROVE
  * by anyone but its author (the check fails it anyway) also gets its approval history read, one
  * DescribePullRequestEvents, so that the finding can say whether it was approved on an earlier revision.
- * A merged one last active inside the audit window (or a day before it) gets its merge date read, one
- * more DescribePullRequestEvents; one last active before it was merged before it, and keeps no merge date.
+ * Every merged one gets its merge date read once, in the same DescribePullRequestEvents (unfiltered when
+ * it serves both), so what is stored never depends on when the sync ran.
  * Every call is optional: a denied one is recorded as a missing permission of its step, the rest is still
  * synced.
  */
@@ -317,11 +316,11 @@ async function syncPullRequests(
     ).map((r) => [r.pull_request_id, r]),
   );
 
+  /** Approval states, evaluation and override on the final revision (the review unit, see `ReviewData`). */
   const fetchReview = async (
     pullRequestId: string,
     revisionId: string,
-    authorArn: string | null | undefined,
-  ): Promise<ReviewData | null> => {
+  ): Promise<Omit<ReviewData, 'approvalEvents'> | null> => {
     // Collected as a unit: a merged pull request whose evaluation is stored has its approvals too, and
     // one without (denied, or cut short) is completed at a later run.
     const approvals = await optional<Approval[]>(step, 'codecommit:GetPullRequestApprovalStates', () =>
@@ -341,44 +340,50 @@ async function syncPullRequests(
       override =
         state === SKIPPED ? null : { overridden: state.overridden, overrider: state.overrider ?? null };
     }
-    let approvalEvents: PullRequestEvent[] | null = null;
-    if (!hasIndependentApproval(approvals, authorArn)) {
-      // The check fails this pull request whatever its history says; the history only tells why (approved
-      // on an earlier revision, or never). One call (more only past 100 approval events), paid once: the
-      // pull request is closed and never fetched again. Denied, the finding keeps the plainer wording.
-      const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
-        collect(
-          describePullRequestEvents(ctx.codecommit, pullRequestId, {
-            eventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED',
-          }),
-        ),
-      );
-      if (events !== SKIPPED) {
-        approvalEvents = events;
-        result.pullRequests.historyFetched++;
-      }
-    }
     result.pullRequests.reviewFetched++;
-    return { approvals, evaluation, override, approvalEvents };
+    return { approvals, evaluation, override };
   };
 
-  // A merge happens at or before the last activity: a pull request last active before the audit window
-  // (less a day's margin) was merged outside it, and its merge date is not worth a call.
-  const now = ctx.now();
-  const readMergedAt = async (pullRequestId: string): Promise<Date | null> => {
-    // A pull request deleted meanwhile is `gone`: skipped like a denied call.
+  /**
+   * One DescribePullRequestEvents for what a merged pull request still lacks: its approval history (only
+   * when the final revision has no independent APPROVE: the check fails it anyway, the history says why)
+   * and/or its merge date (every merged pull request, so the evidence never depends on when the sync
+   * ran). Both at once: one unfiltered call (more only past 100 events); one alone: filtered by type.
+   * Denied (recorded on the history step), faulted or gone: null, and a missing merge date is read again
+   * at the next run (`merged_at` null on a merged row means "not read").
+   */
+  const readEvents = async (
+    pullRequestId: string,
+    want: { history: boolean; mergeDate: boolean },
+  ): Promise<PullRequestEvent[] | null> => {
+    if (!want.history && !want.mergeDate) return null;
+    const eventType =
+      want.history && want.mergeDate
+        ? undefined
+        : want.history
+          ? 'PULL_REQUEST_APPROVAL_STATE_CHANGED'
+          : 'PULL_REQUEST_MERGE_STATE_CHANGED';
     const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
-      collect(
-        describePullRequestEvents(ctx.codecommit, pullRequestId, {
-          eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
-        }),
-      ),
+      collect(describePullRequestEvents(ctx.codecommit, pullRequestId, eventType ? { eventType } : {})),
     );
-    // Denied (recorded on the history step), gone or no merge event: unknown, and the checks fall back
-    // to last_activity_date as before.
     if (events === SKIPPED) return null;
-    result.pullRequests.mergeDateFetched++;
-    return mergeDateOf(events);
+    if (want.history) result.pullRequests.historyFetched++;
+    if (want.mergeDate) result.pullRequests.mergeDateFetched++;
+    return events;
+  };
+
+  /** Review (when `needReview`) and events of a merged pull request, read in that order. */
+  const readMerged = async (
+    pullRequestId: string,
+    revisionId: string | null,
+    authorArn: string | null | undefined,
+    need: { review: boolean; mergeDate: boolean },
+  ): Promise<{ review: ReviewData | null; mergedAt: Date | null }> => {
+    const unit = need.review && revisionId ? await fetchReview(pullRequestId, revisionId) : null;
+    const history = unit !== null && !hasIndependentApproval(unit.approvals, authorArn);
+    const events = await readEvents(pullRequestId, { history, mergeDate: need.mergeDate });
+    const review = unit ? { ...unit, approvalEvents: history ? events : null } : null;
+    return { review, mergedAt: need.mergeDate && events ? mergeDateOf(events) : null };
   };
 
   const prRows: EvidenceInput<'pull_requests'>[] = [];
@@ -401,22 +406,32 @@ async function syncPullRequests(
         before.is_merged &&
         before.revision_id !== null &&
         (before.evaluation === null || (before.evaluation.overridden && before.override_state === null));
-      if (!reviewMissing) {
+      // Merged, but its merge date could not be read last time (denied or faulted): read only that.
+      const mergeDateMissing = before.is_merged && before.merged_at === null;
+      if (!reviewMissing && !mergeDateMissing) {
         result.pullRequests.unchangedClosed++;
         return;
       }
-      // Closed, but its review data could not be read last time (a permission was missing): read only that.
-      const review = await fetchReview(pullRequestId, before.revision_id!, before.author_arn);
-      if (!review) return;
+      // Closed, but part of what a merged one needs could not be read last time: read only that part.
+      const { review, mergedAt } = await readMerged(pullRequestId, before.revision_id, before.author_arn, {
+        review: reviewMissing,
+        mergeDate: mergeDateMissing,
+      });
+      if (!review && !mergedAt) {
+        result.pullRequests.unchangedClosed++;
+        return;
+      }
       prRows.push({
         ...contentOf(before),
-        evaluation: evaluationOf(review.evaluation),
-        override_state: review.override,
+        ...(review ? { evaluation: evaluationOf(review.evaluation), override_state: review.override } : {}),
+        ...(mergedAt ? { merged_at: mergedAt } : {}),
       });
-      approvals.push(
-        ...approvalRows(pullRequestId, before.revision_id!, review.approvals, review.approvalEvents),
-      );
-      reviewed.push(pullRequestId);
+      if (review) {
+        approvals.push(
+          ...approvalRows(pullRequestId, before.revision_id!, review.approvals, review.approvalEvents),
+        );
+        reviewed.push(pullRequestId);
+      }
       return;
     }
     // Gone (deleted meanwhile), denied or faulted: nothing to store, the stored row (if any) stays.
@@ -428,17 +443,14 @@ async function syncPullRequests(
     const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
     let review: ReviewData | null = null;
     let mergedAt: Date | null = null;
-    if (
-      pr.pullRequestStatus === 'CLOSED' &&
-      merged &&
-      mergeDateWorthReading(pr.lastActivityDate, ctx.connection.auditWindowDays, now)
-    ) {
-      // Read once: a closed pull request is never fetched again.
-      mergedAt = await readMergedAt(pullRequestId);
-    }
-    if (pr.pullRequestStatus === 'CLOSED' && merged && pr.revisionId) {
-      review = await fetchReview(pullRequestId, pr.revisionId, pr.authorArn);
-      if (review) {
+    if (pr.pullRequestStatus === 'CLOSED' && merged) {
+      // Read once: a closed pull request is never fetched again (a part that could not be read is
+      // completed at a later run, above).
+      ({ review, mergedAt } = await readMerged(pullRequestId, pr.revisionId ?? null, pr.authorArn, {
+        review: !!pr.revisionId,
+        mergeDate: true,
+      }));
+      if (review && pr.revisionId) {
         approvals.push(
           ...approvalRows(pullRequestId, pr.revisionId, review.approvals, review.approvalEvents),
         );
