@@ -19,7 +19,9 @@ export function packageProject(
     test: {
       name,
       environment: 'node',
-      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      // bench/ holds the apps' benchmark code (outside src/, so no product source imports the emulator),
+      // and its tests prove the bench loader writes what the workers write.
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
       // A bound for a test that hangs, not a measure of speed: tests wait for events (a job finished, a
       // line logged, a port open), and under load (CI on 2 cores, other runs beside it) those take longer.
       testTimeout: options.timeoutMs ?? 120_000,

@@ -4,8 +4,8 @@
  * kept between runs (the first run syncs it through fake-aws once; with `--load`, the bench loader runs
  * the workers' jobs in process against fake-aws's core instead, for sizes a sync would take hours for). Prints the figures against the goals
  * of issue 15. Needs Postgres and Redis (DATABASE_URL, REDIS_URL). Never part of `pnpm test`. The
- * benchmark lives with the evaluator (apps/checks-evaluator/src/bench), whose dependencies it uses.
+ * benchmark lives with the evaluator (apps/checks-evaluator/bench), whose dependencies it uses.
  */
-import { runEvaluateBench } from '../apps/checks-evaluator/src/bench/evaluate-bench.js';
+import { runEvaluateBench } from '../apps/checks-evaluator/bench/evaluate-bench.js';
 
 await runEvaluateBench(process.argv.slice(2));

@@ -3,9 +3,9 @@
  * syncs a generated IAM account through both paths of the iam-sync worker against fake-aws under an
  * IAM rate limit, and prints calls per operation and elapsed time for each. Needs Postgres and Redis
  * (DATABASE_URL, REDIS_URL; a scratch database and key prefix are created and removed). Never part of
- * `pnpm test`. The benchmark itself lives with the worker (apps/iam-sync/src/bench), whose
+ * `pnpm test`. The benchmark itself lives with the worker (apps/iam-sync/bench), whose
  * dependencies it uses.
  */
-import { runIamSyncBench } from '../apps/iam-sync/src/bench/iam-sync-bench.js';
+import { runIamSyncBench } from '../apps/iam-sync/bench/iam-sync-bench.js';
 
 await runIamSyncBench(process.argv.slice(2));

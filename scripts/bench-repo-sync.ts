@@ -7,8 +7,8 @@
  * and the worker's peak memory. Needs
  * Postgres and Redis (DATABASE_URL, REDIS_URL; a scratch database and key prefix are created and
  * removed). Never part of `pnpm test`. The benchmark lives with the worker
- * (apps/repo-sync/src/bench), whose dependencies it uses.
+ * (apps/repo-sync/bench), whose dependencies it uses.
  */
-import { runRepoSyncBench } from '../apps/repo-sync/src/bench/repo-sync-bench.js';
+import { runRepoSyncBench } from '../apps/repo-sync/bench/repo-sync-bench.js';
 
 await runRepoSyncBench(process.argv.slice(2));

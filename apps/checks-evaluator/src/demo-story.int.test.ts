@@ -19,8 +19,8 @@ import { type FakeAws, shiftCalendarDates, startFakeAws } from '@codecommit-evid
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SyncedScenario, syncThroughWorkers } from '../test-support/sync-through-workers.js';
 import { evaluateChecks } from './processors/evaluate-checks.js';
-import { type SyncedScenario, syncThroughWorkers } from './test-support/sync-through-workers.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 const DEMO = root('scenarios/demo.json');

@@ -16,8 +16,8 @@ import {
 import { loadAccessReview } from '@codecommit-evidence/evidence-views';
 import type { FakeAws } from '@codecommit-evidence/fake-aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECK_IDS as CHECKS, startDemoFake, syncDemo, useTestSide } from './test-support/demo-account.js';
-import type { SyncedScenario } from './test-support/sync-through-workers.js';
+import { CHECK_IDS as CHECKS, startDemoFake, syncDemo, useTestSide } from '../test-support/demo-account.js';
+import type { SyncedScenario } from '../test-support/sync-through-workers.js';
 
 const GIT_SCOPE = 'iam:git-credentials';
 

@@ -11,8 +11,8 @@
 import { getSyncRun, listFindings, selectCurrent } from '@codecommit-evidence/evidence-store';
 import type { FakeAws, Scenario } from '@codecommit-evidence/fake-aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoFake, syncDemo, useTestSide } from './test-support/demo-account.js';
-import type { SyncedScenario } from './test-support/sync-through-workers.js';
+import { startDemoFake, syncDemo, useTestSide } from '../test-support/demo-account.js';
+import type { SyncedScenario } from '../test-support/sync-through-workers.js';
 
 const BOUNDARY = 'arn:aws:iam::111122223333:policy/NoCodeCommitBoundary';
 const ROLE_BOUNDARY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';

@@ -24,8 +24,8 @@ import {
   startDemoFake,
   syncDemo,
   useTestSide,
-} from './test-support/demo-account.js';
-import type { SyncedScenario } from './test-support/sync-through-workers.js';
+} from '../test-support/demo-account.js';
+import type { SyncedScenario } from '../test-support/sync-through-workers.js';
 
 const OFFBOARDED = 'codecommit-offboarded-user-access';
 const MFA = 'codecommit-user-mfa';

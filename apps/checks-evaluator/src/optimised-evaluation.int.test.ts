@@ -18,7 +18,7 @@ import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import type { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SyncedAccount, syncGeneratedAccount } from './bench/synced-account.js';
+import { type SyncedAccount, syncGeneratedAccount } from '../bench/synced-account.js';
 import { evaluateChecks } from './processors/evaluate-checks.js';
 import { createChecksWorker } from './worker.js';
 

@@ -24,8 +24,8 @@ import {
   syncDemo,
   type TestSide,
   useTestSide,
-} from './test-support/demo-account.js';
-import type { SyncedScenario } from './test-support/sync-through-workers.js';
+} from '../test-support/demo-account.js';
+import type { SyncedScenario } from '../test-support/sync-through-workers.js';
 
 const GAAD = 'iam:GetAccountAuthorizationDetails';
 const LANES = 2;

@@ -11,7 +11,7 @@ import { type FakeAws, startFakeAws } from '@codecommit-evidence/fake-aws';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SyncedScenario, syncThroughWorkers } from './test-support/sync-through-workers.js';
+import { type SyncedScenario, syncThroughWorkers } from '../test-support/sync-through-workers.js';
 
 const DEMO = fileURLToPath(new URL('../../../scenarios/demo.json', import.meta.url));
 const ALICE = 'arn:aws:iam::111122223333:user/alice';

@@ -17,10 +17,10 @@ import { createHash } from 'node:crypto';
 import { createActiveConnection } from '@codecommit-evidence/evidence-views/test-support';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DATE_EDGES, IMPOSSIBLE_DATES } from '../test-support/date-cases.js';
+import { writeEvaluatedRun } from '../test-support/evaluated-run.js';
+import { ADMIN_TOKEN, api, CUSTOMER_ACCOUNT_ID, newConnection, useHarness } from '../test-support/harness.js';
 import { encodeCursor } from './http/pagination.js';
-import { DATE_EDGES, IMPOSSIBLE_DATES } from './test-support/date-cases.js';
-import { writeEvaluatedRun } from './test-support/evaluated-run.js';
-import { ADMIN_TOKEN, api, CUSTOMER_ACCOUNT_ID, newConnection, useHarness } from './test-support/harness.js';
 
 const h = useHarness();
 const REQUESTS = 10_000;

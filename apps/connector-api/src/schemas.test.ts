@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DATE_EDGES, IMPOSSIBLE_DATES } from '../test-support/date-cases.js';
 import {
   CalendarDate,
   DayOrInstant,
@@ -7,7 +8,6 @@ import {
   parseCalendarDate,
   parseInstant,
 } from './schemas.js';
-import { DATE_EDGES, IMPOSSIBLE_DATES } from './test-support/date-cases.js';
 
 describe('dates are parsed strictly', () => {
   it('refuses days that do not exist instead of rolling them over (2026-11-31 is not December 1st)', () => {

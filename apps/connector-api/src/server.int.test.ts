@@ -6,7 +6,6 @@ import {
 } from '@codecommit-evidence/evidence-store';
 import { createQueues, createRedisConnection, jobIds } from '@codecommit-evidence/queues';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from './server.js';
 import {
   ADMIN_TOKEN,
   api,
@@ -15,7 +14,8 @@ import {
   newTenant,
   REPO_REGION,
   useHarness,
-} from './test-support/harness.js';
+} from '../test-support/harness.js';
+import { buildServer } from './server.js';
 
 const h = useHarness();
 let a: { id: string; apiKey: string };

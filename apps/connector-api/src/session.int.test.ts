@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, api, useHarness } from '../test-support/harness.js';
 import type { App } from './context.js';
 import { buildServer } from './server.js';
 import { SESSION_COOKIE } from './session.js';
-import { ADMIN_TOKEN, api, useHarness } from './test-support/harness.js';
 
 /**
  * Console sessions against real Redis and Postgres: the key is exchanged for an HttpOnly,

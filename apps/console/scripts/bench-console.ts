@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectDemoAccount, followSyncRun, waitForCheckRun } from '@codecommit-evidence/demo/journey';
 import { migrate, startStack } from '@codecommit-evidence/demo/stack';
-import { launchChromium } from '../src/test-support/browser.js';
+import { launchChromium } from '../test-support/browser.js';
 
 const ROUNDS = 5;
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -16,7 +16,7 @@ import { readStoryRoster, type Stack, startStack } from '@codecommit-evidence/de
 import { useTestDatabase } from '@codecommit-evidence/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, seriousViolations } from './test-support/browser';
+import { launchChromium, seriousViolations } from '../test-support/browser';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(here, '../test-artifacts');

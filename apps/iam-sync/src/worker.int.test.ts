@@ -12,8 +12,6 @@ import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { QueueEvents, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SyncIamResult } from './processors/sync-iam.js';
-import { IamSyncProgress } from './processors/sync-iam.js';
 import {
   connectionWithRun,
   ROLES,
@@ -21,7 +19,9 @@ import {
   startIamFake,
   testSettings,
   testSyncDeps,
-} from './test-support/iam-fixture.js';
+} from '../test-support/iam-fixture.js';
+import type { SyncIamResult } from './processors/sync-iam.js';
+import { IamSyncProgress } from './processors/sync-iam.js';
 import { createIamSyncWorker } from './worker.js';
 
 const REPORT_DELAY_MS = 10 * 60_000;

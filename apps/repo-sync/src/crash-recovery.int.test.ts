@@ -13,8 +13,8 @@ import {
 import { clockEnv, useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActiveConnection, currentEvidence } from './test-support/harness.js';
-import { expectedEvidence, ROLES, testScenario } from './test-support/scenario.js';
+import { createActiveConnection, currentEvidence } from '../test-support/harness.js';
+import { expectedEvidence, ROLES, testScenario } from '../test-support/scenario.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 

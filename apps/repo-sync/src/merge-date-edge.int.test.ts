@@ -2,8 +2,8 @@ import { diffCurrentEvidence, selectCurrent } from '@codecommit-evidence/evidenc
 import { type FakeAws, type Scenario, startFakeAws } from '@codecommit-evidence/fake-aws';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActiveConnection, type Harness, startHarness } from './test-support/harness.js';
-import { REGION, ROLES, testScenario } from './test-support/scenario.js';
+import { createActiveConnection, type Harness, startHarness } from '../test-support/harness.js';
+import { REGION, ROLES, testScenario } from '../test-support/scenario.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

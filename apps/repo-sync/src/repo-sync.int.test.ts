@@ -10,7 +10,6 @@ import { type FakeAws, type Scenario, startFakeAws } from '@codecommit-evidence/
 import { jobIds } from '@codecommit-evidence/queues';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncRepository } from './processors/sync-repository.js';
 import {
   createActiveConnection,
   currentEvidence,
@@ -18,7 +17,7 @@ import {
   type Harness,
   rowsTouchedBy,
   startHarness,
-} from './test-support/harness.js';
+} from '../test-support/harness.js';
 import {
   earlierApprovals,
   expectedEvidence,
@@ -27,7 +26,8 @@ import {
   REGION,
   ROLES,
   testScenario,
-} from './test-support/scenario.js';
+} from '../test-support/scenario.js';
+import { syncRepository } from './processors/sync-repository.js';
 
 /**
  * One story against fake-aws (real SDK clients over HTTP), Postgres and Redis, with the worker running

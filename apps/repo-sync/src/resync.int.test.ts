@@ -8,15 +8,15 @@ import {
 } from '@codecommit-evidence/fake-aws';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPOSITORY_EVIDENCE_TABLES } from './evidence-rows.js';
 import {
   createActiveConnection,
   currentEvidence,
   type Harness,
   rowsTouchedBy,
   startHarness,
-} from './test-support/harness.js';
-import { expectedEvidence, REGION, ROLES, testScenario } from './test-support/scenario.js';
+} from '../test-support/harness.js';
+import { expectedEvidence, REGION, ROLES, testScenario } from '../test-support/scenario.js';
+import { REPOSITORY_EVIDENCE_TABLES } from './evidence-rows.js';
 
 const REVIEWER = 'arn:aws:iam::111122223333:user/resync-reviewer';
 const MERGER = 'arn:aws:iam::111122223333:user/resync-merger';

@@ -1,9 +1,6 @@
 import { getSyncRun, writeEvidence } from '@codecommit-evidence/evidence-store';
 import { jobIds } from '@codecommit-evidence/queues';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSION_ACTIONS } from '../permissions.js';
-import { buildServer } from '../server.js';
-import { MANAGED_CODECOMMIT_POLICY, MANAGED_IAM_POLICY } from '../setup-kit.js';
 import {
   ADMIN_TOKEN,
   api,
@@ -14,7 +11,10 @@ import {
   policyWithout,
   REPO_REGION,
   useHarness,
-} from '../test-support/harness.js';
+} from '../../test-support/harness.js';
+import { PERMISSION_ACTIONS } from '../permissions.js';
+import { buildServer } from '../server.js';
+import { MANAGED_CODECOMMIT_POLICY, MANAGED_IAM_POLICY } from '../setup-kit.js';
 
 const h = useHarness();
 let apiKey: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../test-support/csv-reader.js';
 import { csvField, csvStream, toCsv } from './csv.js';
-import { parseCsv } from './test-support/csv-reader.js';
 
 describe('csv', () => {
   it('quotes fields with commas, quotes, CR or LF and doubles inner quotes (RFC 4180)', () => {

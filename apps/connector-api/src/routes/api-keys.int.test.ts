@@ -6,8 +6,8 @@
 
 import { createActiveConnection } from '@codecommit-evidence/evidence-views/test-support';
 import { describe, expect, it } from 'vitest';
-import { writeEvaluatedRun } from '../test-support/evaluated-run.js';
-import { ADMIN_TOKEN, api, newTenant, useHarness } from '../test-support/harness.js';
+import { writeEvaluatedRun } from '../../test-support/evaluated-run.js';
+import { ADMIN_TOKEN, api, newTenant, useHarness } from '../../test-support/harness.js';
 
 let clock = new Date('2026-06-01T12:00:00.000Z');
 const h = useHarness({ now: () => clock, limits: { apiKeyGraceMinutes: 60 } });

@@ -5,7 +5,7 @@ import {
   startRun,
 } from '@codecommit-evidence/evidence-views/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, useHarness } from '../test-support/harness.js';
+import { api, useHarness } from '../../test-support/harness.js';
 
 const h = useHarness();
 

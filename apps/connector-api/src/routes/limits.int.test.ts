@@ -7,9 +7,9 @@
 import { finishSyncRun, upsertIdentityLinks } from '@codecommit-evidence/evidence-store';
 import { createActiveConnection, userArn } from '@codecommit-evidence/evidence-views/test-support';
 import { describe, expect, it } from 'vitest';
+import { api, newTenant, TEST_LIMITS, useHarness } from '../../test-support/harness.js';
 import type { App } from '../context.js';
 import { buildServer } from '../server.js';
-import { api, newTenant, TEST_LIMITS, useHarness } from '../test-support/harness.js';
 
 let clock = new Date('2026-06-01T12:00:00.000Z');
 const h = useHarness({ now: () => clock, limits: { syncMinIntervalSeconds: 300 } });

@@ -4,7 +4,7 @@ import {
   finishSyncRun,
 } from '@codecommit-evidence/evidence-store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, newConnection, newTenant, useHarness } from '../test-support/harness.js';
+import { api, newConnection, newTenant, useHarness } from '../../test-support/harness.js';
 
 const h = useHarness();
 let t: { id: string; apiKey: string };

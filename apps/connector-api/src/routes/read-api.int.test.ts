@@ -17,8 +17,8 @@ import {
 } from '@codecommit-evidence/evidence-views/test-support';
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCsvObjects } from '../http/test-support/csv-reader.js';
-import { api, useHarness } from '../test-support/harness.js';
+import { parseCsvObjects } from '../../test-support/csv-reader.js';
+import { api, useHarness } from '../../test-support/harness.js';
 
 const h = useHarness();
 

@@ -21,7 +21,7 @@ import {
   testSettings,
   testSyncDeps,
   UNUSED_POLICY_ARN,
-} from '../test-support/iam-fixture.js';
+} from '../../test-support/iam-fixture.js';
 
 const IDENTITY_TABLES = ['iam_users', 'iam_groups', 'iam_roles', 'iam_managed_policies'] as const;
 

@@ -52,7 +52,7 @@ function rssSampler(pid: number): () => number {
 }
 
 function spawnApp(app: string, env: Record<string, string>): ChildProcess {
-  const cwd = fileURLToPath(new URL(`../../../${app}`, import.meta.url));
+  const cwd = fileURLToPath(new URL(`../../${app}`, import.meta.url));
   return spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd,
     // Any free health port: the fixed defaults collide with other workers on the machine (a test, a bench).

@@ -37,9 +37,9 @@ import {
 import { DelayedError, type Queue } from 'bullmq';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
-import { syncIam } from '../../../iam-sync/src/processors/sync-iam.js';
-import { syncRepositories } from '../../../repo-sync/src/processors/sync-repositories.js';
-import { syncRepository } from '../../../repo-sync/src/processors/sync-repository.js';
+import { syncIam } from '../../iam-sync/src/processors/sync-iam.js';
+import { syncRepositories } from '../../repo-sync/src/processors/sync-repositories.js';
+import { syncRepository } from '../../repo-sync/src/processors/sync-repository.js';
 import {
   type AccountSize,
   benchScenario,

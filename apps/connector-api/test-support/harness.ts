@@ -34,9 +34,9 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import type { ApiLimits, App, RoutePlugin, ServerDeps } from '../context.js';
-import { buildServer } from '../server.js';
-import type { PolicyDocument } from '../setup-kit.js';
+import type { ApiLimits, App, RoutePlugin, ServerDeps } from '../src/context.js';
+import { buildServer } from '../src/server.js';
+import type { PolicyDocument } from '../src/setup-kit.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** generateScenario's platform and customer accounts. */

@@ -21,8 +21,8 @@ import { createSyncWorkerDeps, type SyncAwsLimits } from '@codecommit-evidence/s
 import { type FlowProducer, QueueEvents, type Worker } from 'bullmq';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
-import { REPOSITORY_EVIDENCE_TABLES } from '../evidence-rows.js';
-import { createRepoSyncWorker, type RepoSyncDeps } from '../worker.js';
+import { REPOSITORY_EVIDENCE_TABLES } from '../src/evidence-rows.js';
+import { createRepoSyncWorker, type RepoSyncDeps } from '../src/worker.js';
 import { ACCOUNT, type expectedEvidence, REGION, roleArn } from './scenario.js';
 
 export const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

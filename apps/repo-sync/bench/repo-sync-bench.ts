@@ -38,9 +38,9 @@ import {
 } from '@codecommit-evidence/queues';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { REPOSITORY_EVIDENCE_TABLES } from '../evidence-rows.js';
+import { REPOSITORY_EVIDENCE_TABLES } from '../src/evidence-rows.js';
 
-const appDir = fileURLToPath(new URL('../..', import.meta.url));
+const appDir = fileURLToPath(new URL('..', import.meta.url));
 const PAGE = { repositories: 1000, branches: 100, templates: 100, pullRequests: 100 } as const;
 
 /** The calls the account needs at least, counted from the scenario (the definition). */

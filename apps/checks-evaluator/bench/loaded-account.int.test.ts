@@ -8,7 +8,7 @@
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { evaluateChecks } from '../processors/evaluate-checks.js';
+import { evaluateChecks } from '../src/processors/evaluate-checks.js';
 import { comparableState, loadGeneratedAccount } from './loaded-account.js';
 import { syncGeneratedAccount } from './synced-account.js';
 

@@ -30,7 +30,7 @@ import { DelayedError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
-import { type IamSyncSettings, type SyncIamResult, syncIam } from '../processors/sync-iam.js';
+import { type IamSyncSettings, type SyncIamResult, syncIam } from '../src/processors/sync-iam.js';
 
 export const ACCOUNT = '111122223333';
 export const ROLES = {

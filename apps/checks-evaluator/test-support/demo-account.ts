@@ -23,7 +23,7 @@ import {
   syncThroughWorkers,
 } from './sync-through-workers.js';
 
-const root = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
+const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 export const DEMO_SCENARIO = root('scenarios/demo.json');
 const demoReference = (JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8')) as { referenceDate: string })
   .referenceDate;

@@ -94,7 +94,7 @@ export function benchScenario(size: AccountSize) {
 }
 
 function spawnWorker(app: string, env: Record<string, string>) {
-  const cwd = fileURLToPath(new URL(`../../../${app}`, import.meta.url));
+  const cwd = fileURLToPath(new URL(`../../${app}`, import.meta.url));
   return spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/index.ts'], {
     cwd,
     // Any free health port: the fixed defaults collide with other workers on the machine (a test, a bench).

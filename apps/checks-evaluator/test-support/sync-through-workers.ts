@@ -20,9 +20,9 @@ import { addSyncRunFlow, createFlowProducer, createRedisConnection } from '@code
 import { clockEnv } from '@codecommit-evidence/testing/clock-env';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { createChecksWorker } from '../worker.js';
+import { createChecksWorker } from '../src/worker.js';
 
-const root = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
+const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 
 interface Proc {
   name: string;

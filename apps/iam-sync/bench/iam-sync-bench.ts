@@ -13,7 +13,7 @@ import { startFakeAws } from '@codecommit-evidence/fake-aws';
 import { createRedisConnection } from '@codecommit-evidence/queues';
 import { createSyncWorkerDeps } from '@codecommit-evidence/sync-support';
 import { sql } from 'kysely';
-import type { IamSyncSettings } from '../processors/sync-iam.js';
+import type { IamSyncSettings } from '../src/processors/sync-iam.js';
 import {
   connectionWithRun,
   iamScenario,
