@@ -372,7 +372,7 @@ async function syncPullRequests(
     return events;
   };
 
-  /** Review (when `needReview`) and events of a merged pull request, read in that order. */
+  /** A merged pull request's review (when `need.review`), then its events (history, merge date) in one call. */
   const readMerged = async (
     pullRequestId: string,
     revisionId: string | null,
