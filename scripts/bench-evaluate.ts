@@ -7,5 +7,7 @@
  * benchmark lives with the evaluator (apps/checks-evaluator/bench), whose dependencies it uses.
  */
 import { runEvaluateBench } from '../apps/checks-evaluator/bench/evaluate-bench.js';
+import { exitWithUsageOnHelp } from './usage.js';
 
+exitWithUsageOnHelp('pnpm bench:evaluate [--repos 1000] [--prs 50] [--users 2000] [--load] [--json]');
 await runEvaluateBench(process.argv.slice(2));

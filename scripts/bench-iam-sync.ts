@@ -7,5 +7,9 @@
  * dependencies it uses.
  */
 import { runIamSyncBench } from '../apps/iam-sync/bench/iam-sync-bench.js';
+import { exitWithUsageOnHelp } from './usage.js';
 
+exitWithUsageOnHelp(
+  'pnpm bench:iam-sync [--users 2000] [--iam-rps 50] [--latency-ms 10] [--concurrency 8] [--json]',
+);
 await runIamSyncBench(process.argv.slice(2));

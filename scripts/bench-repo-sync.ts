@@ -10,5 +10,9 @@
  * (apps/repo-sync/bench), whose dependencies it uses.
  */
 import { runRepoSyncBench } from '../apps/repo-sync/bench/repo-sync-bench.js';
+import { exitWithUsageOnHelp } from './usage.js';
 
+exitWithUsageOnHelp(
+  'pnpm bench:repo-sync [--repos 1000] [--prs 50] [--users 50] [--rps 600] [--aws-rps 750] [--concurrency 16] [--account-concurrency 64] [--latency-ms 0] [--json] [--cpu-prof-dir DIR]',
+);
 await runRepoSyncBench(process.argv.slice(2));

@@ -31,15 +31,16 @@ import { FakeAwsCore, GENERATED_DEFAULTS } from '@codecommit-evidence/fake-aws';
 import { createRedisConnection } from '@codecommit-evidence/queues';
 import {
   inMemoryJobHandle,
+  runSyncJob,
   type SyncJobHandle,
   type SyncWorkerDeps,
 } from '@codecommit-evidence/sync-support';
 import { DelayedError, type Queue } from 'bullmq';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
-import { syncIam } from '../../iam-sync/src/processors/sync-iam.js';
-import { syncRepositories } from '../../repo-sync/src/processors/sync-repositories.js';
-import { syncRepository } from '../../repo-sync/src/processors/sync-repository.js';
+import { syncIamJob } from '../../iam-sync/src/processors/sync-iam.js';
+import { syncRepositoriesJob } from '../../repo-sync/src/processors/sync-repositories.js';
+import { syncRepositoryJob } from '../../repo-sync/src/processors/sync-repository.js';
 import {
   type AccountSize,
   benchScenario,
@@ -149,7 +150,7 @@ async function untilDone<T>(run: () => Promise<T>): Promise<T> {
  * the parent records, as BullMQ's `ignoreDependencyOnFailure` would hand it.
  */
 async function runRepositories(deps: SyncWorkerDeps, payload: { connectionId: string; runId: number }) {
-  const added: { data: Parameters<typeof syncRepository>[0]; opts: { jobId?: string } }[] = [];
+  const added: { data: Parameters<typeof syncRepositoryJob.handle>[0]; opts: { jobId?: string } }[] = [];
   const failures: Record<string, string> = {};
   const queue = {
     async addBulk(jobs: typeof added) {
@@ -172,7 +173,7 @@ async function runRepositories(deps: SyncWorkerDeps, payload: { connectionId: st
           while (next < added.length) {
             const child = added[next++]!;
             try {
-              await untilDone(() => syncRepository(child.data, deps));
+              await untilDone(() => runSyncJob(syncRepositoryJob, deps, child.data));
             } catch (error) {
               failures[`in-process:${child.opts.jobId}`] = (error as Error).message;
             }
@@ -184,7 +185,7 @@ async function runRepositories(deps: SyncWorkerDeps, payload: { connectionId: st
       failures: async () => failures,
     },
   };
-  return syncRepositories(payload, { ...deps, queue }, job);
+  return runSyncJob(syncRepositoriesJob, { ...deps, queue }, payload, job);
 }
 
 /**
@@ -223,15 +224,16 @@ export async function loadGeneratedAccount(
     log('loading IAM (sync-iam in process)…');
     const iamJob = inMemoryJobHandle();
     await untilDone(() =>
-      syncIam(
-        payload,
+      runSyncJob(
+        syncIamJob,
         {
-          sync: deps,
+          ...deps,
           settings: {
             callConcurrency: 8,
             credentialReport: { pollIntervalMs: 20, maxWaitMs: 60_000, maxPolls: 1000 },
           },
         },
+        payload,
         iamJob,
       ),
     );

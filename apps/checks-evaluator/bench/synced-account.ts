@@ -270,3 +270,16 @@ export async function dropCopy(adminUrl: string, name: string): Promise<void> {
   await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin).catch(() => {});
   await admin.destroy();
 }
+
+/**
+ * `ANALYZE` of a copy: this machine's Postgres runs with autovacuum off, so without it no table has
+ * statistics and every plan is guessed (production's autovacuum analyses after the sync's inserts).
+ */
+export async function analyzeDatabase(url: string): Promise<void> {
+  const db = createDb(url, { max: 1 });
+  try {
+    await sql`analyze`.execute(db);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -15,7 +15,7 @@ import {
   type Database,
   upsertPeople,
 } from '@codecommit-evidence/evidence-store';
-import type { FakeAws } from '@codecommit-evidence/fake-aws';
+import { type FakeAws, platformTrustPolicy } from '@codecommit-evidence/fake-aws';
 import { addSyncRunFlow, createFlowProducer, createRedisConnection } from '@codecommit-evidence/queues';
 import { clockEnv } from '@codecommit-evidence/testing/clock-env';
 import type { Kysely } from 'kysely';
@@ -112,18 +112,8 @@ export async function syncThroughWorkers(input: SyncThroughWorkersInput): Promis
       // The account's own date: two syncs of the same scenario store the same role.
       createDate: draft.account.createDate,
       maxSessionDuration: 3600,
-      trustPolicy: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${draft.platform.accountId}:root` },
-            Action: 'sts:AssumeRole',
-            // Each connection has its own External ID (they are unique); the role trusts the first 64.
-            Condition: { StringEquals: { 'sts:ExternalId': externalIds } },
-          },
-        ],
-      },
+      // Each connection has its own External ID (they are unique); the role trusts the first 64.
+      trustPolicy: platformTrustPolicy(draft.platform.accountId, externalIds),
       inlinePolicies: [
         ...(kit ? [{ name: 'CodeCommitEvidenceReadOnly', document: permissionsPolicy() }] : []),
         ...(deny.length > 0

@@ -214,13 +214,82 @@ describe('the web console, in Chromium, over the real stack', () => {
       await shot(page, '10-offboarded-after-roster');
 
       // History, evidence, operate: each page renders and is accessible.
+      const failingReads: string[] = [];
+      const noteFailingReads = (r: { url(): string }) => {
+        if (r.url().includes('status=fail')) failingReads.push(r.url());
+      };
+      page.on('request', noteFailingReads);
       await page.getByRole('link', { name: 'History', exact: true }).click();
       await visit(page, '11-history', '#chart-title');
+      // What changed is read when asked for, one check at a time: the roster made carol a new failure.
+      await page.locator('#check-runs-title ~ table tbody tr').first().waitFor({ timeout: WAIT });
+      expect(failingReads).toEqual([]);
+      await page.selectOption('#compare-check', 'codecommit-offboarded-user-access');
+      await page.getByRole('button', { name: 'Compare', exact: true }).click();
+      await expect
+        .poll(() => page.getByTestId('comparison').textContent(), { timeout: WAIT })
+        .toMatch(/New failures \(\d+\) of offboarded-user-access.*carol/);
+      expect(failingReads.every((u) => u.includes('codecommit-offboarded-user-access'))).toBe(true);
+      page.off('request', noteFailingReads);
+      await visit(page, '11b-history-compare', '[data-testid=comparison]');
       await page.getByRole('link', { name: 'Evidence', exact: true }).click();
       await page.locator('#repos-title ~ table tbody tr').first().waitFor({ timeout: WAIT });
       await visit(page, '12-evidence', '#users-title ~ table tbody tr');
-      await page.getByRole('link', { name: 'Operate', exact: true }).click();
-      await visit(page, '13-operate', '#problems-title');
+      // The evidence is paged by the API's cursors: two rows a page here, so the demo's four
+      // repositories (by name) take two pages, and web-app's four branches two more.
+      await page.goto(`${base}/console/connections/${connectionId}/evidence?pageSize=2`);
+      const repoRows = page.locator('#repos-title ~ table > tbody > tr');
+      await expect
+        .poll(() => repoRows.allTextContents(), { timeout: WAIT })
+        .toEqual([expect.stringContaining('infra-tools'), expect.stringContaining('legacy-scripts')]);
+      await page.getByRole('button', { name: 'Next repositories' }).click();
+      await expect
+        .poll(() => repoRows.allTextContents(), { timeout: WAIT })
+        .toEqual([expect.stringContaining('payments-service'), expect.stringContaining('web-app')]);
+      expect(await page.getByTestId('page-of-repositories').textContent()).toBe('page 2');
+      await page.getByRole('button', { name: 'Show branches of web-app' }).click();
+      const branches = page.getByRole('table', { name: 'Branches of web-app' });
+      await expect
+        .poll(() => branches.locator('tbody tr').allTextContents(), { timeout: WAIT })
+        .toEqual([expect.stringContaining('feature/dark-mode'), expect.stringContaining('feature/login-v2')]);
+      await page.getByRole('button', { name: 'Next branches of web-app' }).click();
+      await expect
+        .poll(() => branches.locator('tbody tr').allTextContents(), { timeout: WAIT })
+        .toEqual([
+          expect.stringContaining('hotfix/cve-2026-1234'),
+          expect.stringMatching(/^main \(default\)/),
+        ]);
+      // Pull requests show each approval's revision; IAM users page on as well.
+      await page.getByRole('button', { name: 'Next IAM users' }).click();
+      await expect.poll(() => page.getByTestId('page-of-IAM-users').textContent()).toBe('page 2');
+      await visit(page, '12b-evidence-paged-branches', 'table[aria-label="Branches of web-app"]');
+      // Operate: while the last sync run is read, the page says so rather than "None".
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      await page.route(/\/v1\/connections\/[^/]+\/syncs\/\d+$/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${base}/console/connections/${connectionId}/operate`);
+      await page.getByText("Loading the last sync run's problems").waitFor({ timeout: WAIT });
+      expect(await page.locator('#problems-title ~ [data-loaded]').count()).toBe(0);
+      release();
+      await page.locator('#problems-title ~ [data-loaded]').waitFor({ timeout: WAIT });
+      await page.unrouteAll();
+      await visit(page, '13-operate', '#problems-title ~ [data-loaded]');
+      // The roster pages too: four people a page of the story's nine.
+      await page.goto(`${base}/console/roster?pageSize=4`);
+      const peopleRows = page.locator('#people-title ~ table tbody tr');
+      await expect.poll(() => peopleRows.count(), { timeout: WAIT }).toBe(4);
+      const firstPage = await peopleRows.allTextContents();
+      await page.getByRole('button', { name: 'Next people' }).click();
+      await expect.poll(() => page.getByTestId('page-of-people').textContent()).toBe('page 2');
+      await expect.poll(() => peopleRows.allTextContents()).not.toEqual(firstPage);
+      expect(await peopleRows.count()).toBe(4);
+      await page.goto(`${base}/console/connections/${connectionId}/operate`);
+      await page.locator('#problems-title ~ [data-loaded]').waitFor({ timeout: WAIT });
 
       // Exports: one click, downloaded and parsed.
       await page.getByRole('link', { name: 'Exports', exact: true }).click();

@@ -97,7 +97,7 @@ export async function runIamSyncBench(argv: string[]): Promise<void> {
       fake.resetStats();
       const c = await connectionWithRun(db, role);
       const started = performance.now();
-      await runToCompletion(c, { sync: deps, settings });
+      await runToCompletion(c, { ...deps, settings });
       const elapsedMs = performance.now() - started;
       const run = await getSyncRun(db, c.runId);
       const identitiesMs =

@@ -48,7 +48,7 @@ const deps = createSyncWorkerDeps({
   ...syncAwsOptionsFromEnv(env),
 });
 const worker = createIamSyncWorker({
-  deps: { sync: deps, settings: settingsFromEnv(env) },
+  deps: { ...deps, settings: settingsFromEnv(env) },
   connection: redis,
   prefix: env.QUEUE_PREFIX,
   logger,

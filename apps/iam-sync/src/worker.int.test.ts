@@ -65,7 +65,7 @@ describe('iam-sync worker', () => {
 
   it('re-schedules a job waiting for its credential report, so a second job completes meanwhile on a one-slot worker', async () => {
     const deps = {
-      sync: testSyncDeps(t.current.db, workerConnection, r.current.prefix, fake),
+      ...testSyncDeps(t.current.db, workerConnection, r.current.prefix, fake),
       settings: { ...testSettings({ pollIntervalMs: 300 }), pageSize: undefined },
     };
     worker = createIamSyncWorker({

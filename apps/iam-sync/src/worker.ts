@@ -1,9 +1,9 @@
 import { createWorker, QUEUES } from '@codecommit-evidence/queues';
-import { bullmqJobHandle } from '@codecommit-evidence/sync-support';
+import { syncJobHandler } from '@codecommit-evidence/sync-support';
 import type { Worker, WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type SyncIamDeps, syncIam } from './processors/sync-iam.js';
+import { type SyncIamDeps, syncIamJob } from './processors/sync-iam.js';
 
 export interface IamSyncWorkerOptions {
   deps: SyncIamDeps;
@@ -21,7 +21,7 @@ export function createIamSyncWorker(options: IamSyncWorkerOptions): Worker {
   return createWorker({
     queue: QUEUES.iamSync,
     handlers: {
-      'sync-iam': (payload, { job, token }) => syncIam(payload, options.deps, bullmqJobHandle(job, token)),
+      'sync-iam': syncJobHandler(syncIamJob, options.deps),
     },
     connection: options.connection,
     prefix: options.prefix,

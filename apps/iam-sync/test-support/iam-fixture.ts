@@ -23,6 +23,7 @@ import {
 import {
   createSyncWorkerDeps,
   inMemoryJobHandle,
+  runSyncJob,
   type SyncJobHandle,
   type SyncWorkerDeps,
 } from '@codecommit-evidence/sync-support';
@@ -30,7 +31,12 @@ import { DelayedError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
-import { type IamSyncSettings, type SyncIamResult, syncIam } from '../src/processors/sync-iam.js';
+import {
+  type IamSyncSettings,
+  type SyncIamDeps,
+  type SyncIamResult,
+  syncIamJob,
+} from '../src/processors/sync-iam.js';
 
 export const ACCOUNT = '111122223333';
 export const ROLES = {
@@ -222,12 +228,12 @@ export async function nextRun(db: Kysely<Database>, connectionId: string, runId:
  */
 export async function runToCompletion(
   payload: { connectionId: string; runId: number },
-  deps: { sync: SyncWorkerDeps; settings: IamSyncSettings },
+  deps: SyncIamDeps,
   control: SyncJobHandle & { delays: number[] } = inMemoryJobHandle(),
 ): Promise<{ result: SyncIamResult; delays: number[] }> {
   for (;;) {
     try {
-      const result = await syncIam(payload, deps, control);
+      const result = await runSyncJob(syncIamJob, deps, payload, control);
       return { result, delays: control.delays };
     } catch (err) {
       if (!(err instanceof DelayedError)) throw err;

@@ -22,6 +22,7 @@ import {
   migrateToLatest,
 } from '@codecommit-evidence/evidence-store';
 import {
+  addProductRole,
   applyPullRequestChanges,
   GENERATED_DEFAULTS,
   generateScenario,
@@ -167,23 +168,7 @@ export function onePercentChanges(
 
 /** A second product role (its own External ID), for the connection that full-syncs the final state. */
 function withCompareRole(s: Scenario): Scenario {
-  const product = s.account.roles.find((r) => r.roleName === GENERATED_DEFAULTS.productRole.roleName)!;
-  s.account.roles.push({
-    ...structuredClone(product),
-    roleName: COMPARE_ROLE.roleName,
-    roleId: 'AROABENCHCOMPARE000001',
-    trustPolicy: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${s.platform.accountId}:root` },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'sts:ExternalId': COMPARE_ROLE.externalId } },
-        },
-      ],
-    },
-  });
+  addProductRole(s, { ...COMPARE_ROLE, roleId: 'AROABENCHCOMPARE000001' });
   return s;
 }
 

@@ -6,6 +6,7 @@ import { assertDatabaseReachable, createDb } from '@codecommit-evidence/evidence
 import {
   assertRedisReachable,
   closeWorkerGracefully,
+  createQueue,
   createRedisConnection,
   QUEUES,
   serveWorkerHealthOrStop,
@@ -18,7 +19,6 @@ import {
   loadConfigOrExit,
 } from '@codecommit-evidence/runtime';
 import { createSyncWorkerDeps, syncAwsOptionsFromEnv } from '@codecommit-evidence/sync-support';
-import { Queue } from 'bullmq';
 import { RepoSyncEnv } from './config.js';
 import { createRepoSyncWorker } from './worker.js';
 
@@ -52,7 +52,7 @@ const deps = {
     keyPrefix: env.QUEUE_PREFIX,
     ...syncAwsOptionsFromEnv(env),
   }),
-  queue: new Queue(QUEUES.repoSync, { connection: redis, prefix: env.QUEUE_PREFIX }),
+  queue: createQueue(QUEUES.repoSync, redis, env.QUEUE_PREFIX),
 };
 const worker = createRepoSyncWorker(deps, {
   connection: redis,

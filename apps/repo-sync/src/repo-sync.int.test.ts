@@ -8,6 +8,7 @@ import {
 } from '@codecommit-evidence/evidence-store';
 import { type FakeAws, type Scenario, startFakeAws } from '@codecommit-evidence/fake-aws';
 import { jobIds } from '@codecommit-evidence/queues';
+import { runSyncJob } from '@codecommit-evidence/sync-support';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,7 +28,7 @@ import {
   ROLES,
   testScenario,
 } from '../test-support/scenario.js';
-import { syncRepository } from './processors/sync-repository.js';
+import { syncRepositoryJob } from './processors/sync-repository.js';
 
 /**
  * One story against fake-aws (real SDK clients over HTTP), Postgres and Redis, with the worker running
@@ -284,15 +285,12 @@ describe('repo-sync', () => {
         reg.associations[k] = reg.associations[k]!.filter((n) => n !== victim.repositoryName);
     });
     scenario = fake.scenario();
-    const result = await syncRepository(
-      {
-        connectionId: main,
-        runId: run.id,
-        repositoryId: victim.repositoryId,
-        repositoryName: victim.repositoryName,
-      },
-      h.deps,
-    );
+    const result = await runSyncJob(syncRepositoryJob, h.deps, {
+      connectionId: main,
+      runId: run.id,
+      repositoryId: victim.repositoryId,
+      repositoryName: victim.repositoryName,
+    });
     expect(result.outcome).toBe('gone');
     const problems = await listSyncProblems(t.current.db, run.id);
     expect(problems.map((p) => [p.kind, p.code, p.resource])).toEqual([

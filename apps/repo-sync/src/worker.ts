@@ -1,10 +1,10 @@
 import { createWorker } from '@codecommit-evidence/queues';
-import { bullmqJobHandle, type SyncWorkerDeps } from '@codecommit-evidence/sync-support';
+import { type SyncWorkerDeps, syncJobHandler } from '@codecommit-evidence/sync-support';
 import type { Queue, Worker, WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createConnectionGate } from './connection-gate.js';
-import { syncRepositories } from './processors/sync-repositories.js';
-import { syncRepository } from './processors/sync-repository.js';
+import { syncRepositoriesJob } from './processors/sync-repositories.js';
+import { syncRepositoryJob } from './processors/sync-repository.js';
 
 export interface RepoSyncDeps extends SyncWorkerDeps {
   /** The `repo-sync` queue, where `sync-repositories` adds its per-repository children. */
@@ -44,10 +44,8 @@ export function createRepoSyncWorker(deps: RepoSyncDeps, options: RepoSyncWorker
   return createWorker({
     queue: 'repo-sync',
     handlers: {
-      'sync-repositories': (payload, { job, token }) =>
-        syncRepositories(payload, deps, bullmqJobHandle(job, token)),
-      'sync-repository': (payload, { job, token }) =>
-        syncRepository(payload, repoDeps, bullmqJobHandle(job, token)),
+      'sync-repositories': syncJobHandler(syncRepositoriesJob, deps),
+      'sync-repository': syncJobHandler(syncRepositoryJob, repoDeps),
     },
     connection: options.connection,
     prefix: options.prefix,

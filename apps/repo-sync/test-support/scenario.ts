@@ -1,4 +1,9 @@
-import { GENERATED_DEFAULTS, generateScenario, type Scenario } from '@codecommit-evidence/fake-aws';
+import {
+  addProductRole,
+  GENERATED_DEFAULTS,
+  generateScenario,
+  type Scenario,
+} from '@codecommit-evidence/fake-aws';
 
 export const ACCOUNT = GENERATED_DEFAULTS.accountId;
 export const REGION = 'us-east-1';
@@ -32,25 +37,8 @@ export function testScenario(options: { repos?: number; prsPerRepo?: number; see
     referenceDate: new Date().toISOString(),
   });
   const region = s.account.regions[REGION]!;
-  const product = s.account.roles.find((r) => r.roleName === ROLES[0].roleName)!;
-  ROLES.slice(1).forEach((r, i) => {
-    s.account.roles.push({
-      ...structuredClone(product),
-      roleName: r.roleName,
-      roleId: `AROATESTROLE0000000${i}`,
-      trustPolicy: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${s.platform.accountId}:root` },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'sts:ExternalId': r.externalId } },
-          },
-        ],
-      },
-    });
-  });
+  for (const [i, r] of ROLES.slice(1).entries())
+    addProductRole(s, { ...r, roleId: `AROATESTROLE0000000${i}` });
   const merged = region.pullRequests.find((p) => p.isMerged)!;
   merged.override = {
     revisionId: merged.revisions.at(-1)!,

@@ -91,16 +91,24 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
   const compactor = new EvidenceCompactor();
   // CPU-bound for thousands of findings: pause every few milliseconds so timers (a job lock) run.
   let sliceStart = performance.now();
+  const pauseIfDue = async () => {
+    if (performance.now() - sliceStart < 20) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    sliceStart = performance.now();
+  };
+  // First what findings share (the same object in several), then each finding compacted.
   type Compacted = CheckRunInput['results'][number]['findings'][number] & { evidenceJson: string };
   const results: (Omit<CheckRunInput['results'][number], 'findings'> & { findings: Compacted[] })[] = [];
+  for (const r of input.results)
+    for (const f of r.findings) {
+      compactor.noteShared(f.evidence);
+      await pauseIfDue();
+    }
   for (const r of input.results) {
     const findings: Compacted[] = [];
     for (const f of r.findings) {
       findings.push({ ...f, evidenceJson: compactor.compactFinding(f.evidence) });
-      if (performance.now() - sliceStart >= 20) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await pauseIfDue();
     }
     results.push({ ...r, findings });
   }

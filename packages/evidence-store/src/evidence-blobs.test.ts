@@ -5,6 +5,7 @@ import {
   MAX_FINDING_EVIDENCE_BYTES,
   REFERENCE_BYTES,
   referencedDigests,
+  SHARED_REFERENCE_BYTES,
 } from './evidence-blobs.js';
 
 /** Resolves references from the compactor's own blobs (the store does the same from Postgres). */
@@ -81,5 +82,33 @@ describe('EvidenceCompactor', () => {
     const json = c.compactFinding(evidence);
     expect(json.length).toBeLessThanOrEqual(MAX_FINDING_EVIDENCE_BYTES);
     expect(expand(JSON.parse(json), c.blobs)).toEqual(evidence);
+  });
+
+  it('stores once a smaller part that several findings hold, and keeps inline one that a single finding holds', () => {
+    // A user's credential-report row is in both of the user's user checks: the same object.
+    const row = (i: number) =>
+      Object.fromEntries(
+        Array.from({ length: 20 }, (_, k) => [`field_${k}`, `value-${i}-${k}`.padEnd(30, '.')]),
+      );
+    const rows = [0, 1, 2].map(row);
+    for (const r of rows) {
+      expect(JSON.stringify(r).length).toBeGreaterThan(SHARED_REFERENCE_BYTES);
+      expect(JSON.stringify(r).length).toBeLessThan(REFERENCE_BYTES);
+    }
+    const mfa = rows.map((r, i) => ({ mfaActive: i % 2 === 0, credentialReportRow: r }));
+    const offboarded = rows.slice(0, 2).map((r) => ({ link: null, credentialReportRow: r }));
+    const c = new EvidenceCompactor();
+    for (const e of [...mfa, ...offboarded]) c.noteShared(e);
+    const stored = [...mfa, ...offboarded].map(
+      (e) => JSON.parse(c.compactFinding(e)) as Record<string, unknown>,
+    );
+    // Rows 0 and 1 are held by two findings each: one blob each, referenced by both; row 2 by one.
+    expect(c.blobs.size).toBe(2);
+    expect(stored[0]!['credentialReportRow']).toEqual(stored[3]!['credentialReportRow']);
+    expect(isEvidenceRef(stored[1]!['credentialReportRow'])).toBe(true);
+    expect(stored[2]!['credentialReportRow']).toEqual(rows[2]);
+    stored.forEach((json, i) => {
+      expect(expand(json, c.blobs)).toEqual([...mfa, ...offboarded][i]);
+    });
   });
 });

@@ -8,10 +8,17 @@ import type { Database } from './schema.js';
  * copied into every finding: repositories × principals. `EvidenceCompactor` stores every part of a
  * finding's evidence whose JSON is larger than `REFERENCE_BYTES` once, under the SHA-256 of that JSON,
  * and leaves `{"$ref": "sha256:…"}` in its place (bottom-up, so a shared part inside a large part is
- * itself a reference). The finding keeps its own top level, so its shape stays what CHECKS.md says,
- * and it never exceeds `MAX_FINDING_EVIDENCE_BYTES`.
+ * itself a reference). A smaller part, from `SHARED_REFERENCE_BYTES`, is stored so too when more
+ * than one finding of the check run holds it (the same object: a user's credential-report row is in
+ * both of the user's user checks, ~800 bytes twice per IAM user). The finding keeps its own top
+ * level, so its shape stays what CHECKS.md says, and it never exceeds `MAX_FINDING_EVIDENCE_BYTES`.
  */
 export const REFERENCE_BYTES = 1024;
+/**
+ * A shared part smaller than this stays inline: a blob row (digest, key, index entry) costs about
+ * 200 bytes, and each reference to it about 80.
+ */
+export const SHARED_REFERENCE_BYTES = 512;
 export const MAX_FINDING_EVIDENCE_BYTES = 16 * 1024;
 const REF_KEY = '$ref';
 const PREFIX = 'sha256:';
@@ -40,6 +47,26 @@ export class EvidenceCompactor {
   // Shared objects (the evaluator hands the same grant evidence to thousands of findings) are
   // serialised and hashed once.
   private readonly seen = new WeakMap<object, Compacted>();
+  // How many times each object is reached from the findings `noteShared` was given (an object is
+  // looked into the first time only: what it holds is stored with it).
+  private readonly holders = new WeakMap<object, number>();
+
+  /**
+   * Notes the objects in one finding's evidence, so that `compactFinding` can tell the parts that
+   * several findings share. Give it every finding of the check run before compacting any.
+   */
+  noteShared(evidence: unknown): void {
+    if (evidence === null || typeof evidence !== 'object') return;
+    for (const v of Object.values(evidence)) this.note(v);
+  }
+
+  private note(value: unknown): void {
+    if (value === null || typeof value !== 'object') return;
+    const n = this.holders.get(value) ?? 0;
+    this.holders.set(value, n + 1);
+    if (n > 0 || typeof (value as { toJSON?: unknown }).toJSON === 'function') return;
+    for (const v of Object.values(value)) this.note(v);
+  }
 
   /** The compacted JSON text of one finding's evidence. */
   compactFinding(evidence: unknown): string {
@@ -78,8 +105,9 @@ export class EvidenceCompactor {
       }
       json = `{${parts.join(',')}}`;
     }
+    const shared = json.length > SHARED_REFERENCE_BYTES && (this.holders.get(value) ?? 0) > 1;
     const result: Compacted =
-      !top && json.length > REFERENCE_BYTES ? { json, ref: this.store(json) } : { json };
+      !top && (json.length > REFERENCE_BYTES || shared) ? { json, ref: this.store(json) } : { json };
     if (!top) this.seen.set(value, result);
     return result;
   }

@@ -20,7 +20,13 @@ export {
   type PullRequestChange,
   pullRequestChangeSchema,
 } from './scenario/changes.js';
-export { GENERATED_DEFAULTS, type GenerateOptions, generateScenario } from './scenario/generate.js';
+export {
+  addProductRole,
+  GENERATED_DEFAULTS,
+  type GenerateOptions,
+  generateScenario,
+  platformTrustPolicy,
+} from './scenario/generate.js';
 export {
   loadScenarioFile,
   parseScenario,

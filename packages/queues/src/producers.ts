@@ -38,17 +38,21 @@ export function parseJobPayload<N extends JobName>(name: N, payload: unknown): J
 
 export type Queues = Record<QueueName, Queue>;
 
+/**
+ * One queue of the catalog, as every producer gets it: the catalog's default job options, connection
+ * errors surfacing through each call (never as a crash) and a close that waits for its connection.
+ */
+export function createQueue(name: QueueName, connection: Redis, prefix: string): Queue {
+  const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  queue.on('error', () => {});
+  return closingWhenReady(queue);
+}
+
 export function createQueues(connection: Redis, prefix: string): Queues {
-  const make = (name: QueueName) => {
-    const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-    // As for the flow producer: connection errors surface through each call, never as a crash.
-    queue.on('error', () => {});
-    return closingWhenReady(queue);
-  };
   return {
-    'repo-sync': make(QUEUES.repoSync),
-    'iam-sync': make(QUEUES.iamSync),
-    checks: make(QUEUES.checks),
+    'repo-sync': createQueue(QUEUES.repoSync, connection, prefix),
+    'iam-sync': createQueue(QUEUES.iamSync, connection, prefix),
+    checks: createQueue(QUEUES.checks, connection, prefix),
   };
 }
 

@@ -15,13 +15,19 @@ import {
   type SyncStepState,
   setSyncStep,
 } from '@codecommit-evidence/evidence-store';
-import { UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { createCallPolicy, type SyncCall } from './call.js';
 import type { SyncWorkerDeps } from './deps.js';
 import { SyncError } from './errors.js';
-import { inMemoryJobHandle, type JobProgress, readJobProgress, type SyncJobHandle } from './job.js';
+import {
+  bullmqJobHandle,
+  inMemoryJobHandle,
+  type JobProgress,
+  readJobProgress,
+  type SyncJobHandle,
+} from './job.js';
 
 /** The connection as a sync job sees it: active, with everything needed to reach AWS. No External ID. */
 export interface SyncConnection {
@@ -320,7 +326,11 @@ export interface SyncJobDefinition<P extends { connectionId: string; runId: numb
   handle(payload: P, ctx: SyncJobContext<D>): Promise<R>;
 }
 
-/** Runs a sync job: opens its context (see {@link withSyncContext}) and hands it to the handler. */
+/**
+ * Runs a sync job: opens its context (see {@link withSyncContext}) and hands it to the handler. The one
+ * way every caller (the workers through {@link syncJobHandler}, tests, the bench loader) runs one; `job`
+ * is the BullMQ job (`bullmqJobHandle`) or, without a queue, an in-memory one (the default).
+ */
 export function runSyncJob<P extends { connectionId: string; runId: number }, R, D extends object>(
   definition: SyncJobDefinition<P, R, D>,
   deps: SyncWorkerDeps & D,
@@ -337,4 +347,15 @@ export function runSyncJob<P extends { connectionId: string; runId: number }, R,
     },
     (ctx) => definition.handle(payload, Object.assign(ctx, { deps })),
   );
+}
+
+/**
+ * A sync job as a queue handler (`createWorker`'s `handlers`): the BullMQ job and its lock token
+ * become `ctx.job`, so the job's attempts, progress, deferral and children are reached only through ctx.
+ */
+export function syncJobHandler<P extends { connectionId: string; runId: number }, R, D extends object>(
+  definition: SyncJobDefinition<P, R, D>,
+  deps: SyncWorkerDeps & D,
+): (payload: P, queued: { job: Job; token: string | undefined }) => Promise<R> {
+  return (payload, { job, token }) => runSyncJob(definition, deps, payload, bullmqJobHandle(job, token));
 }

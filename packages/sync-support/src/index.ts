@@ -20,6 +20,7 @@ export {
   type SyncJobDefinition,
   type SyncProblemInput,
   type SyncTarget,
+  syncJobHandler,
   type WithSyncContextOptions,
   withSyncContext,
 } from './context.js';

@@ -7,6 +7,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { call, client } from '../api/client';
+import type { Finding } from '../api/views';
 import { navigate, useRoute } from '../router';
 import { Code, ErrorBox, Loading, pretty, Status } from '../ui';
 import { ConnectionHeader } from './checks';
@@ -101,22 +102,7 @@ export function FindingsPage({ id, checkId }: { id: string; checkId: string }) {
       )}
       <ul className="findings">
         {shown.map((f) => (
-          <li key={f.id} className={`finding finding-${f.status}`}>
-            <details>
-              <summary>
-                <Status status={f.status} /> <strong>{f.resourceName}</strong>{' '}
-                <span className="help">{f.resourceType}</span> — {f.reason}
-              </summary>
-              <h3>Evidence that decided it</h3>
-              <Code label={`Evidence for ${f.resourceName}`} text={pretty(f.evidence)} />
-              {f.status !== 'pass' && first && (
-                <>
-                  <h3>How to fix</h3>
-                  <Code label="How to fix" className="fix" text={pretty(first.check.howToFix)} />
-                </>
-              )}
-            </details>
-          </li>
+          <FindingItem key={f.id} finding={f} howToFix={first?.check.howToFix} />
         ))}
       </ul>
       {pages.hasNextPage && (
@@ -125,5 +111,36 @@ export function FindingsPage({ id, checkId }: { id: string; checkId: string }) {
         </button>
       )}
     </>
+  );
+}
+
+/**
+ * One finding: its evidence and fix are rendered when it is opened, not for each of the hundreds
+ * listed (on the 1,000-repository account a page's pretty-printed evidence and fixes were most of
+ * what the page rendered).
+ */
+function FindingItem({ finding: f, howToFix }: { finding: Finding; howToFix: unknown }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <li className={`finding finding-${f.status}`}>
+      <details onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary>
+          <Status status={f.status} /> <strong>{f.resourceName}</strong>{' '}
+          <span className="help">{f.resourceType}</span> — {f.reason}
+        </summary>
+        {open && (
+          <>
+            <h3>Evidence that decided it</h3>
+            <Code label={`Evidence for ${f.resourceName}`} text={pretty(f.evidence)} />
+            {f.status !== 'pass' && howToFix !== undefined && (
+              <>
+                <h3>How to fix</h3>
+                <Code label="How to fix" className="fix" text={pretty(howToFix)} />
+              </>
+            )}
+          </>
+        )}
+      </details>
+    </li>
   );
 }

@@ -150,33 +150,48 @@ function StatusChart({ runs }: { runs: CheckRunHistoryEntry[] }) {
   );
 }
 
-async function failing(id: string, checkRunId: number): Promise<Map<string, Finding>> {
+/** How many of each list the comparison shows (the check-results export has every finding). */
+const SHOWN = 200;
+
+/** The failing findings of one check of one check run, every page of them. */
+async function failing(id: string, checkRunId: number, checkId: string): Promise<Map<string, Finding>> {
   const out = new Map<string, Finding>();
-  for (const checkId of CHECK_IDS) {
-    let cursor: string | undefined;
-    do {
-      const page: { findings: Finding[]; nextCursor: string | null } = await call(
-        client.GET('/v1/connections/{id}/checks/{checkId}', {
-          params: {
-            path: { id, checkId },
-            query: { checkRunId, status: 'fail', limit: 500, ...(cursor ? { cursor } : {}) },
-          },
-        }),
-      );
-      for (const f of page.findings) out.set(`${checkId} ${f.resourceType} ${f.resourceId}`, f);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-  }
+  let cursor: string | undefined;
+  do {
+    const page: { findings: Finding[]; nextCursor: string | null } = await call(
+      client.GET('/v1/connections/{id}/checks/{checkId}', {
+        params: {
+          path: { id, checkId },
+          query: { checkRunId, status: 'fail', limit: 500, ...(cursor ? { cursor } : {}) },
+        },
+      }),
+    );
+    for (const f of page.findings) out.set(`${f.resourceType} ${f.resourceId}`, f);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
   return out;
 }
 
+/**
+ * What changed between two check runs, for one check at a time and only when asked: the API has no
+ * diff, so a comparison reads every failing finding of that check in both runs, and the history page
+ * must not pay that on every visit (on the 1,000-repository account, thousands of findings per run).
+ */
 function Compare({ id, runs }: { id: string; runs: CheckRunHistoryEntry[] }) {
   const [a, setA] = useState(runs[1]!.id);
   const [b, setB] = useState(runs[0]!.id);
+  const failingIn = (runId: number, c: string) => runs.find((r) => r.id === runId)?.counts[c]?.fail;
+  // The first check whose failing count moved between the two runs shown first, else the first check.
+  const [check, setCheck] = useState<string>(
+    CHECK_IDS.find((c) => failingIn(runs[1]!.id, c) !== failingIn(runs[0]!.id, c)) ?? CHECK_IDS[0],
+  );
+  const [asked, setAsked] = useState<{ a: number; b: number; check: string }>();
   const diff = useQuery({
-    queryKey: ['compare', id, a, b],
+    queryKey: ['compare', id, asked],
+    enabled: asked !== undefined,
     queryFn: async () => {
-      const [before, after] = await Promise.all([failing(id, a), failing(id, b)]);
+      const { a: from, b: to, check: c } = asked!;
+      const [before, after] = await Promise.all([failing(id, from, c), failing(id, to, c)]);
       return {
         newFailures: [...after].filter(([k]) => !before.has(k)).map(([, f]) => f),
         fixed: [...before].filter(([k]) => !after.has(k)).map(([, f]) => f),
@@ -195,36 +210,57 @@ function Compare({ id, runs }: { id: string; runs: CheckRunHistoryEntry[] }) {
       </select>
     </>
   );
+  const list = (findings: Finding[], withReason: boolean) => (
+    <>
+      <ul>
+        {findings.slice(0, SHOWN).map((f) => (
+          <li key={`${f.checkId}${f.id}`}>
+            <strong>{f.resourceName}</strong> ({f.resourceType}){withReason ? ` — ${f.reason}` : ''}
+          </li>
+        ))}
+      </ul>
+      {findings.length > SHOWN && (
+        <p className="help">
+          and {findings.length - SHOWN} more: the check-results export of each run lists them all.
+        </p>
+      )}
+    </>
+  );
   return (
     <section className="card" aria-labelledby="compare-title">
       <h2 id="compare-title">What changed between two runs</h2>
-      <div className="filters">
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setAsked({ a, b, check });
+        }}
+      >
         {pick('From', a, setA, 'compare-from')}
         {pick('To', b, setB, 'compare-to')}
-      </div>
+        <label htmlFor="compare-check">Check</label>
+        <select id="compare-check" value={check} onChange={(e) => setCheck(e.target.value)}>
+          {CHECK_IDS.map((c) => (
+            <option key={c} value={c}>
+              {c.replace('codecommit-', '')} (failing {failingIn(a, c) ?? '—'} → {failingIn(b, c) ?? '—'})
+            </option>
+          ))}
+        </select>
+        <button type="submit">Compare</button>
+      </form>
       <ErrorBox error={diff.error} />
-      {diff.isPending && <Loading what="the comparison" />}
-      {diff.data && (
-        <div className="grid two">
+      {diff.isFetching && <Loading what="the comparison" />}
+      {diff.data && asked && (
+        <div className="grid two" data-testid="comparison">
           <div>
-            <h3>New failures ({diff.data.newFailures.length})</h3>
-            <ul>
-              {diff.data.newFailures.map((f) => (
-                <li key={`${f.checkId}${f.id}`}>
-                  <strong>{f.resourceName}</strong> ({f.checkId.replace('codecommit-', '')}) — {f.reason}
-                </li>
-              ))}
-            </ul>
+            <h3>
+              New failures ({diff.data.newFailures.length}) of {asked.check.replace('codecommit-', '')}
+            </h3>
+            {list(diff.data.newFailures, true)}
           </div>
           <div>
             <h3>Fixed ({diff.data.fixed.length})</h3>
-            <ul>
-              {diff.data.fixed.map((f) => (
-                <li key={`${f.checkId}${f.id}`}>
-                  <strong>{f.resourceName}</strong> ({f.checkId.replace('codecommit-', '')})
-                </li>
-              ))}
-            </ul>
+            {list(diff.data.fixed, false)}
           </div>
         </div>
       )}

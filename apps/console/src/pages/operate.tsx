@@ -197,15 +197,26 @@ export function OperatePage({ id }: { id: string }) {
           </section>
           <section className="card" aria-labelledby="problems-title">
             <h2 id="problems-title">Problems</h2>
-            {problems.length === 0 ? (
-              <p>None: the last sync read everything the checks need.</p>
+            {/* "None" only once the last run is read: while it loads, nobody knows yet. */}
+            {last && lastRun.isPending ? (
+              <Loading what="the last sync run's problems" />
             ) : (
-              <ul>
-                {problems.map((p) => (
-                  <li key={p}>{p}</li>
-                ))}
-              </ul>
+              <ErrorBox error={lastRun.error} />
             )}
+            {(!last || lastRun.data) &&
+              (problems.length === 0 ? (
+                <p data-loaded="problems">
+                  {last
+                    ? 'None: the last sync read everything the checks need.'
+                    : 'None yet: the connection has not synced.'}
+                </p>
+              ) : (
+                <ul data-loaded="problems">
+                  {problems.map((p) => (
+                    <li key={p}>{p}</li>
+                  ))}
+                </ul>
+              ))}
             {conn.lastConnectError && (
               <p>
                 Last connect attempt: <code>{conn.lastConnectError.code}</code>{' '}

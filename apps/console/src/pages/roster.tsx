@@ -1,9 +1,13 @@
-/** The roster: CSV upload or paste (per-row errors from the API), the current roster, identity links. */
+/**
+ * The roster: CSV upload or paste (per-row errors from the API), the current roster a page at a time
+ * (`?pageSize=`, default 500), identity links.
+ */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Papa from 'papaparse';
 import { type FormEvent, useRef, useState } from 'react';
 import { ApiFailure, call, client } from '../api/client';
 import type { paths } from '../api/schema';
+import { Pager, useKeyset, usePageSize } from '../keyset';
 import { useTitle } from '../router';
 import { ErrorBox, Loading, Status } from '../ui';
 
@@ -48,10 +52,11 @@ export function RosterPage() {
     unchanged: number;
     evaluationsQueued: unknown[] | number;
   }>();
-  const people = useQuery({
-    queryKey: ['people'],
-    queryFn: () => call(client.GET('/v1/people', { params: { query: { limit: 500 } } })),
-  });
+  // A page of the roster at a time (a company can have 10,000 people; the API pages by email).
+  const limit = usePageSize(500);
+  const people = useKeyset(['people', limit], (cursor) =>
+    call(client.GET('/v1/people', { params: { query: { limit, ...(cursor ? { cursor } : {}) } } })),
+  );
   const links = useQuery({
     queryKey: ['identity-links'],
     queryFn: () => call(client.GET('/v1/identity-links')),
@@ -162,6 +167,7 @@ export function RosterPage() {
             ))}
           </tbody>
         </table>
+        <Pager what="people" keyset={people} />
       </section>
       <section className="card" aria-labelledby="links-title">
         <h2 id="links-title">Identity links</h2>

@@ -36,7 +36,7 @@ describe('sync-iam against fake-aws', () => {
     await fake?.close();
   });
   const deps = (settings = testSettings()) => ({
-    sync: testSyncDeps(t.current.db, r.current.redis, r.current.prefix, fake),
+    ...testSyncDeps(t.current.db, r.current.redis, r.current.prefix, fake),
     settings,
   });
   const rows = async (
@@ -256,14 +256,14 @@ describe('sync-iam against fake-aws', () => {
     const aged = await startIamFake({ clock: () => Date.now() + offsetMs });
     try {
       const d = {
-        sync: testSyncDeps(t.current.db, r.current.redis, r.current.prefix, aged),
+        ...testSyncDeps(t.current.db, r.current.redis, r.current.prefix, aged),
         settings: testSettings(),
       };
       const c = await connectionWithRun(t.current.db, ROLES.full);
       const first = await runToCompletion(c, d);
       offsetMs = 5 * 3600_000;
       // Sessions issued before the jump are expired in the fake's time; our cache goes by the real clock.
-      d.sync.aws.credentialCache.clear();
+      d.aws.credentialCache.clear();
       aged.resetStats();
       const run2 = await nextRun(t.current.db, c.connectionId, c.runId);
       const second = await runToCompletion({ ...c, runId: run2 }, d);

@@ -26,12 +26,10 @@ import type { SyncRunPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
   type Missing,
-  runSyncJob,
   type SyncContext,
   SyncError,
   type SyncJobContext,
   type SyncJobDefinition,
-  type SyncJobHandle,
   type SyncWorkerDeps,
 } from '@codecommit-evidence/sync-support';
 import type { Kysely, Transaction } from 'kysely';
@@ -78,10 +76,8 @@ export interface IamSyncSettings {
   };
 }
 
-export interface SyncIamDeps {
-  sync: SyncWorkerDeps;
-  settings: IamSyncSettings;
-}
+/** What `sync-iam` runs with: the sync workers' dependencies and its own settings, flat like repo-sync's. */
+export type SyncIamDeps = SyncWorkerDeps & { settings: IamSyncSettings };
 
 export type IdentitiesPath = 'authorization-details' | 'per-entity';
 
@@ -139,15 +135,6 @@ export const syncIamJob: SyncJobDefinition<SyncRunPayload, SyncIamResult, { sett
     return { identities: progress.identities, credentialReport };
   },
 };
-
-/** Runs `sync-iam` (the worker with its BullMQ job; tests and scripts with an in-memory one). */
-export function syncIam(
-  payload: SyncRunPayload,
-  deps: SyncIamDeps,
-  job?: SyncJobHandle,
-): Promise<SyncIamResult> {
-  return runSyncJob(syncIamJob, { ...deps.sync, settings: deps.settings }, payload, job);
-}
 
 // ---- identities --------------------------------------------------------------------------------
 

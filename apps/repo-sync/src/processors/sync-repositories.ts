@@ -13,14 +13,18 @@ import {
   type WriteStats,
   writeEvidence,
 } from '@codecommit-evidence/evidence-store';
-import { JOBS, jobIds, parseJobPayload, type SyncRunPayload } from '@codecommit-evidence/queues';
+import {
+  JOBS,
+  jobIds,
+  parseJobPayload,
+  SyncRepositoryPayload,
+  type SyncRunPayload,
+} from '@codecommit-evidence/queues';
 import {
   isMissing,
   type Missing,
-  runSyncJob,
   type SyncContext,
   type SyncJobDefinition,
-  type SyncJobHandle,
   type SyncWorkerDeps,
 } from '@codecommit-evidence/sync-support';
 import type { Queue } from 'bullmq';
@@ -256,7 +260,8 @@ export const syncRepositoriesJob: SyncJobDefinition<
     const failedRepositories: string[] = [];
     for (const [key, reason] of Object.entries(failures)) {
       const child = await deps.queue.getJob(key.slice(key.lastIndexOf(':') + 1));
-      const name = (child?.data as { repositoryName?: string } | undefined)?.repositoryName ?? key;
+      // Read through the child's payload schema, not cast: a child gone from Redis is named by its key.
+      const name = SyncRepositoryPayload.safeParse(child?.data).data?.repositoryName ?? key;
       failedRepositories.push(name);
       // The checks read gaps per scope: the repository's pull requests and templates are not current.
       for (const step of [scopes.pullRequests(name), scopes.templatesOf(name), scopes.branches(name)]) {
@@ -285,12 +290,3 @@ export const syncRepositoriesJob: SyncJobDefinition<
     return result;
   },
 };
-
-/** Runs `sync-repositories` with its BullMQ job (it fans out children, so it needs one). */
-export function syncRepositories(
-  payload: SyncRunPayload,
-  deps: SyncWorkerDeps & SyncRepositoriesDeps,
-  job: SyncJobHandle,
-): Promise<SyncRepositoriesResult> {
-  return runSyncJob(syncRepositoriesJob, deps, payload, job);
-}

@@ -29,10 +29,8 @@ import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
   mapConcurrent,
-  runSyncJob,
   type SyncContext,
   type SyncJobDefinition,
-  type SyncJobHandle,
   type SyncWorkerDeps,
 } from '@codecommit-evidence/sync-support';
 import { z } from 'zod';
@@ -129,15 +127,6 @@ export const syncRepositoryJob: SyncJobDefinition<
     }
   },
 };
-
-/** Runs `sync-repository` (the worker with its BullMQ job; tests with an in-memory one). */
-export function syncRepository(
-  payload: SyncRepositoryPayload,
-  deps: SyncWorkerDeps & SyncRepositoryDeps,
-  job?: SyncJobHandle,
-): Promise<SyncRepositoryResult> {
-  return runSyncJob(syncRepositoryJob, deps, payload, job);
-}
 
 async function syncOne(
   payload: SyncRepositoryPayload,

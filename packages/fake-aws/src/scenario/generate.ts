@@ -7,6 +7,46 @@ import type {
   ScenarioUser,
 } from './schema.js';
 
+/**
+ * The trust policy of a role the platform assumes: the platform account, with the connection's External
+ * ID (one, or any of several for a role shared by connections). The generator's product role has it, and
+ * so do the extra product roles tests and benches add for more connections.
+ */
+export function platformTrustPolicy(
+  platformAccountId: string,
+  externalId: string | string[],
+): ScenarioRole['trustPolicy'] {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${platformAccountId}:root` },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+      },
+    ],
+  };
+}
+
+/**
+ * Adds a copy of the generated product role under another name, trusting the platform with its own
+ * External ID: one more connection to the same account (External IDs are unique per connection).
+ */
+export function addProductRole(
+  scenario: Scenario,
+  role: { roleName: string; roleId: string; externalId: string },
+): void {
+  const product = scenario.account.roles.find((r) => r.roleName === GENERATED_DEFAULTS.productRole.roleName);
+  if (!product) throw new Error('the scenario has no generated product role to copy');
+  scenario.account.roles.push({
+    ...structuredClone(product),
+    roleName: role.roleName,
+    roleId: role.roleId,
+    trustPolicy: platformTrustPolicy(scenario.platform.accountId, role.externalId),
+  });
+}
+
 /** Options of the synthetic account generator; the same options always give the same scenario. */
 export interface GenerateOptions {
   repos: number;
@@ -208,17 +248,7 @@ export function generateScenario(options: GenerateOptions): Scenario {
     roles.push(
       role(
         productRole.roleName,
-        {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { AWS: `arn:aws:iam::${platformAccountId}:root` },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'sts:ExternalId': productRole.externalId } },
-            },
-          ],
-        },
+        platformTrustPolicy(platformAccountId, productRole.externalId),
         ['arn:aws:iam::aws:policy/AWSCodeCommitReadOnly', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess'],
         [10, 5],
       ),
