@@ -41,7 +41,6 @@ import {
   evaluationOf,
   hasIndependentApproval,
   mergeDateOf,
-  mergeDateWorthReading,
   openPullRequestRow,
   pullRequestRow,
   type ReviewData,
@@ -60,7 +59,7 @@ export interface SyncRepositoryResult {
     reviewFetched: number;
     /** Merged pull requests without an independent final approval whose approval history was read. */
     historyFetched: number;
-    /** Merged pull requests last active inside the audit window whose merge date was read. */
+    /** Merged pull requests whose merge date was read (every one, once; again only if it failed). */
     mergeDateFetched: number;
     unchangedClosed: number;
     /** Pull requests stored OPEN and still listed OPEN: not fetched (see `openPullRequestRow`). */
@@ -109,8 +108,8 @@ const Deferrals = z.object({ deferrals: z.number().int().min(0) });
  * is read once, on its final revision, when it merges. A merged one whose final revision has no APPROVE
  * by anyone but its author (the check fails it anyway) also gets its approval history read, one
  * DescribePullRequestEvents, so that the finding can say whether it was approved on an earlier revision.
- * A merged one last active inside the audit window (or a day before it) gets its merge date read, one
- * more DescribePullRequestEvents; one last active before it was merged before it, and keeps no merge date.
+ * Every merged one gets its merge date read once, in the same DescribePullRequestEvents (unfiltered when
+ * it serves both), so what is stored never depends on when the sync ran.
  * Every call is optional: a denied one is recorded as a missing permission of its step, the rest is still
  * synced.
  */
@@ -344,11 +343,11 @@ async function syncPullRequests(
     ).map((r) => [r.pull_request_id, r]),
   );
 
+  /** Approval states, evaluation and override on the final revision (the review unit, see `ReviewData`). */
   const fetchReview = async (
     pullRequestId: string,
     revisionId: string,
-    authorArn: string | null | undefined,
-  ): Promise<ReviewData | null | Withheld> => {
+  ): Promise<Omit<ReviewData, 'approvalEvents'> | null | Withheld> => {
     // Collected as a unit: a merged pull request whose evaluation is stored has its approvals too, and
     // one without (denied) is completed at a later run; a faulted part withholds the whole row.
     const approvals = await read<Approval[]>(step, 'codecommit:GetPullRequestApprovalStates', () =>
@@ -370,47 +369,53 @@ async function syncPullRequests(
         ? null
         : { overridden: state.overridden, overrider: state.overrider ?? null };
     }
-    let approvalEvents: PullRequestEvent[] | null = null;
-    if (!hasIndependentApproval(approvals, authorArn)) {
-      // The check fails this pull request whatever its history says; the history only tells why (approved
-      // on an earlier revision, or never). One call (more only past 100 approval events), paid once: the
-      // pull request is closed and never fetched again. Denied, the finding keeps the plainer wording.
-      const action = 'codecommit:DescribePullRequestEvents';
-      const events = await read(historyStep, action, () =>
-        collect(
-          describePullRequestEvents(ctx.codecommit, pullRequestId, {
-            eventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED',
-          }),
-        ),
-      );
-      if (isMissing(events) && faulted(events)) return withheld(action, events);
-      if (!isMissing(events)) {
-        approvalEvents = events;
-        result.pullRequests.historyFetched++;
-      }
-    }
     result.pullRequests.reviewFetched++;
-    return { approvals, evaluation, override, approvalEvents };
+    return { approvals, evaluation, override };
   };
 
-  // A merge happens at or before the last activity: a pull request last active before the audit window
-  // (less a day's margin) was merged outside it, and its merge date is not worth a call.
-  const now = ctx.now();
-  const readMergedAt = async (pullRequestId: string): Promise<Date | null | Withheld> => {
-    // A pull request deleted meanwhile is `gone`: skipped like a denied call.
+  /**
+   * One DescribePullRequestEvents for what a merged pull request still lacks: its approval history (only
+   * when the final revision has no independent APPROVE: the check fails it anyway, the history says why)
+   * and/or its merge date (every merged pull request, so the evidence never depends on when the sync
+   * ran). Both at once: one unfiltered call (more only past 100 events); one alone: filtered by type.
+   * Denied (recorded on the history step) or gone: null, and a missing merge date is read again at the
+   * next run (`merged_at` null on a merged row means "not read"). Faulted: the row is withheld.
+   */
+  const readEvents = async (
+    pullRequestId: string,
+    want: { history: boolean; mergeDate: boolean },
+  ): Promise<PullRequestEvent[] | null | Withheld> => {
+    if (!want.history && !want.mergeDate) return null;
+    const eventType =
+      want.history && want.mergeDate
+        ? undefined
+        : want.history
+          ? 'PULL_REQUEST_APPROVAL_STATE_CHANGED'
+          : 'PULL_REQUEST_MERGE_STATE_CHANGED';
     const action = 'codecommit:DescribePullRequestEvents';
     const events = await read(historyStep, action, () =>
-      collect(
-        describePullRequestEvents(ctx.codecommit, pullRequestId, {
-          eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
-        }),
-      ),
+      collect(describePullRequestEvents(ctx.codecommit, pullRequestId, eventType ? { eventType } : {})),
     );
-    // Denied (recorded on the history step), gone or no merge event: unknown, and the checks fall back
-    // to last_activity_date as before. Faulted: the row is withheld.
     if (isMissing(events)) return faulted(events) ? withheld(action, events) : null;
-    result.pullRequests.mergeDateFetched++;
-    return mergeDateOf(events);
+    if (want.history) result.pullRequests.historyFetched++;
+    if (want.mergeDate) result.pullRequests.mergeDateFetched++;
+    return events;
+  };
+
+  /** A merged pull request's review (when `need.review`), then its events (history, merge date) in one call. */
+  const readMerged = async (
+    pullRequestId: string,
+    revisionId: string | null,
+    authorArn: string | null | undefined,
+    need: { review: boolean; mergeDate: boolean },
+  ): Promise<{ review: ReviewData | null; mergedAt: Date | null } | Withheld> => {
+    const unit = need.review && revisionId ? await fetchReview(pullRequestId, revisionId) : null;
+    if (unit === WITHHELD) return WITHHELD;
+    const history = unit !== null && !hasIndependentApproval(unit.approvals, authorArn);
+    const events = await readEvents(pullRequestId, { history, mergeDate: need.mergeDate });
+    if (events === WITHHELD) return WITHHELD;
+    const review = unit ? { ...unit, approvalEvents: history ? events : null } : null;
+    return { review, mergedAt: need.mergeDate && events ? mergeDateOf(events) : null };
   };
 
   const prRows: EvidenceInput<'pull_requests'>[] = [];
@@ -433,22 +438,35 @@ async function syncPullRequests(
         before.is_merged &&
         before.revision_id !== null &&
         (before.evaluation === null || (before.evaluation.overridden && before.override_state === null));
-      if (!reviewMissing) {
+      // Merged, but its merge date could not be read last time (denied or faulted): read only that.
+      const mergeDateMissing = before.is_merged && before.merged_at === null;
+      if (!reviewMissing && !mergeDateMissing) {
         result.pullRequests.unchangedClosed++;
         return;
       }
-      // Closed, but its review data could not be read last time (a permission was missing): read only that.
-      const review = await fetchReview(pullRequestId, before.revision_id!, before.author_arn);
-      if (!review || review === WITHHELD) return;
+      // Closed, but part of what a merged one needs could not be read last time: read only that part.
+      const got = await readMerged(pullRequestId, before.revision_id, before.author_arn, {
+        review: reviewMissing,
+        mergeDate: mergeDateMissing,
+      });
+      // A faulted sub-read keeps the stored row exactly as it is.
+      if (got === WITHHELD) return;
+      const { review, mergedAt } = got;
+      if (!review && !mergedAt) {
+        result.pullRequests.unchangedClosed++;
+        return;
+      }
       prRows.push({
         ...contentOf(before),
-        evaluation: evaluationOf(review.evaluation),
-        override_state: review.override,
+        ...(review ? { evaluation: evaluationOf(review.evaluation), override_state: review.override } : {}),
+        ...(mergedAt ? { merged_at: mergedAt } : {}),
       });
-      approvals.push(
-        ...approvalRows(pullRequestId, before.revision_id!, review.approvals, review.approvalEvents),
-      );
-      reviewed.push(pullRequestId);
+      if (review) {
+        approvals.push(
+          ...approvalRows(pullRequestId, before.revision_id!, review.approvals, review.approvalEvents),
+        );
+        reviewed.push(pullRequestId);
+      }
       return;
     }
     // Gone (deleted meanwhile), denied or faulted: nothing to store, the stored row (if any) stays.
@@ -458,21 +476,19 @@ async function syncPullRequests(
     if (pr === SKIPPED) return;
     result.pullRequests.fetched++;
     const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
-    let review: ReviewData | null | Withheld = null;
-    let mergedAt: Date | null | Withheld = null;
-    if (
-      pr.pullRequestStatus === 'CLOSED' &&
-      merged &&
-      mergeDateWorthReading(pr.lastActivityDate, ctx.connection.auditWindowDays, now)
-    ) {
-      // Read once: a closed pull request is never fetched again.
-      mergedAt = await readMergedAt(pullRequestId);
-      if (mergedAt === WITHHELD) return;
-    }
-    if (pr.pullRequestStatus === 'CLOSED' && merged && pr.revisionId) {
-      review = await fetchReview(pullRequestId, pr.revisionId, pr.authorArn);
-      if (review === WITHHELD) return;
-      if (review) {
+    let review: ReviewData | null = null;
+    let mergedAt: Date | null = null;
+    if (pr.pullRequestStatus === 'CLOSED' && merged) {
+      // Read once: a closed pull request is never fetched again (a part that could not be read is
+      // completed at a later run, above).
+      const got = await readMerged(pullRequestId, pr.revisionId ?? null, pr.authorArn, {
+        review: !!pr.revisionId,
+        mergeDate: true,
+      });
+      // A faulted sub-read: no half-written row (the stored one, if any, stays).
+      if (got === WITHHELD) return;
+      ({ review, mergedAt } = got);
+      if (review && pr.revisionId) {
         approvals.push(
           ...approvalRows(pullRequestId, pr.revisionId, review.approvals, review.approvalEvents),
         );
