@@ -65,10 +65,13 @@ Runs:
               a Redis kill -9 and restart, a Postgres fast stop and restart, 5 % 5xx and tight
               throttling, all in one run; must equal the baseline exactly
   malformed   one run per operation the baseline called: one answer of that operation is malformed
-              (the fault knob's wrong-type or truncated, times 1); the only differences allowed are
-              evidence withheld and findings turned unknown (nothing changed or added; no finding
-              and no check pass or not_applicable where the baseline judged otherwise; a finding
-              absent only when its resource is absent from the run's evidence)
+              (the fault knob's wrong-type or truncated, times 1), in a re-sync of a cleanly synced
+              store (a first sync for the per-pull-request reads, which a re-sync does not make
+              again for a closed pull request); the only differences allowed are
+              the malformed scope's: findings turned unknown whose reason names a scope the run
+              recorded a gap on (and checks turned unknown), and its evidence withheld (rows absent,
+              or members not collected); anything else is a difference: a finding absent, judged
+              otherwise or explained otherwise, evidence changed or added (scripts/chaos/compare.ts)
 
 Options:
   --repos N            repositories (default 50)
@@ -199,7 +202,25 @@ interface RunPlan {
   disruptions?: { at: number; what: 'kill' | 'redis' | 'postgres'; worker?: WorkerName }[];
   evaluatorKill?: { delayMs: number };
   random?: () => number;
+  /**
+   * Sync cleanly first, then run the plan as a re-sync of that store (faults set only then): what a
+   * fault does to evidence that was already there, which is what the missing-data rule protects.
+   */
+  resync?: boolean;
 }
+
+/**
+ * Operations read only for pull requests not stored yet (a re-sync does not read a closed pull request
+ * again): their malformed runs are first syncs; every other operation's is a re-sync of a clean store,
+ * whose evidence the fault must leave as it was.
+ */
+const FIRST_SYNC_OPERATIONS = new Set([
+  'codecommit:GetPullRequest',
+  'codecommit:GetPullRequestApprovalStates',
+  'codecommit:EvaluatePullRequestApprovalRules',
+  'codecommit:GetPullRequestOverrideState',
+  'codecommit:DescribePullRequestEvents',
+]);
 
 interface RunResult {
   plan: RunPlan;
@@ -246,7 +267,7 @@ async function runOnce(ctx: Context, plan: RunPlan): Promise<RunResult> {
     credentialReportDelayMs: 1000,
     faultRate: plan.faultRate ?? 0,
     rates: plan.rates ?? {},
-    faults: plan.faults ?? [],
+    faults: plan.resync ? [] : (plan.faults ?? []),
   });
   const result: RunResult = {
     plan,
@@ -305,8 +326,30 @@ async function runOnce(ctx: Context, plan: RunPlan): Promise<RunResult> {
       warnings: [],
     });
     await upsertPeople(db, tenant.id, ctx.people);
-    const { run } = await createOrGetActiveSyncRun(db, connection.id, 'api');
     supervisor.startAll();
+    if (plan.resync) {
+      const first = await createOrGetActiveSyncRun(db, connection.id, 'api');
+      await addSyncRunFlow(flow, { connectionId: connection.id, runId: first.run.id });
+      const limit = Date.now() + (ctx.baselineMs ? ctx.baselineMs * 5 + 120_000 : 600_000);
+      for (;;) {
+        const status = await db
+          .selectFrom('sync_runs')
+          .select('status')
+          .where('id', '=', first.run.id)
+          .executeTakeFirst();
+        const evaluated = await db
+          .selectFrom('check_runs')
+          .select('id')
+          .where('sync_run_id', '=', first.run.id)
+          .executeTakeFirst();
+        if (evaluated && status && status.status !== 'running') break;
+        if (Date.now() > limit) throw new Error(`${plan.name}: the clean first sync did not finish`);
+        await sleep(250);
+      }
+      fake.setFaults(plan.faults ?? []);
+      fake.resetStats();
+    }
+    const { run } = await createOrGetActiveSyncRun(db, connection.id, 'api');
     const started = Date.now();
     await addSyncRunFlow(flow, { connectionId: connection.id, runId: run.id });
 
@@ -578,9 +621,10 @@ async function main(argv: string[]): Promise<number> {
             : options.kinds;
         for (const kind of kinds)
           plans.push({
-            name: `malformed ${operation} ${kind}`,
+            name: `malformed ${operation} ${kind}${FIRST_SYNC_OPERATIONS.has(operation) ? '' : ' (re-sync)'}`,
             mode: 'malformed',
             faults: [{ operation, kind, times: 1 }],
+            resync: !FIRST_SYNC_OPERATIONS.has(operation),
           });
       });
     }

@@ -142,14 +142,14 @@ export type DifferenceKind =
   | 'evidence changed'
   | 'evidence added'
   | 'versions closed'
-  | 'finding now unknown'
+  | 'finding now unknown, naming the gap'
+  | 'finding now unknown, not naming a gap'
   | 'finding judged otherwise'
   | 'finding detail changed'
-  | 'finding absent, resource withheld'
   | 'finding absent'
-  | 'finding added, unknown'
+  | 'finding added, unknown naming the gap'
   | 'finding added'
-  | 'check now unknown or fail'
+  | 'check now unknown'
   | 'check judged otherwise';
 
 export interface Difference {
@@ -164,7 +164,7 @@ export interface Comparison {
   findingsCompared: number;
   /** Differences that break the rule of the run. */
   defects: Difference[];
-  /** Differences the rule allows (a malformed scope's findings as unknown, its evidence withheld). */
+  /** Differences the rule allows (a malformed scope's findings as unknown naming it, its evidence withheld). */
   allowed: Difference[];
 }
 
@@ -177,25 +177,66 @@ export const differencesWhole = () => fullDiffs;
 const shorten = (text: string, max = 160) =>
   fullDiffs || text.length <= max ? text : `${text.slice(0, max)}…`;
 
+/** The scopes (sync steps) a run recorded a gap on: a missing permission or an error. */
+export function gapScopes(run: Pick<Snapshot, 'problems'>): Set<string> {
+  return new Set(
+    run.problems.filter((p) => p.kind === 'error' || p.kind === 'missing_permission').map((p) => p.step),
+  );
+}
+
 /**
- * `exact`: a run that must leave what the baseline left (crashes, 5xx, throttling).
- * `malformed`: a run with one operation answered invalid: evidence may be withheld (never added or
- * changed), a finding that differs must be `unknown`, a finding may be absent only if its resource is
- * absent from the run's evidence, and no check may pass (or be not applicable) where the baseline's
- * did not.
+ * Whether a finding's reason names one of the gaps: the domain's missing-data rule says "sync step
+ * <scope> failed: …", "missing permission … (sync step <scope>)" or "no data from sync step <scope>"
+ * (packages/domain `describeGaps`). The scope must be followed by a character no scope holds, so
+ * `iam:users` is not named by `iam:users-x`.
+ */
+export function namesGap(reason: string, gaps: ReadonlySet<string>): boolean {
+  for (const scope of gaps) {
+    const at = reason.indexOf(`sync step ${scope}`);
+    if (at < 0) continue;
+    const next = reason[at + 'sync step '.length + scope.length];
+    if (next === undefined || !/[\w:.-]/.test(next)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a run's row is the baseline's with some members withheld: every member equal, except ones
+ * that are null in the run (not collected: a faulted scope's part of a row, such as `ssh_public_keys`).
+ */
+function withheldMembers(base: string, mine: string): string[] | undefined {
+  const a = JSON.parse(base) as Record<string, unknown>;
+  const b = JSON.parse(mine) as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const nulled: string[] = [];
+  for (const k of keys) {
+    if (JSON.stringify(a[k] ?? null) === JSON.stringify(b[k] ?? null)) continue;
+    if (b[k] === null || b[k] === undefined) nulled.push(k);
+    else return undefined;
+  }
+  return nulled;
+}
+
+/**
+ * The judgement of a chaos run against the baseline.
+ *
+ * `exact` (crashes, 5xx, throttling): every evidence row and every finding as the baseline's; any
+ * difference is a defect.
+ *
+ * `malformed` (one operation answered invalid): the differences allowed are exactly the malformed
+ * scope's: its evidence withheld (a row absent, or members of a row null: not collected, never a
+ * changed value, an added row or a closed version) and its findings turned `unknown` with a reason that
+ * names a scope the run recorded a gap on (an account-level unknown naming it may be added). Everything
+ * else is a defect: a finding absent (missing data never makes a finding vanish), judged otherwise, its
+ * reason or evidence changed under the same verdict, unknown without naming a gap; a check whose status
+ * moved anywhere but to `unknown`. Without a recorded gap nothing is allowed.
  */
 export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malformed'): Comparison {
   const defects: Difference[] = [];
   const allowed: Difference[] = [];
+  const gaps = mode === 'malformed' ? gapScopes(run) : new Set<string>();
+  const tolerant = gaps.size > 0;
   let evidenceRowsCompared = 0;
-  const present = new Set<string>();
-  for (const rows of Object.values(run.evidence)) {
-    for (const [key, content] of rows) {
-      present.add(key);
-      for (const part of key.split(' | ')) present.add(part);
-      for (const m of content.matchAll(/"(?:arn|repository_name|user_name)":"([^"]+)"/g)) present.add(m[1]!);
-    }
-  }
   for (const [table, base] of Object.entries(baseline.evidence)) {
     const mine = run.evidence[table] ?? new Map<string, string>();
     for (const [key, content] of base) {
@@ -203,15 +244,26 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
       const other = mine.get(key);
       if (other === undefined) {
         const d = { kind: 'evidence withheld' as const, what: `evidence ${table}`, key, detail: 'missing' };
-        (mode === 'malformed' ? allowed : defects).push(d);
-      } else if (other !== content) {
-        defects.push({
-          kind: 'evidence changed',
+        (tolerant ? allowed : defects).push(d);
+        continue;
+      }
+      if (other === content) continue;
+      const nulled = tolerant ? withheldMembers(content, other) : undefined;
+      if (nulled) {
+        allowed.push({
+          kind: 'evidence withheld',
           what: `evidence ${table}`,
           key,
-          detail: `content differs: ${shorten(content)} vs ${shorten(other)}`,
+          detail: `not collected: ${nulled.join(', ')}`,
         });
+        continue;
       }
+      defects.push({
+        kind: 'evidence changed',
+        what: `evidence ${table}`,
+        key,
+        detail: `content differs: ${shorten(content)} vs ${shorten(other)}`,
+      });
     }
     for (const key of mine.keys()) {
       if (!base.has(key))
@@ -234,14 +286,8 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
     findingsCompared++;
     const mine = run.findings.get(key);
     if (!mine) {
-      const [, , resourceId = ''] = key.split(' | ');
-      const withheld =
-        mode === 'malformed' &&
-        !present.has(resourceId) &&
-        [...run.findings.values()].some((f) => f.check === base.check && f.status === 'unknown');
-      const checkUnknown = mode === 'malformed' && run.checks.get(base.check) === 'unknown';
-      (withheld || checkUnknown ? allowed : defects).push({
-        kind: withheld || checkUnknown ? 'finding absent, resource withheld' : 'finding absent',
+      defects.push({
+        kind: 'finding absent',
         what: `finding ${base.check}`,
         key: base.name,
         detail: `missing (was ${base.status})`,
@@ -256,37 +302,39 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
         : mine.reason !== base.reason
           ? `reason: ${shorten(base.reason)} → ${shorten(mine.reason)}`
           : `evidence: ${shorten(base.evidence)} → ${shorten(mine.evidence)}`;
+    const what = `finding ${base.check}`;
+    if (mine.status === 'unknown' && (mine.status !== base.status || mine.reason !== base.reason)) {
+      // Turned unknown (or, unknown already, now says which gap): allowed only naming a recorded gap.
+      const named = tolerant && namesGap(mine.reason, gaps);
+      const kind = named ? 'finding now unknown, naming the gap' : 'finding now unknown, not naming a gap';
+      (named ? allowed : defects).push({ kind, what, key: base.name, detail });
+      continue;
+    }
     const kind: DifferenceKind =
-      mine.status === base.status
-        ? 'finding detail changed'
-        : mine.status === 'unknown'
-          ? 'finding now unknown'
-          : 'finding judged otherwise';
-    const d = { kind, what: `finding ${base.check}`, key: base.name, detail };
-    (mode === 'malformed' && kind === 'finding now unknown' ? allowed : defects).push(d);
+      mine.status === base.status ? 'finding detail changed' : 'finding judged otherwise';
+    defects.push({ kind, what, key: base.name, detail });
   }
   for (const [key, mine] of run.findings) {
     if (baseline.findings.has(key)) continue;
-    const unknown = mine.status === 'unknown';
-    const d: Difference = {
-      kind: unknown ? 'finding added, unknown' : 'finding added',
+    const named = tolerant && mine.status === 'unknown' && namesGap(mine.reason, gaps);
+    (named ? allowed : defects).push({
+      kind: named ? 'finding added, unknown naming the gap' : 'finding added',
       what: `finding ${mine.check}`,
       key: mine.name,
       detail: `extra (${mine.status}): ${shorten(mine.reason)}`,
-    };
-    (mode === 'malformed' && unknown ? allowed : defects).push(d);
+    });
   }
   for (const [check, status] of baseline.checks) {
     const mine = run.checks.get(check);
     if (mine === status) continue;
-    const tolerated = mode === 'malformed' && (mine === 'unknown' || mine === 'fail');
-    const d = {
-      kind: tolerated ? ('check now unknown or fail' as const) : ('check judged otherwise' as const),
+    // A check follows its findings: with each difference above judged, only "now unknown" can be right.
+    const ok = tolerant && mine === 'unknown';
+    (ok ? allowed : defects).push({
+      kind: ok ? 'check now unknown' : 'check judged otherwise',
       what: `check ${check}`,
       key: check,
       detail: `${status} → ${mine ?? 'absent'}`,
-    };
-    (tolerated ? allowed : defects).push(d);
+    });
   }
   return { evidenceRowsCompared, findingsCompared, defects, allowed };
 }

@@ -3,7 +3,6 @@ import {
   approvalRows,
   hasIndependentApproval,
   mergeDateOf,
-  mergeDateWorthReading,
   openPullRequestRow,
   pullRequestRow,
   sameOpenRow,
@@ -141,20 +140,6 @@ describe('evidence rows', () => {
     expect(sameOpenRow(full, open)).toBe(false);
     // Dates stored as strings compare by instant.
     expect(sameOpenRow({ ...open, creation_date: '2026-01-01T00:00:00.000Z' as never }, open)).toBe(true);
-  });
-
-  it('a merge date is read only when the last activity is inside the audit window or a day before it', () => {
-    const now = new Date('2026-11-26T12:00:00Z');
-    const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
-    expect(mergeDateWorthReading(daysAgo(0), 90, now)).toBe(true);
-    expect(mergeDateWorthReading(daysAgo(90.5), 90, now)).toBe(true);
-    expect(mergeDateWorthReading(daysAgo(91), 90, now)).toBe(true);
-    expect(mergeDateWorthReading(daysAgo(91.01), 90, now)).toBe(false);
-    expect(mergeDateWorthReading(daysAgo(400), 90, now)).toBe(false);
-    expect(mergeDateWorthReading(daysAgo(400), 365, now)).toBe(false);
-    expect(mergeDateWorthReading(daysAgo(300), 365, now)).toBe(true);
-    // Unknown last activity: read.
-    expect(mergeDateWorthReading(undefined, 90, now)).toBe(true);
   });
 
   it('the merge date is the merge event, none without one', () => {

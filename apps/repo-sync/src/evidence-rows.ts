@@ -49,8 +49,9 @@ export interface ReviewData {
   /** Known without a call when the evaluation says "not overridden". */
   override: PullRequestOverrideState | null;
   /**
-   * DescribePullRequestEvents (PULL_REQUEST_APPROVAL_STATE_CHANGED), read only when `approvals` holds no
-   * APPROVE by anyone but the author (see {@link hasIndependentApproval}); null when not read or denied.
+   * DescribePullRequestEvents (approval-state events; other types in the list are ignored), read only when
+   * `approvals` holds no APPROVE by anyone but the author (see {@link hasIndependentApproval}); null when
+   * not read or denied.
    */
   approvalEvents: PullRequestEvent[] | null;
 }
@@ -71,11 +72,11 @@ export function pullRequestRow(
     status: pr.pullRequestStatus === 'OPEN' ? 'OPEN' : 'CLOSED',
     is_merged: merge?.isMerged === true,
     merged_by: merge?.isMerged ? (merge.mergedBy ?? null) : null,
-    // GetPullRequest has no merge date: it is read (DescribePullRequestEvents, see
-    // `mergeDateWorthReading`) only for a merged pull request whose last activity is inside the audit
-    // window. Null means unknown, and the checks then use last_activity_date (see
-    // packages/domain/src/checks/peer-review.ts `mergedAtOf`, which also records which one it used); for a
-    // pull request last active before the window, the merge was before it too, so that is still right.
+    // GetPullRequest has no merge date: it is read (DescribePullRequestEvents, the merge event) for every
+    // merged pull request, whatever its dates, so the evidence does not depend on when the sync ran (a
+    // window-based skip stored different rows for the same pull request a day apart). Null means not read
+    // (denied, faulted, no merge event): repo-sync reads it again at the next run, and the checks meanwhile
+    // use last_activity_date (packages/domain/src/checks/peer-review.ts `mergedAtOf`, which records which).
     merged_at: merge?.isMerged ? mergedAt : null,
     source_reference: target?.sourceReference ?? null,
     destination_reference: target?.destinationReference ?? null,
@@ -154,30 +155,6 @@ export function sameOpenRow(
     if (a instanceof Date || b instanceof Date) return date(a as Date | null) === date(b as Date | null);
     return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   });
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Days added before the audit window's start when deciding whether a merge date is worth a call. */
-export const MERGE_DATE_MARGIN_DAYS = 1;
-
-/**
- * Whether a merged pull request's merge date is worth one DescribePullRequestEvents. A merge happens at or
- * before the pull request's last activity, so one last active before the audit window's start (`now -
- * auditWindowDays`, less {@link MERGE_DATE_MARGIN_DAYS} for the time between sync and evaluation and for
- * clock skew) was certainly merged outside the window: its merge date would change no finding, and null
- * (the checks fall back to last_activity_date, which also lies outside) judges it the same. An unknown
- * last activity is read.
- */
-export function mergeDateWorthReading(
-  lastActivityDate: Date | null | undefined,
-  auditWindowDays: number,
-  now: Date,
-): boolean {
-  if (!lastActivityDate) return true;
-  const t = new Date(lastActivityDate).getTime();
-  if (Number.isNaN(t)) return true;
-  return t >= now.getTime() - (auditWindowDays + MERGE_DATE_MARGIN_DAYS) * DAY_MS;
 }
 
 /** The merge date among a pull request's events (PULL_REQUEST_MERGE_STATE_CHANGED), or null when none. */

@@ -134,6 +134,8 @@ export async function startHarness(input: {
   limits: SyncAwsLimits;
   concurrency?: number;
   jobsPerConnection?: number;
+  /** The workers' clock (the one settable clock), for tests that sync "at" another time. */
+  now?: () => Date;
 }): Promise<Harness> {
   const workerConn = createRedisConnection(input.redisUrl, 'worker');
   const producer = createRedisConnection(input.redisUrl, 'producer');
@@ -148,6 +150,7 @@ export async function startHarness(input: {
       limits: input.limits,
       endpoint: input.endpoint,
       platformCredentials: input.platformCredentials,
+      ...(input.now ? { now: input.now } : {}),
     }),
     queue: queues['repo-sync'],
   };

@@ -179,15 +179,12 @@ export function earlierApprovals(s: Scenario): string[] {
   );
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
- * The merged pull requests whose merge date repo-sync reads (one DescribePullRequestEvents each): last
- * active at or after `now - (auditWindowDays + 1 day)`. The others were merged before the audit window.
+ * The merged pull requests whose merge date repo-sync reads: every one, once (its evidence must not
+ * depend on when the sync ran). With `historyReads` they share one DescribePullRequestEvents.
  */
-export function mergeDateReads(s: Scenario, now: Date, auditWindowDays = 90): string[] {
-  const start = now.getTime() - (auditWindowDays + 1) * DAY_MS;
-  return s.account.regions[REGION]!.pullRequests.filter(
-    (p) => p.status === 'CLOSED' && p.isMerged && Date.parse(p.lastActivityDate) >= start,
-  ).map((p) => p.pullRequestId);
+export function mergeDateReads(s: Scenario): string[] {
+  return s.account.regions[REGION]!.pullRequests.filter((p) => p.status === 'CLOSED' && p.isMerged).map(
+    (p) => p.pullRequestId,
+  );
 }

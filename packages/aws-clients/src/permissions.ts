@@ -167,14 +167,16 @@ export const PERMISSIONS: readonly PermissionSpec[] = Object.freeze([
     ['codecommit-peer-review'],
     'whether approval rules were overridden',
   ),
-  // Read only for merged pull requests without an independent approval on their final revision (the check
-  // fails them either way): denied, the check still decides; its finding cannot say "approved only on an
-  // earlier revision" and says "no approval by anyone other than its author" instead.
+  // Read once per merged pull request: its merge date, and in the same call the approval history of one
+  // without an independent approval on its final revision (the check fails it either way). Denied, the
+  // check still decides: the window falls back to the last activity (and the date is read at a later run),
+  // and the finding says "no approval by anyone other than its author" instead of "approved only on an
+  // earlier revision".
   spec(
     'codecommit:DescribePullRequestEvents',
     'optional',
     [],
-    'approvals on earlier revisions of merged pull requests lacking an independent final approval',
+    'merge dates of merged pull requests; earlier-revision approvals of those lacking an independent final one',
   ),
   spec(
     'codecommit:ListApprovalRuleTemplates',

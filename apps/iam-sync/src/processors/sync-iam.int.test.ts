@@ -367,6 +367,53 @@ describe('sync-iam against fake-aws', () => {
     expect(open.every((u) => u.valid_from_run === c.runId)).toBe(true);
   });
 
+  it('keeps every stored user untouched when ListSSHPublicKeys or ListServiceSpecificCredentials answers invalid', async () => {
+    // Issue 11: an invalid answer faulted its scope but rewrote every user with the keys as null.
+    for (const fault of [
+      {
+        operation: 'iam:ListSSHPublicKeys',
+        kind: 'wrong-type',
+        member: 'SSHPublicKeys',
+        step: 'iam:ssh-keys',
+      },
+      {
+        operation: 'iam:ListServiceSpecificCredentials',
+        kind: 'wrong-type',
+        member: 'ServiceSpecificCredentials',
+        step: 'iam:git-credentials',
+      },
+    ] as const) {
+      fake.setScenario(iamScenario());
+      const c = await connectionWithRun(t.current.db, ROLES.full);
+      await runToCompletion(c, deps());
+      const before = await rows('iam_users', c.connectionId);
+      expect(before.some((u) => (u.ssh_public_keys as unknown[]).length > 0)).toBe(true);
+      const run2 = await nextRun(t.current.db, c.connectionId, c.runId);
+      const { step, ...rule } = fault;
+      fake.setFaults([rule]);
+      try {
+        await runToCompletion({ ...c, runId: run2 }, deps());
+      } finally {
+        fake.setFaults([]);
+      }
+      const problems = await listSyncProblems(t.current.db, run2);
+      expect(
+        problems.filter((p) => p.kind === 'error').map((p) => [p.step, p.code]),
+        fault.operation,
+      ).toEqual([[step, 'aws_response_invalid']]);
+      expect((await getSyncRun(t.current.db, run2))?.steps[step]?.status).toBe('failed');
+      // No user versioned or closed by this run: the stored evidence is what run 1 left.
+      expect(await rows('iam_users', c.connectionId), fault.operation).toEqual(before);
+      const touched = await t.current.db
+        .selectFrom('iam_users')
+        .select('id')
+        .where('connection_id', '=', c.connectionId)
+        .where((eb) => eb.or([eb('valid_from_run', '=', run2), eb('valid_to_run', '=', run2)]))
+        .execute();
+      expect(touched, fault.operation).toHaveLength(0);
+    }
+  });
+
   it('fails for good, with the reason on the run, when the role may read nothing in IAM', async () => {
     fake.setScenario(iamScenario());
     const c = await connectionWithRun(t.current.db, ROLES.noIam);

@@ -19,6 +19,7 @@ import {
   type EvidenceInput,
   type EvidenceTable,
   retireMissing,
+  selectCurrent,
   type WriteStats,
   writeEvidence,
 } from '@codecommit-evidence/evidence-store';
@@ -175,7 +176,22 @@ async function syncIdentities(ctx: Ctx): Promise<Record<string, unknown>> {
         })
       ).credentials,
   );
-  const users: IamUserRow[] = identities.users.map((u) => withCredentials(u, ssh, git));
+  // A credential scope that gave no data (denied, faulted, answered invalid) keeps each user's stored
+  // value for it: rewriting every user with null would version all of them and close evidence the
+  // run did not see change (issue 11). The checks ignore kept values while the scope has a gap.
+  const stored =
+    ssh === null || git === null
+      ? new Map(
+          (
+            await selectCurrent(deps.db, 'iam_users', ctx.connection.id)
+              .select(['user_name', 'ssh_public_keys', 'service_specific_credentials'])
+              .execute()
+          ).map((u) => [u.user_name, u]),
+        )
+      : undefined;
+  const users: IamUserRow[] = identities.users.map((u) =>
+    withCredentials(u, ssh, git, stored?.get(u.user_name)),
+  );
 
   const writes: Record<string, WriteStats & { retired: number }> = {};
   ctx.log.info({ path: collected.path, users: users.length }, 'writing IAM identities');
@@ -316,15 +332,19 @@ function present<T>(value: T | Missing): T | undefined {
   return isMissing(value) ? undefined : value;
 }
 
+/** A user's row; a scope not collected this run keeps the stored value (null for a user new to it). */
 function withCredentials(
   u: IamUserIdentity,
   ssh: Map<string, SshPublicKeyFacts[]> | null,
   git: Map<string, GitCredentialFacts[]> | null,
+  stored?: Pick<IamUserRow, 'ssh_public_keys' | 'service_specific_credentials'>,
 ): IamUserRow {
   return {
     ...u,
-    ssh_public_keys: ssh ? (ssh.get(u.user_name) ?? []) : null,
-    service_specific_credentials: git ? (git.get(u.user_name) ?? []) : null,
+    ssh_public_keys: ssh ? (ssh.get(u.user_name) ?? []) : (stored?.ssh_public_keys ?? null),
+    service_specific_credentials: git
+      ? (git.get(u.user_name) ?? [])
+      : (stored?.service_specific_credentials ?? null),
   };
 }
 

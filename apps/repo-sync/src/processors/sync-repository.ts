@@ -28,6 +28,7 @@ import {
 import type { SyncRepositoryPayload } from '@codecommit-evidence/queues';
 import {
   isMissing,
+  type Missing,
   mapConcurrent,
   type SyncContext,
   type SyncJobDefinition,
@@ -40,7 +41,6 @@ import {
   evaluationOf,
   hasIndependentApproval,
   mergeDateOf,
-  mergeDateWorthReading,
   openPullRequestRow,
   pullRequestRow,
   type ReviewData,
@@ -59,7 +59,7 @@ export interface SyncRepositoryResult {
     reviewFetched: number;
     /** Merged pull requests without an independent final approval whose approval history was read. */
     historyFetched: number;
-    /** Merged pull requests last active inside the audit window whose merge date was read. */
+    /** Merged pull requests whose merge date was read (every one, once; again only if it failed). */
     mergeDateFetched: number;
     unchangedClosed: number;
     /** Pull requests stored OPEN and still listed OPEN: not fetched (see `openPullRequestRow`). */
@@ -78,6 +78,16 @@ class RepositoryGone extends Error {}
 
 const SKIPPED = Symbol('skipped');
 type Skipped = typeof SKIPPED;
+
+/**
+ * A sub-read of a pull request (review data, history) faulted: an invalid answer, or 5xx or throttling
+ * past the retries. The pull request's row is then not written this run (its stored row, if any, stays
+ * as it was) rather than written half-way: a row is written from complete sub-reads only (issue 11).
+ * A denied sub-read is different: the row is written without that part (null, "not collected") and
+ * completed at a later run once the permission is granted (`reviewMissing`).
+ */
+const WITHHELD = Symbol('withheld');
+type Withheld = typeof WITHHELD;
 
 /** Repository jobs of one connection at once (REPO_SYNC_JOBS_PER_CONNECTION); unset: no gate. */
 export interface SyncRepositoryDeps {
@@ -98,8 +108,8 @@ const Deferrals = z.object({ deferrals: z.number().int().min(0) });
  * is read once, on its final revision, when it merges. A merged one whose final revision has no APPROVE
  * by anyone but its author (the check fails it anyway) also gets its approval history read, one
  * DescribePullRequestEvents, so that the finding can say whether it was approved on an earlier revision.
- * A merged one last active inside the audit window (or a day before it) gets its merge date read, one
- * more DescribePullRequestEvents; one last active before it was merged before it, and keeps no merge date.
+ * Every merged one gets its merge date read once, in the same DescribePullRequestEvents (unfiltered when
+ * it serves both), so what is stored never depends on when the sync ran.
  * Every call is optional: a denied one is recorded as a missing permission of its step, the rest is still
  * synced.
  */
@@ -165,12 +175,16 @@ async function syncOne(
    * Every call of this job is optional (`ctx.call` owns the policy): a denied or faulted one leaves
    * its scope's data out and the rest is synced; a deleted repository ends the job as `gone`.
    */
-  const optional = async <T>(scope: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
+  const read = async <T>(scope: string, action: string, fn: () => Promise<T>): Promise<T | Missing> => {
     const value = await ctx.call(scope, action, fn, { resource: name });
     if (!isMissing(value)) return value;
     if (value.awsCode === 'RepositoryDoesNotExistException') throw new RepositoryGone();
     if (value.reason === 'denied') denied.add(action);
-    return SKIPPED;
+    return value;
+  };
+  const optional = async <T>(scope: string, action: string, fn: () => Promise<T>): Promise<T | Skipped> => {
+    const value = await read(scope, action, fn);
+    return isMissing(value) ? SKIPPED : value;
   };
   const add = (s: WriteStats) => {
     result.writes.inserted += s.inserted;
@@ -184,7 +198,7 @@ async function syncOne(
   const settled = await Promise.allSettled([
     syncBranches(ctx, deps, repo, optional, add, result),
     syncAssociations(ctx, deps, repo, optional, add, result),
-    syncPullRequests(ctx, deps, repo, optional, add, result),
+    syncPullRequests(ctx, deps, repo, read, add, result),
   ]);
   const errors = settled.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
   const other = errors.find((e) => !(e instanceof RepositoryGone));
@@ -209,6 +223,8 @@ async function syncOne(
 }
 
 type Optional = <T>(step: string, action: string, fn: () => Promise<T>) => Promise<T | Skipped>;
+/** Like {@link Optional}, but says why a call gave no data (denied, faulted, gone). */
+type Read = <T>(step: string, action: string, fn: () => Promise<T>) => Promise<T | Missing>;
 type Repo = EvidenceRow<'repositories'>;
 
 async function syncBranches(
@@ -283,12 +299,33 @@ async function syncPullRequests(
   ctx: SyncContext,
   deps: SyncWorkerDeps,
   repo: Repo,
-  optional: Optional,
+  read: Read,
   add: (s: WriteStats) => void,
   result: SyncRepositoryResult,
 ): Promise<void> {
   const name = repo.repository_name;
   const step = scopes.pullRequests(name);
+  const optional: Optional = async (scope, action, fn) => {
+    const value = await read(scope, action, fn);
+    return isMissing(value) ? SKIPPED : value;
+  };
+  /** A faulted sub-read withholds the row; a denied (or gone) one leaves its part out (see `WITHHELD`). */
+  const faulted = (value: unknown): boolean => isMissing(value) && value.reason === 'faulted';
+  const withheld = async (action: string, missing: Missing): Promise<Withheld> => {
+    // A history fault is recorded on the history scope by `ctx.call`; the row it withholds belongs to
+    // the pull requests scope, whose gap makes the repository's peer review unknown, naming it.
+    if (action === 'codecommit:DescribePullRequestEvents') {
+      await ctx.recordProblem({
+        step,
+        kind: 'error',
+        code: 'pull_request_withheld',
+        action,
+        resource: name,
+        message: `${action} failed (${missing.message}); the pull requests it concerned keep their last stored rows`,
+      });
+    }
+    return WITHHELD;
+  };
   // Its own step, not `step`: a gap on `step` makes the repository's peer review unknown, and without the
   // history the check still decides (the pull request fails either way); only the explanation is plainer.
   const historyStep = scopes.pullRequestHistory(name);
@@ -306,68 +343,79 @@ async function syncPullRequests(
     ).map((r) => [r.pull_request_id, r]),
   );
 
+  /** Approval states, evaluation and override on the final revision (the review unit, see `ReviewData`). */
   const fetchReview = async (
     pullRequestId: string,
     revisionId: string,
-    authorArn: string | null | undefined,
-  ): Promise<ReviewData | null> => {
+  ): Promise<Omit<ReviewData, 'approvalEvents'> | null | Withheld> => {
     // Collected as a unit: a merged pull request whose evaluation is stored has its approvals too, and
-    // one without (denied, or cut short) is completed at a later run.
-    const approvals = await optional<Approval[]>(step, 'codecommit:GetPullRequestApprovalStates', () =>
+    // one without (denied) is completed at a later run; a faulted part withholds the whole row.
+    const approvals = await read<Approval[]>(step, 'codecommit:GetPullRequestApprovalStates', () =>
       getPullRequestApprovalStates(ctx.codecommit, pullRequestId, revisionId),
     );
-    if (approvals === SKIPPED) return null;
-    const evaluation = await optional<Evaluation>(step, 'codecommit:EvaluatePullRequestApprovalRules', () =>
+    if (isMissing(approvals)) return faulted(approvals) ? WITHHELD : null;
+    const evaluation = await read<Evaluation>(step, 'codecommit:EvaluatePullRequestApprovalRules', () =>
       evaluatePullRequestApprovalRules(ctx.codecommit, pullRequestId, revisionId),
     );
-    if (evaluation === SKIPPED) return null;
+    if (isMissing(evaluation)) return faulted(evaluation) ? WITHHELD : null;
     let override: ReviewData['override'] = { overridden: false, overrider: null };
     if (evaluation.overridden) {
       // Only an overridden evaluation needs the override state: it names who overrode.
-      const state = await optional(step, 'codecommit:GetPullRequestOverrideState', () =>
+      const state = await read(step, 'codecommit:GetPullRequestOverrideState', () =>
         getPullRequestOverrideState(ctx.codecommit, pullRequestId, revisionId),
       );
-      override =
-        state === SKIPPED ? null : { overridden: state.overridden, overrider: state.overrider ?? null };
-    }
-    let approvalEvents: PullRequestEvent[] | null = null;
-    if (!hasIndependentApproval(approvals, authorArn)) {
-      // The check fails this pull request whatever its history says; the history only tells why (approved
-      // on an earlier revision, or never). One call (more only past 100 approval events), paid once: the
-      // pull request is closed and never fetched again. Denied, the finding keeps the plainer wording.
-      const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
-        collect(
-          describePullRequestEvents(ctx.codecommit, pullRequestId, {
-            eventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED',
-          }),
-        ),
-      );
-      if (events !== SKIPPED) {
-        approvalEvents = events;
-        result.pullRequests.historyFetched++;
-      }
+      if (faulted(state)) return WITHHELD;
+      override = isMissing(state)
+        ? null
+        : { overridden: state.overridden, overrider: state.overrider ?? null };
     }
     result.pullRequests.reviewFetched++;
-    return { approvals, evaluation, override, approvalEvents };
+    return { approvals, evaluation, override };
   };
 
-  // A merge happens at or before the last activity: a pull request last active before the audit window
-  // (less a day's margin) was merged outside it, and its merge date is not worth a call.
-  const now = ctx.now();
-  const readMergedAt = async (pullRequestId: string): Promise<Date | null> => {
-    // A pull request deleted meanwhile is `gone`: skipped like a denied call.
-    const events = await optional(historyStep, 'codecommit:DescribePullRequestEvents', () =>
-      collect(
-        describePullRequestEvents(ctx.codecommit, pullRequestId, {
-          eventType: 'PULL_REQUEST_MERGE_STATE_CHANGED',
-        }),
-      ),
+  /**
+   * One DescribePullRequestEvents for what a merged pull request still lacks: its approval history (only
+   * when the final revision has no independent APPROVE: the check fails it anyway, the history says why)
+   * and/or its merge date (every merged pull request, so the evidence never depends on when the sync
+   * ran). Both at once: one unfiltered call (more only past 100 events); one alone: filtered by type.
+   * Denied (recorded on the history step) or gone: null, and a missing merge date is read again at the
+   * next run (`merged_at` null on a merged row means "not read"). Faulted: the row is withheld.
+   */
+  const readEvents = async (
+    pullRequestId: string,
+    want: { history: boolean; mergeDate: boolean },
+  ): Promise<PullRequestEvent[] | null | Withheld> => {
+    if (!want.history && !want.mergeDate) return null;
+    const eventType =
+      want.history && want.mergeDate
+        ? undefined
+        : want.history
+          ? 'PULL_REQUEST_APPROVAL_STATE_CHANGED'
+          : 'PULL_REQUEST_MERGE_STATE_CHANGED';
+    const action = 'codecommit:DescribePullRequestEvents';
+    const events = await read(historyStep, action, () =>
+      collect(describePullRequestEvents(ctx.codecommit, pullRequestId, eventType ? { eventType } : {})),
     );
-    // Denied (recorded on the history step), gone or no merge event: unknown, and the checks fall back
-    // to last_activity_date as before.
-    if (events === SKIPPED) return null;
-    result.pullRequests.mergeDateFetched++;
-    return mergeDateOf(events);
+    if (isMissing(events)) return faulted(events) ? withheld(action, events) : null;
+    if (want.history) result.pullRequests.historyFetched++;
+    if (want.mergeDate) result.pullRequests.mergeDateFetched++;
+    return events;
+  };
+
+  /** A merged pull request's review (when `need.review`), then its events (history, merge date) in one call. */
+  const readMerged = async (
+    pullRequestId: string,
+    revisionId: string | null,
+    authorArn: string | null | undefined,
+    need: { review: boolean; mergeDate: boolean },
+  ): Promise<{ review: ReviewData | null; mergedAt: Date | null } | Withheld> => {
+    const unit = need.review && revisionId ? await fetchReview(pullRequestId, revisionId) : null;
+    if (unit === WITHHELD) return WITHHELD;
+    const history = unit !== null && !hasIndependentApproval(unit.approvals, authorArn);
+    const events = await readEvents(pullRequestId, { history, mergeDate: need.mergeDate });
+    if (events === WITHHELD) return WITHHELD;
+    const review = unit ? { ...unit, approvalEvents: history ? events : null } : null;
+    return { review, mergedAt: need.mergeDate && events ? mergeDateOf(events) : null };
   };
 
   const prRows: EvidenceInput<'pull_requests'>[] = [];
@@ -390,22 +438,35 @@ async function syncPullRequests(
         before.is_merged &&
         before.revision_id !== null &&
         (before.evaluation === null || (before.evaluation.overridden && before.override_state === null));
-      if (!reviewMissing) {
+      // Merged, but its merge date could not be read last time (denied or faulted): read only that.
+      const mergeDateMissing = before.is_merged && before.merged_at === null;
+      if (!reviewMissing && !mergeDateMissing) {
         result.pullRequests.unchangedClosed++;
         return;
       }
-      // Closed, but its review data could not be read last time (a permission was missing): read only that.
-      const review = await fetchReview(pullRequestId, before.revision_id!, before.author_arn);
-      if (!review) return;
+      // Closed, but part of what a merged one needs could not be read last time: read only that part.
+      const got = await readMerged(pullRequestId, before.revision_id, before.author_arn, {
+        review: reviewMissing,
+        mergeDate: mergeDateMissing,
+      });
+      // A faulted sub-read keeps the stored row exactly as it is.
+      if (got === WITHHELD) return;
+      const { review, mergedAt } = got;
+      if (!review && !mergedAt) {
+        result.pullRequests.unchangedClosed++;
+        return;
+      }
       prRows.push({
         ...contentOf(before),
-        evaluation: evaluationOf(review.evaluation),
-        override_state: review.override,
+        ...(review ? { evaluation: evaluationOf(review.evaluation), override_state: review.override } : {}),
+        ...(mergedAt ? { merged_at: mergedAt } : {}),
       });
-      approvals.push(
-        ...approvalRows(pullRequestId, before.revision_id!, review.approvals, review.approvalEvents),
-      );
-      reviewed.push(pullRequestId);
+      if (review) {
+        approvals.push(
+          ...approvalRows(pullRequestId, before.revision_id!, review.approvals, review.approvalEvents),
+        );
+        reviewed.push(pullRequestId);
+      }
       return;
     }
     // Gone (deleted meanwhile), denied or faulted: nothing to store, the stored row (if any) stays.
@@ -417,17 +478,17 @@ async function syncPullRequests(
     const merged = pr.pullRequestTargets?.[0]?.mergeMetadata?.isMerged === true;
     let review: ReviewData | null = null;
     let mergedAt: Date | null = null;
-    if (
-      pr.pullRequestStatus === 'CLOSED' &&
-      merged &&
-      mergeDateWorthReading(pr.lastActivityDate, ctx.connection.auditWindowDays, now)
-    ) {
-      // Read once: a closed pull request is never fetched again.
-      mergedAt = await readMergedAt(pullRequestId);
-    }
-    if (pr.pullRequestStatus === 'CLOSED' && merged && pr.revisionId) {
-      review = await fetchReview(pullRequestId, pr.revisionId, pr.authorArn);
-      if (review) {
+    if (pr.pullRequestStatus === 'CLOSED' && merged) {
+      // Read once: a closed pull request is never fetched again (a part that could not be read is
+      // completed at a later run, above).
+      const got = await readMerged(pullRequestId, pr.revisionId ?? null, pr.authorArn, {
+        review: !!pr.revisionId,
+        mergeDate: true,
+      });
+      // A faulted sub-read: no half-written row (the stored one, if any, stays).
+      if (got === WITHHELD) return;
+      ({ review, mergedAt } = got);
+      if (review && pr.revisionId) {
         approvals.push(
           ...approvalRows(pullRequestId, pr.revisionId, review.approvals, review.approvalEvents),
         );

@@ -185,6 +185,26 @@ describe('codecommit-branch-protection-admins', () => {
     expect(result.status).toBe('unknown');
   });
 
+  it('a fail whose templates were not collected says that part is undecided, naming the gap', () => {
+    // Issue 11 (chaos, GetApprovalRuleTemplate answered invalid): the template part was left out silently.
+    const result = evaluateBranchProtectionAdmins(
+      evidence({
+        run: {
+          completeness: {
+            missingPermissions: [],
+            failedSteps: [{ step: 'codecommit:approval-rule-templates', reason: 'aws_response_invalid' }],
+          },
+        },
+        repositories: [repository('app', { approvalRuleTemplates: null })],
+        roles: [role('BreakGlass', [repoAccess('app', { bypass: [grant('codecommit:GitPush')] })])],
+      }),
+    );
+    expect(result.findings[0]!.status).toBe('fail');
+    expect(result.findings[0]!.reason).toBe(
+      'In repository app, main can be changed without a pull request, or review overridden, by role BreakGlass (GitPush); review enforcement is undecided: its approval rule templates were not collected (sync step codecommit:approval-rule-templates failed: aws_response_invalid).',
+    );
+  });
+
   it('ignores a user without a usable credential and is unknown when the credential is not known', () => {
     const bypass = [grant('codecommit:GitPush')];
     const noCreds = user('old-admin', {

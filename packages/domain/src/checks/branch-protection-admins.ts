@@ -225,10 +225,14 @@ function judgeRepository(
       `${branch} can be changed without a pull request, or review overridden, by ${listPhrase(bypassPhrases)}`,
     );
   if (failures.length > 0) {
+    // The fail stands on what was seen, but a part that could not be judged (templates not collected)
+    // is said, naming its gap, rather than left out of the reason.
+    const undecidedPart =
+      review.status === 'unknown' ? `; review enforcement is undecided: ${review.reason}` : '';
     return {
       ...base,
       status: 'fail',
-      reason: `In repository ${repo.name}, ${failures.join('; and ')}.`,
+      reason: `In repository ${repo.name}, ${failures.join('; and ')}${undecidedPart}.`,
       evidence: ev,
     };
   }

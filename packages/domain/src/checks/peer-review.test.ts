@@ -203,6 +203,24 @@ describe('codecommit-peer-review', () => {
     );
     expect(result.status).toBe('unknown');
   });
+
+  it('a fail whose pull requests were not collected says that part is undecided, naming the gap', () => {
+    const result = evaluatePeerReview(
+      evidence({
+        run: {
+          completeness: {
+            missingPermissions: [],
+            failedSteps: [{ step: 'codecommit:pull-requests:app', reason: 'aws_response_invalid' }],
+          },
+        },
+        repositories: [repository('app', { pullRequests: null, approvalRuleTemplates: [] })],
+      }),
+    );
+    expect(result.findings[0]!.status).toBe('fail');
+    expect(result.findings[0]!.reason).toMatch(
+      /^In repository app, review is not enforced: .*; its merged pull requests are undecided: its pull requests were not collected \(sync step codecommit:pull-requests:app failed: aws_response_invalid\)\.$/,
+    );
+  });
 });
 
 describe('IdentityResolver', () => {

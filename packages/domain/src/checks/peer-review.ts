@@ -172,10 +172,15 @@ function judgeRepository(
     );
   }
   if (failures.length > 0) {
+    // As in branch protection: what could not be judged is said, naming its gap, not left out.
+    const undecided = [
+      ...(review.status === 'unknown' ? [`review enforcement is undecided: ${review.reason}`] : []),
+      ...(prStatus === 'unknown' ? [`its merged pull requests are undecided: ${prReason}`] : []),
+    ];
     return {
       ...base,
       status: 'fail',
-      reason: `In repository ${repo.name}, ${failures.join('; and ')}.`,
+      reason: `In repository ${repo.name}, ${failures.join('; and ')}${undecided.map((u) => `; ${u}`).join('')}.`,
       evidence: ev,
     };
   }
