@@ -248,7 +248,7 @@ describe('repo-sync', () => {
     expect(calls['codecommit:GetPullRequestApprovalStates']).toBe(1);
     expect(calls['codecommit:EvaluatePullRequestApprovalRules']).toBe(1);
     // The newly merged one was approved on its final revision by a reviewer: no history read, but one
-    // read of its merge date (it was last active inside the audit window).
+    // read of its merge date (every merged pull request's is read once, whatever its dates).
     expect(calls['codecommit:DescribePullRequestEvents']).toBe(1);
     const newlyMerged = await selectCurrent(t.current.db, 'pull_requests', main)
       .where('pull_request_id', '=', open.pullRequestId)
