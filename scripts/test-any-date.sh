@@ -31,6 +31,10 @@ pnpm turbo run build --output-logs=errors-only
 
 results=()
 status=0
+# Each offset's results also go to a JSON report, so that the failed tests are listed again at the very
+# end: CI keeps only the tail of the output, and a failure at +400d scrolls away under the -30d run.
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
 for offset in "${offsets[@]}"; do
   moved=$(LD_PRELOAD=$libfaketime FAKETIME="$offset" FAKETIME_DONT_FAKE_MONOTONIC=1 date -u +%Y-%m-%dT%H:%MZ)
   echo "test:any-date: running the suite with the clock moved $offset (now $moved, real $(date -u +%Y-%m-%dT%H:%MZ))"
@@ -43,7 +47,8 @@ for offset in "${offsets[@]}"; do
   # 25 times slower (one step a minute: the journey timed out at 480 s), and the browser's clock is
   # not one the product reads (sessions use Max-Age). It runs in `pnpm test` on the real clock.
   if LD_PRELOAD=$libfaketime FAKETIME="$offset" FAKETIME_DONT_FAKE_MONOTONIC=1 \
-    pnpm exec vitest run --exclude '**/journey.int.test.ts' --exclude '**/optimised-evaluation.int.test.ts' "$@"; then
+    pnpm exec vitest run --exclude '**/journey.int.test.ts' --exclude '**/optimised-evaluation.int.test.ts' \
+    --reporter=default --reporter=json --outputFile.json="$reports/$offset.json" "$@"; then
     results+=("$offset ($moved): passed")
   else
     results+=("$offset ($moved): FAILED")
@@ -52,4 +57,8 @@ for offset in "${offsets[@]}"; do
 done
 echo "test:any-date: offsets run:"
 printf '  %s\n' "${results[@]}"
+for report in "$reports"/*.json; do
+  [ -f "$report" ] || continue
+  node scripts/failed-tests.mjs "$(basename "$report" .json)" "$report"
+done
 exit $status
