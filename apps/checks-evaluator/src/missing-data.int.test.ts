@@ -223,16 +223,17 @@ const cases: Case[] = [
     depends: { [REVIEW]: '*' },
   },
   {
-    name: 'ListAssociatedApprovalRuleTemplatesForRepository answers a string',
+    name: 'ListRepositoriesForApprovalRuleTemplate answers a string',
     faults: [
       {
-        operation: 'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
+        operation: 'codecommit:ListRepositoriesForApprovalRuleTemplate',
         kind: 'wrong-type',
-        member: 'approvalRuleTemplateNames',
+        member: 'repositoryNames',
       },
     ],
     mode: 'resync',
-    scope: 'codecommit:approval-rule-templates:',
+    // Read for the whole Region: the gap is the account scope's, which covers every repository.
+    scope: 'codecommit:approval-rule-templates',
     depends: everyRepository,
   },
   {

@@ -208,8 +208,6 @@ describe('the permission catalog is what the product calls, and each action deni
 
 /** Pinned from the demo scenario (see the test above); a scenario change that exercises one removes it. */
 const NOT_CALLED_ON_DEMO: string[] = [
-  // The templates are read by name from each repository's associations, never listed (probes use it).
-  'codecommit:ListApprovalRuleTemplates',
   // Each lane's clean sync generated a report; the cases reuse it (younger than 4 hours).
   'iam:GenerateCredentialReport',
 ];

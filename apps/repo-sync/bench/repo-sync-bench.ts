@@ -42,15 +42,13 @@ import { sql } from 'kysely';
 import { REPOSITORY_EVIDENCE_TABLES } from '../src/evidence-rows.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
+/** Page sizes: `templates` is maxResults for both template listings (100, the default). */
 const PAGE = { repositories: 1000, branches: 100, templates: 100, pullRequests: 100 } as const;
 
 /** The calls the account needs at least, counted from the scenario (the issue's definition). */
 export function floorOf(s: Scenario, region = GENERATED_DEFAULTS.region): Record<string, number> {
   const reg = s.account.regions[region]!;
   const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
-  const assocByRepo = new Map<string, number>();
-  for (const names of Object.values(reg.associations))
-    for (const n of names) assocByRepo.set(n, (assocByRepo.get(n) ?? 0) + 1);
   const byRepo = new Map<string, { open: number; closed: number }>();
   for (const p of reg.pullRequests) {
     const c = byRepo.get(p.repositoryName) ?? { open: 0, closed: 0 };
@@ -70,8 +68,11 @@ export function floorOf(s: Scenario, region = GENERATED_DEFAULTS.region): Record
     'codecommit:ListRepositories': pages(repos.length, PAGE.repositories),
     'codecommit:BatchGetRepositories': Math.ceil(repos.length / 25),
     'codecommit:ListBranches': sum((r) => pages(r.branches.length, PAGE.branches)),
-    'codecommit:ListAssociatedApprovalRuleTemplatesForRepository': sum((r) =>
-      pages(assocByRepo.get(r.repositoryName) ?? 0, PAGE.templates),
+    // The associations per template, for the whole Region (not one call per repository).
+    'codecommit:ListApprovalRuleTemplates': pages(reg.approvalRuleTemplates.length, PAGE.templates),
+    'codecommit:ListRepositoriesForApprovalRuleTemplate': reg.approvalRuleTemplates.reduce(
+      (n, t) => n + pages(reg.associations[t.name]?.length ?? 0, PAGE.templates),
+      0,
     ),
     'codecommit:GetApprovalRuleTemplate': templates.size,
     // Listed per status, OPEN and CLOSED, as the worker does (see the report for the alternative).

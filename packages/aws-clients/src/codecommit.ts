@@ -20,10 +20,10 @@ import {
   GetPullRequestCommand,
   GetPullRequestOverrideStateCommand,
   ListApprovalRuleTemplatesCommand,
-  ListAssociatedApprovalRuleTemplatesForRepositoryCommand,
   ListBranchesCommand,
   ListPullRequestsCommand,
   ListRepositoriesCommand,
+  ListRepositoriesForApprovalRuleTemplateCommand,
   type PullRequest,
   type PullRequestEvent,
   type PullRequestEventType,
@@ -124,26 +124,31 @@ export function listApprovalRuleTemplates(
   );
 }
 
-export function listAssociatedApprovalRuleTemplatesForRepository(
+/**
+ * The repositories associated with one approval rule template. Read per template rather than per
+ * repository (ListAssociatedApprovalRuleTemplatesForRepository): an account has few templates and many
+ * repositories, so the associations of the whole Region cost about one call per template.
+ */
+export function listRepositoriesForApprovalRuleTemplate(
   client: CodeCommitClient,
-  repositoryName: string,
+  approvalRuleTemplateName: string,
   options: CodeCommitReaderOptions = {},
 ): AsyncGenerator<string> {
-  const op = 'codecommit:ListAssociatedApprovalRuleTemplatesForRepository';
+  const op = 'codecommit:ListRepositoriesForApprovalRuleTemplate';
   return paginateItems(
     op,
     (nextToken) =>
       callAws(client, op, () =>
         client.send(
-          new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({
-            repositoryName,
+          new ListRepositoriesForApprovalRuleTemplateCommand({
+            approvalRuleTemplateName,
             nextToken,
             maxResults: options.pageSize ?? 100,
           }),
         ),
       ),
     (page) => page.nextToken,
-    (page) => page.approvalRuleTemplateNames,
+    (page) => page.repositoryNames,
   );
 }
 

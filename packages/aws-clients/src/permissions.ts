@@ -31,7 +31,7 @@ export const PERMISSION_ACTIONS = [
   'codecommit:DescribePullRequestEvents',
   'codecommit:ListApprovalRuleTemplates',
   'codecommit:GetApprovalRuleTemplate',
-  'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
+  'codecommit:ListRepositoriesForApprovalRuleTemplate',
   // iam-sync
   'iam:GetAccountAuthorizationDetails',
   'iam:ListUsers',
@@ -99,7 +99,7 @@ const SCOPE_OF: Record<PermissionAction, readonly AccountScope[]> = {
   'codecommit:DescribePullRequestEvents': [SCOPES.pullRequestHistory],
   'codecommit:ListApprovalRuleTemplates': [SCOPES.approvalRuleTemplates],
   'codecommit:GetApprovalRuleTemplate': [SCOPES.approvalRuleTemplates],
-  'codecommit:ListAssociatedApprovalRuleTemplatesForRepository': [SCOPES.approvalRuleTemplates],
+  'codecommit:ListRepositoriesForApprovalRuleTemplate': [SCOPES.approvalRuleTemplates],
   'iam:GetAccountAuthorizationDetails': [SCOPES.authorizationDetails],
   'iam:ListUsers': [SCOPES.users],
   'iam:GetUser': [SCOPES.users],
@@ -178,6 +178,8 @@ export const PERMISSIONS: readonly PermissionSpec[] = Object.freeze([
     [],
     'merge dates of merged pull requests; earlier-revision approvals of those lacking an independent final one',
   ),
+  // The templates and their associations are read per template, once per run (about one call per
+  // template, not one per repository): denied or faulted, no repository's associations are known.
   spec(
     'codecommit:ListApprovalRuleTemplates',
     'optional',
@@ -191,10 +193,10 @@ export const PERMISSIONS: readonly PermissionSpec[] = Object.freeze([
     'template content: branches covered, approvals required',
   ),
   spec(
-    'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
+    'codecommit:ListRepositoriesForApprovalRuleTemplate',
     'optional',
     REPO_CHECKS,
-    'which templates apply to each repository',
+    'which repositories each template applies to',
   ),
   spec(GAAD, 'core', ACCESS_CHECKS, 'users, groups, roles and policies with their documents in a few pages', {
     anyOf: 'iam-user-inventory',

@@ -27,6 +27,8 @@ export interface RegionIndex {
   templateNames: string[];
   /** repository name -> associated template names (sorted). */
   templatesByRepository: Map<string, string[]>;
+  /** template name -> associated repository names (sorted; only repositories that exist). */
+  repositoriesByTemplate: Map<string, string[]>;
   pullRequests: Map<string, PullRequestEntry>;
   /** repository name -> pull requests, newest (highest id) first. */
   pullRequestsByRepository: Map<string, PullRequestEntry[]>;
@@ -64,6 +66,7 @@ export class World {
         templates: new Map(region.approvalRuleTemplates.map((t) => [t.name, t])),
         templateNames: region.approvalRuleTemplates.map((t) => t.name).sort(),
         templatesByRepository: new Map(),
+        repositoriesByTemplate: new Map(),
         pullRequests: new Map(),
         pullRequestsByRepository: new Map(),
       };
@@ -75,6 +78,9 @@ export class World {
         }
       }
       for (const list of index.templatesByRepository.values()) list.sort();
+      for (const [template, repos] of Object.entries(region.associations)) {
+        index.repositoriesByTemplate.set(template, repos.filter((n) => index.repositories.has(n)).sort());
+      }
       for (const pr of region.pullRequests) {
         const approvals = new Map<string, Map<string, 'APPROVE' | 'REVOKE'>>();
         for (const ap of pr.approvals) {

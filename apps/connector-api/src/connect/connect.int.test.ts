@@ -328,6 +328,7 @@ describe('connect', () => {
         'codecommit:ListRepositories',
         'codecommit:ListApprovalRuleTemplates',
         'codecommit:GetApprovalRuleTemplate',
+        'codecommit:ListRepositoriesForApprovalRuleTemplate',
       ];
       return {
         inline: {

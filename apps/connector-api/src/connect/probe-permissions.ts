@@ -22,10 +22,10 @@ import {
   GetPullRequestCommand,
   GetPullRequestOverrideStateCommand,
   ListApprovalRuleTemplatesCommand,
-  ListAssociatedApprovalRuleTemplatesForRepositoryCommand,
   ListBranchesCommand,
   ListPullRequestsCommand,
   ListRepositoriesCommand,
+  ListRepositoriesForApprovalRuleTemplateCommand,
 } from '@aws-sdk/client-codecommit';
 import {
   GenerateCredentialReportCommand,
@@ -90,7 +90,6 @@ const REPOSITORY_SCOPED = new Set<PermissionAction>([
   'codecommit:ListBranches',
   'codecommit:GetBranch',
   'codecommit:ListPullRequests',
-  'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
 ]);
 /** How many of the Region's repositories a denied repository-scoped probe tries before it counts as denied. */
 const REPOSITORY_CANDIDATES = 3;
@@ -119,10 +118,11 @@ export const PROBES: Record<PermissionAction, Probe> = {
     c.codecommit.send(new ListApprovalRuleTemplatesCommand({ maxResults: 1 })),
   'codecommit:GetApprovalRuleTemplate': (c) =>
     c.codecommit.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: PROBE_NAME })),
-  'codecommit:ListAssociatedApprovalRuleTemplatesForRepository': (c) =>
+  // Authorized against `*` like GetApprovalRuleTemplate: a made-up template answers not found when allowed.
+  'codecommit:ListRepositoriesForApprovalRuleTemplate': (c) =>
     c.codecommit.send(
-      new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({
-        repositoryName: repo(c),
+      new ListRepositoriesForApprovalRuleTemplateCommand({
+        approvalRuleTemplateName: PROBE_NAME,
         maxResults: 1,
       }),
     ),

@@ -1,8 +1,11 @@
 import {
   type ApprovalRuleTemplateWithContent,
   batchGetRepositories,
+  collect,
   getApprovalRuleTemplate,
+  listApprovalRuleTemplates,
   listRepositories,
+  listRepositoriesForApprovalRuleTemplate,
 } from '@codecommit-evidence/aws-clients';
 import { scopes } from '@codecommit-evidence/domain';
 import {
@@ -139,6 +142,64 @@ export async function recordRepositories(
   };
 }
 
+export interface SyncAssociationsResult {
+  /** Associations stored (template, repository), or null when they could not be read this run. */
+  associations: number | null;
+  /** Calls made: one ListApprovalRuleTemplates page per 100 templates, one listing per template. */
+  templates: number;
+}
+
+/**
+ * Which approval rule templates apply to which repository, for the whole Region at once, before the
+ * repository jobs are added: ListApprovalRuleTemplates, then ListRepositoriesForApprovalRuleTemplate per
+ * template (both paged). About one call per template, where the per-repository
+ * ListAssociatedApprovalRuleTemplatesForRepository cost one per repository (issue 12: the largest of
+ * the calls a no-change re-sync made). A template needs no repository's job, so nothing is handed to the
+ * children: the associations are written here, for every repository, in one transaction.
+ *
+ * Failure policy (`ctx.call`): the listings are a unit. Denied or faulted, the gap is recorded on the
+ * account scope `codecommit:approval-rule-templates` (which covers every repository's templates scope, so
+ * the findings that need templates say unknown, naming it) and the stored associations stay as they were:
+ * an unreadable listing is never "no templates". A template deleted between the two listings (not found)
+ * has no associations left, which is what its absence means.
+ */
+export async function syncAssociations(
+  ctx: SyncContext,
+  deps: SyncWorkerDeps,
+  repositories: readonly ListedRepository[],
+): Promise<SyncAssociationsResult> {
+  const step = scopes.approvalRuleTemplates;
+  const names = await ctx.call(step, 'codecommit:ListApprovalRuleTemplates', () =>
+    collect(listApprovalRuleTemplates(ctx.codecommit)),
+  );
+  if (isMissing(names)) return { associations: null, templates: 0 };
+  const idOf = new Map(repositories.map((r) => [r.repositoryName, r.repositoryId]));
+  const rows: EvidenceInput<'repository_template_associations'>[] = [];
+  for (const template of [...new Set(names)].sort()) {
+    const repos = await ctx.call(
+      step,
+      'codecommit:ListRepositoriesForApprovalRuleTemplate',
+      () => collect(listRepositoriesForApprovalRuleTemplate(ctx.codecommit, template)),
+      { resource: template },
+    );
+    if (isMissing(repos)) {
+      if (repos.reason === 'gone') continue; // deleted since it was listed: it applies to nothing
+      return { associations: null, templates: names.length };
+    }
+    for (const name of new Set(repos)) {
+      // A repository created since ListRepositories has no row yet: the next run stores both.
+      const id = idOf.get(name);
+      if (id) rows.push({ repository_id: id, template_name: template });
+    }
+  }
+  await deps.db.transaction().execute(async (trx) => {
+    await writeEvidence(trx, 'repository_template_associations', ctx.target, rows);
+    // Every association of the Region was read: one no longer listed is gone.
+    await retireMissing(trx, 'repository_template_associations', ctx.target, {}, rows);
+  });
+  return { associations: rows.length, templates: names.length };
+}
+
 export interface SyncTemplatesResult {
   templates: number;
   skipped: boolean;
@@ -234,6 +295,7 @@ export const syncRepositoriesJob: SyncJobDefinition<
     if (!progress) {
       await ctx.setStep(scopes.repositories, 'running');
       const recorded = await recordRepositories(ctx, deps);
+      await syncAssociations(ctx, deps, recorded.repositories);
       const jobs = recorded.repositories.map((r) => ({
         name: 'sync-repository' as const,
         data: parseJobPayload('sync-repository', { ...payload, ...r }),
@@ -263,8 +325,9 @@ export const syncRepositoriesJob: SyncJobDefinition<
       // Read through the child's payload schema, not cast: a child gone from Redis is named by its key.
       const name = SyncRepositoryPayload.safeParse(child?.data).data?.repositoryName ?? key;
       failedRepositories.push(name);
-      // The checks read gaps per scope: the repository's pull requests and templates are not current.
-      for (const step of [scopes.pullRequests(name), scopes.templatesOf(name), scopes.branches(name)]) {
+      // The checks read gaps per scope: the repository's pull requests and branches are not current (its
+      // template associations are read by this job, not by the child: see `syncAssociations`).
+      for (const step of [scopes.pullRequests(name), scopes.branches(name)]) {
         await ctx.recordProblem({
           step,
           kind: 'error',

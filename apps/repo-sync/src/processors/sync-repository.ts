@@ -8,7 +8,6 @@ import {
   getPullRequest,
   getPullRequestApprovalStates,
   getPullRequestOverrideState,
-  listAssociatedApprovalRuleTemplatesForRepository,
   listBranches,
   listPullRequests,
   type PullRequest,
@@ -52,7 +51,6 @@ export interface SyncRepositoryResult {
   /** `gone`: the repository was deleted while the run was under way (recorded, not a failure). */
   outcome: 'synced' | 'gone';
   branches: number;
-  templates: number;
   pullRequests: {
     listed: number;
     fetched: number;
@@ -98,8 +96,8 @@ export interface SyncRepositoryDeps {
 const Deferrals = z.object({ deferrals: z.number().int().min(0) });
 
 /**
- * One repository: branches (with the default branch's head commit), associated approval rule
- * templates, and pull requests. Incremental: a pull request already stored as CLOSED is not fetched
+ * One repository: branches (with the default branch's head commit) and pull requests (its approval
+ * rule template associations are read for the whole Region by the parent). Incremental: a pull request already stored as CLOSED is not fetched
  * again (CLOSED is final in CodeCommit); one stored OPEN and still in the OPEN list is not fetched either
  * (its row keeps only what cannot change while it is open, `openPullRequestRow`); new ones and those that
  * moved from the OPEN to the CLOSED list are. Review data (approval states on the final
@@ -149,7 +147,6 @@ async function syncOne(
     repository: name,
     outcome: 'synced',
     branches: 0,
-    templates: 0,
     pullRequests: {
       listed: 0,
       fetched: 0,
@@ -192,12 +189,12 @@ async function syncOne(
     result.writes.rewritten += s.rewritten;
     result.writes.unchanged += s.unchanged;
   };
-  // The three parts are independent (their own calls, their own tables): run them side by side, and
-  // only look at failures once all have settled, so nothing is still writing when a gone repository
-  // is retired.
+  // The two parts are independent (their own calls, their own tables): run them side by side, and
+  // only look at failures once both have settled, so nothing is still writing when a gone repository
+  // is retired. Template associations are read by the parent for the whole Region
+  // (`syncAssociations` in sync-repositories.ts), not here.
   const settled = await Promise.allSettled([
     syncBranches(ctx, deps, repo, optional, add, result),
-    syncAssociations(ctx, deps, repo, optional, add, result),
     syncPullRequests(ctx, deps, repo, read, add, result),
   ]);
   const errors = settled.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
@@ -261,38 +258,6 @@ async function syncBranches(
     await retireMissing(trx, 'branches', ctx.target, { repository_id: repo.repository_id }, rows);
   });
   result.branches = rows.length;
-}
-
-async function syncAssociations(
-  ctx: SyncContext,
-  deps: SyncWorkerDeps,
-  repo: Repo,
-  optional: Optional,
-  add: (s: WriteStats) => void,
-  result: SyncRepositoryResult,
-): Promise<void> {
-  const name = repo.repository_name;
-  const templates = await optional(
-    scopes.templatesOf(name),
-    'codecommit:ListAssociatedApprovalRuleTemplatesForRepository',
-    () => collect(listAssociatedApprovalRuleTemplatesForRepository(ctx.codecommit, name)),
-  );
-  if (templates === SKIPPED) return;
-  const rows: EvidenceInput<'repository_template_associations'>[] = templates.map((t) => ({
-    repository_id: repo.repository_id,
-    template_name: t,
-  }));
-  await deps.db.transaction().execute(async (trx) => {
-    add(await writeEvidence(trx, 'repository_template_associations', ctx.target, rows));
-    await retireMissing(
-      trx,
-      'repository_template_associations',
-      ctx.target,
-      { repository_id: repo.repository_id },
-      rows,
-    );
-  });
-  result.templates = rows.length;
 }
 
 async function syncPullRequests(

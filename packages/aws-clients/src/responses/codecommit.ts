@@ -171,7 +171,10 @@ export const listApprovalRuleTemplatesOutput = z.looseObject({
   nextToken: token.optional(),
 });
 
-export const listAssociatedApprovalRuleTemplatesForRepositoryOutput = listApprovalRuleTemplatesOutput;
+export const listRepositoriesForApprovalRuleTemplateOutput = z.looseObject({
+  repositoryNames: z.array(repositoryName).optional(),
+  nextToken: token.optional(),
+});
 
 export const getApprovalRuleTemplateOutput = z.looseObject({
   approvalRuleTemplate: z

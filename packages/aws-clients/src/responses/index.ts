@@ -20,8 +20,8 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'codecommit:GetPullRequestOverrideState': codecommit.getPullRequestOverrideStateOutput,
   'codecommit:DescribePullRequestEvents': codecommit.describePullRequestEventsOutput,
   'codecommit:ListApprovalRuleTemplates': codecommit.listApprovalRuleTemplatesOutput,
-  'codecommit:ListAssociatedApprovalRuleTemplatesForRepository':
-    codecommit.listAssociatedApprovalRuleTemplatesForRepositoryOutput,
+  'codecommit:ListRepositoriesForApprovalRuleTemplate':
+    codecommit.listRepositoriesForApprovalRuleTemplateOutput,
   'codecommit:GetApprovalRuleTemplate': codecommit.getApprovalRuleTemplateOutput,
   'iam:GetAccountAuthorizationDetails': iam.getAccountAuthorizationDetailsOutput,
   'iam:ListUsers': iam.listUsersOutput,

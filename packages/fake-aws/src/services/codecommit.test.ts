@@ -13,6 +13,7 @@ import {
   ListBranchesCommand,
   ListPullRequestsCommand,
   ListRepositoriesCommand,
+  ListRepositoriesForApprovalRuleTemplateCommand,
   paginateDescribePullRequestEvents,
   paginateListPullRequests,
   paginateListRepositories,
@@ -343,6 +344,43 @@ describe('CodeCommit with the product role', () => {
       new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'infra-tools' }),
     );
     expect(none.approvalRuleTemplateNames).toEqual([]);
+  });
+
+  it('lists the repositories of a template, paged, the other way round from ListAssociated…', async () => {
+    const all = await cc.send(
+      new ListRepositoriesForApprovalRuleTemplateCommand({
+        approvalRuleTemplateName: 'require-one-approval',
+      }),
+    );
+    expect(all.repositoryNames).toContain('legacy-scripts');
+    expect(all.repositoryNames).not.toContain('infra-tools');
+    expect(all.nextToken).toBeUndefined();
+    // Each listed repository lists the template back.
+    for (const repositoryName of all.repositoryNames ?? []) {
+      const back = await cc.send(
+        new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName }),
+      );
+      expect(back.approvalRuleTemplateNames).toContain('require-one-approval');
+    }
+    const paged: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await cc.send(
+        new ListRepositoriesForApprovalRuleTemplateCommand({
+          approvalRuleTemplateName: 'require-one-approval',
+          maxResults: 1,
+          nextToken,
+        }),
+      );
+      expect(page.repositoryNames?.length).toBeLessThanOrEqual(1);
+      paged.push(...(page.repositoryNames ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    expect(paged).toEqual(all.repositoryNames);
+    const missing = await caught(() =>
+      cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'x' })),
+    );
+    expect(missing.name).toBe('ApprovalRuleTemplateDoesNotExistException');
   });
 
   it('another region has no repositories', async () => {

@@ -560,6 +560,38 @@ export const codecommitOperations: Record<string, JsonOperation> = {
       };
     },
   },
+  ListRepositoriesForApprovalRuleTemplate: {
+    run: (ctx, input) => {
+      const name = str(input, 'approvalRuleTemplateName');
+      if (!name) {
+        throw err(
+          'ApprovalRuleTemplateNameRequiredException',
+          'An approval rule template name is required, but was not specified.',
+        );
+      }
+      if (name.length > 100) {
+        throw err(
+          'InvalidApprovalRuleTemplateNameException',
+          'The name of the approval rule template is not valid. Template names must be between 1 and 100 valid characters in length.',
+        );
+      }
+      const reg = region(ctx);
+      if (!reg?.templates.has(name)) {
+        throw err(
+          'ApprovalRuleTemplateDoesNotExistException',
+          'The specified approval rule template does not exist. Verify that the name is correct and that you are signed in to the AWS Region where the template was created, and then try again.',
+        );
+      }
+      const page = paginate(
+        reg.repositoriesByTemplate.get(name) ?? [],
+        str(input, 'nextToken'),
+        maxResults(input),
+        `ListRepositoriesForApprovalRuleTemplate:${name}`,
+        badToken,
+      );
+      return { repositoryNames: page.items, nextToken: page.next };
+    },
+  },
   ListAssociatedApprovalRuleTemplatesForRepository: {
     resource: repoResource,
     run: (ctx, input) => {
