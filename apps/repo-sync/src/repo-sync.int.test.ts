@@ -164,6 +164,56 @@ describe('repo-sync', () => {
     expect(after.map(key).sort()).toEqual(before.map(key).sort());
   });
 
+  for (const fault of [
+    {
+      operation: 'codecommit:ListApprovalRuleTemplates',
+      kind: 'access-denied',
+      problem: 'missing_permission',
+    },
+    {
+      operation: 'codecommit:ListRepositoriesForApprovalRuleTemplate',
+      kind: 'access-denied',
+      problem: 'missing_permission',
+    },
+    {
+      operation: 'codecommit:ListRepositoriesForApprovalRuleTemplate',
+      kind: 'wrong-type',
+      member: 'repositoryNames',
+      problem: 'error',
+    },
+  ] as const) {
+    it(`${fault.operation} ${fault.kind}: a gap of the account's templates scope, never "no templates"`, async () => {
+      const key = (a: { repository_id: string; template_name: string }) =>
+        `${a.repository_id} ${a.template_name}`;
+      const before = await selectCurrent(t.current.db, 'repository_template_associations', main)
+        .selectAll()
+        .execute();
+      expect(before.length).toBeGreaterThan(0);
+      const { problem, ...rule } = fault;
+      fake.setFaults([rule]);
+      let run: Awaited<ReturnType<typeof h.sync>>;
+      try {
+        run = await h.sync(main);
+      } finally {
+        fake.clearFaults();
+      }
+      const problems = await listSyncProblems(t.current.db, run.runId);
+      // One problem, on the account scope (which covers every repository's templates scope).
+      expect(problems.map((p) => `${p.kind}|${p.step}|${p.action}`)).toEqual([
+        `${problem}|codecommit:approval-rule-templates|${fault.operation}`,
+      ]);
+      // The stored associations are kept as they were: none retired as if the templates were gone.
+      expect(
+        (await rowsTouchedBy(t.current.db, main, run.runId)).repository_template_associations,
+      ).toBeUndefined();
+      const after = await selectCurrent(t.current.db, 'repository_template_associations', main)
+        .selectAll()
+        .execute();
+      expect(after.map(key).sort()).toEqual(before.map(key).sort());
+      expect((await getSyncRun(t.current.db, run.runId))?.status).toBe('succeeded');
+    });
+  }
+
   it('after the scenario changes, the next sync records exactly those changes', async () => {
     const region = scenario.account.regions[REGION]!;
     const repoNames = region.repositories.map((x) => x.repositoryName);
