@@ -333,6 +333,25 @@ describe('the web console, in Chromium, over the real stack', () => {
       await expect.poll(() => page.getByTestId('page-of-people').textContent()).toBe('page 2');
       await expect.poll(() => peopleRows.allTextContents()).not.toEqual(firstPage);
       expect(await peopleRows.count()).toBe(4);
+      // Identity links page the same way, and adding one sends only that link (an upsert by ARN).
+      await page.goto(`${base}/console/roster`);
+      const linkItems = page.locator('#links-title ~ ul li');
+      const email = roster.people[0]!.email;
+      for (const name of ['journey-link-a', 'journey-link-b']) {
+        await page.fill('#link-arn', `arn:aws:iam::111111111111:user/${name}`);
+        await page.fill('#link-email', email);
+        await page.getByRole('button', { name: 'Add link' }).click();
+        await expect.poll(() => linkItems.filter({ hasText: name }).count(), { timeout: WAIT }).toBe(1);
+      }
+      // Both kept: the second PUT did not replace the first.
+      expect(await linkItems.filter({ hasText: 'journey-link-a' }).count()).toBe(1);
+      await page.goto(`${base}/console/roster?pageSize=1`);
+      await expect.poll(() => linkItems.count(), { timeout: WAIT }).toBe(1);
+      const firstLinks = await linkItems.allTextContents();
+      await page.getByRole('button', { name: 'Next identity links' }).click();
+      await expect.poll(() => page.getByTestId('page-of-identity-links').textContent()).toBe('page 2');
+      await expect.poll(() => linkItems.allTextContents()).not.toEqual(firstLinks);
+      expect(await linkItems.count()).toBe(1);
       await page.goto(`${base}/console/connections/${connectionId}/operate`);
       await page.locator('#problems-title ~ [data-loaded]').waitFor({ timeout: WAIT });
 
