@@ -259,9 +259,10 @@ describe('the web console, in Chromium, over the real stack', () => {
       await shot(page, '10-offboarded-after-roster');
 
       // History, evidence, operate: each page renders and is accessible.
+      // Comparing reads the API's difference of the two runs (…/changes), never the runs' failing lists.
       const failingReads: string[] = [];
       const noteFailingReads = (r: { url(): string }) => {
-        if (r.url().includes('status=fail')) failingReads.push(r.url());
+        if (r.url().includes('status=fail') || r.url().includes('/changes')) failingReads.push(r.url());
       };
       page.on('request', noteFailingReads);
       await page.getByRole('link', { name: 'History', exact: true }).click();
@@ -273,8 +274,14 @@ describe('the web console, in Chromium, over the real stack', () => {
       await page.getByRole('button', { name: 'Compare', exact: true }).click();
       await expect
         .poll(() => page.getByTestId('comparison').textContent(), { timeout: WAIT })
-        .toMatch(/New failures \(\d+\) of offboarded-user-access.*carol/);
-      expect(failingReads.every((u) => u.includes('codecommit-offboarded-user-access'))).toBe(true);
+        .toMatch(/New failures of offboarded-user-access \(\d+\).*carol/);
+      expect(failingReads.length).toBeGreaterThan(0);
+      expect(
+        failingReads.every(
+          (u) =>
+            u.includes('/checks/codecommit-offboarded-user-access/changes?') && !u.includes('status=fail'),
+        ),
+      ).toBe(true);
       page.off('request', noteFailingReads);
       await visit(page, '11b-history-compare', '[data-testid=comparison]');
       await page.getByRole('link', { name: 'Evidence', exact: true }).click();
