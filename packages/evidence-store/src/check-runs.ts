@@ -1,3 +1,4 @@
+import * as __v8 from 'node:v8';
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { json } from './db.js';
@@ -31,6 +32,19 @@ export interface CheckRunInput {
       evidence: unknown;
     }[];
   }[];
+}
+
+
+// TEMP-MEMTRACE
+function memTrace(label: string): void {
+  if (!process.env.CCE_MEM_TRACE) return;
+  const g = globalThis as { gc?: () => void };
+  const before = process.memoryUsage();
+  g.gc?.();
+  const m = process.memoryUsage();
+  const mb = (b: number) => Math.round(b / 1048576);
+  process.stderr.write(`MEMTRACE ${label}: rss ${mb(before.rss)} heapUsed ${mb(before.heapUsed)} -> after gc heapUsed ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)}\n`);
+  if (process.env.CCE_MEM_SNAPSHOT === label) __v8.writeHeapSnapshot(`/tmp/i15-${label}.heapsnapshot`);
 }
 
 /** Rows and bytes per insert statement: far below Postgres's 1 GB message limit, whatever the account. */
@@ -112,6 +126,7 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
     }
     results.push({ ...r, findings });
   }
+  memTrace('compacted');
   return db.transaction().execute(async (trx) => {
     const run = await trx
       .insertInto('check_runs')

@@ -1,5 +1,13 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CHECKS, type CheckResult } from '@codecommit-evidence/domain';
+import * as __v8 from 'node:v8';
+import {
+  buildCheckResult,
+  CHECKS,
+  type CheckId,
+  type CheckResult,
+  type Finding,
+  type RepositoryJudgement,
+} from '@codecommit-evidence/domain';
 import {
   type CheckRun,
   type Database,
@@ -14,8 +22,10 @@ import {
   type SyncRunStatus,
 } from '@codecommit-evidence/evidence-store';
 import {
+  type CheckEvidenceInBatches,
   EvidenceViewError,
-  loadCheckEvidence,
+  loadCheckEvidenceInBatches,
+  runStepsYielding,
   STEPS_OF_SYNC_JOB,
   SYNC_JOB_FAILED,
   storeRunAccess,
@@ -50,6 +60,20 @@ export interface EvaluateChecksResult {
   syncRunStatus: SyncRunStatus;
   partial: boolean;
   results: Pick<CheckResult, 'checkId' | 'status' | 'counts'>[];
+}
+
+// TEMP-MEMTRACE
+function memTrace(label: string): void {
+  if (!process.env.CCE_MEM_TRACE) return;
+  const g = globalThis as { gc?: () => void };
+  const before = process.memoryUsage();
+  g.gc?.();
+  const m = process.memoryUsage();
+  const mb = (b: number) => Math.round(b / 1048576);
+  process.stderr.write(
+    `MEMTRACE ${label}: rss ${mb(before.rss)} heapUsed ${mb(before.heapUsed)} -> after gc heapUsed ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)}\n`,
+  );
+  if (process.env.CCE_MEM_SNAPSHOT === label) __v8.writeHeapSnapshot(`/tmp/i15-${label}.heapsnapshot`);
 }
 
 const FINISHED: readonly SyncRunStatus[] = ['succeeded', 'partial', 'failed'];
@@ -179,10 +203,12 @@ export async function evaluateChecks(
     return summaryOf(db, existing, run.status);
   }
 
+  memTrace('start');
   const evaluatedAt = run.finished_at ?? now();
-  let loaded: Awaited<ReturnType<typeof loadCheckEvidence>>;
+  let loaded: CheckEvidenceInBatches;
   try {
-    loaded = await loadCheckEvidence(db, {
+    // Without the repositories: they come in batches below, each with its pull requests.
+    loaded = await loadCheckEvidenceInBatches(db, {
       connectionId: payload.connectionId,
       runId: run.id,
       rosterAsOf,
@@ -192,25 +218,38 @@ export async function evaluateChecks(
     if (err instanceof EvidenceViewError) throw new ChecksEvaluatorError(err.code, err.message);
     throw err;
   }
+  memTrace('loaded');
   // Each check in steps (a user, a repository), handing the event loop back every few milliseconds, so
   // that BullMQ renews the job's lock during a long evaluation (a lost lock lets another worker take the
   // job and run it twice).
-  const results: CheckResult[] = [];
+  const byCheck = new Map<CheckId, CheckResult>();
+  const repositoryChecks: { checkId: CheckId; judgement: RepositoryJudgement; findings: Finding[] }[] = [];
   for (const check of CHECKS) {
-    const steps = check.evaluateInSteps(loaded.evidence);
-    let sliceStart = performance.now();
-    for (let next = steps.next(); ; next = steps.next()) {
-      if (next.done) {
-        results.push(next.value);
-        break;
-      }
-      if (performance.now() - sliceStart >= SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
-    }
+    if (check.judgeRepositoriesInSteps) {
+      const judgement = await runStepsYielding(check.judgeRepositoriesInSteps(loaded.evidence), SLICE_MS);
+      repositoryChecks.push({ checkId: check.id, judgement, findings: [] });
+    } else byCheck.set(check.id, await runStepsYielding(check.evaluateInSteps(loaded.evidence), SLICE_MS));
     await yieldToEventLoop();
+    memTrace(`check-${check.id}`);
   }
+  // The repository checks one batch of repositories at a time: a batch's pull requests are read,
+  // judged and dropped (all of a run's at once were most of the evaluator's memory at 10x).
+  for await (const batch of loaded.repositoryBatches()) {
+    await runStepsYielding(
+      (function* () {
+        for (const repo of batch) {
+          for (const c of repositoryChecks) c.findings.push(c.judgement.judge(repo));
+          yield;
+        }
+      })(),
+      SLICE_MS,
+    );
+  }
+  for (const c of repositoryChecks)
+    byCheck.set(c.checkId, buildCheckResult(c.checkId, [...c.judgement.accountFindings, ...c.findings]));
+  repositoryChecks.length = 0;
+  const results = CHECKS.map((check) => byCheck.get(check.id)!);
+  memTrace('judged');
   await yieldToEventLoop();
   const { completeness, notes } = loaded;
   // What `/iam-users` and the access review read, derived once per sync run from the evidence already
@@ -222,6 +261,7 @@ export async function evaluateChecks(
     evidence: loaded.evidence,
     derivedAt: now(),
   });
+  memTrace('stored-access');
   await yieldToEventLoop();
   const partial =
     completeness.missingPermissions.length > 0 ||
@@ -259,6 +299,7 @@ export async function evaluateChecks(
       })),
     })),
   });
+  memTrace('inserted');
   log.info(
     {
       checkRunId: checkRun.id,
