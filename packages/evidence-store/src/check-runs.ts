@@ -1,5 +1,5 @@
-import * as __v8 from 'node:v8';
 import { createHash } from 'node:crypto';
+import * as __v8 from 'node:v8';
 import type { Kysely, Selectable } from 'kysely';
 import { json } from './db.js';
 import { EvidenceCompactor, resolveEvidenceRefs } from './evidence-blobs.js';
@@ -34,7 +34,6 @@ export interface CheckRunInput {
   }[];
 }
 
-
 // TEMP-MEMTRACE
 function memTrace(label: string): void {
   if (!process.env.CCE_MEM_TRACE) return;
@@ -43,7 +42,9 @@ function memTrace(label: string): void {
   g.gc?.();
   const m = process.memoryUsage();
   const mb = (b: number) => Math.round(b / 1048576);
-  process.stderr.write(`MEMTRACE ${label}: rss ${mb(before.rss)} heapUsed ${mb(before.heapUsed)} -> after gc heapUsed ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)}\n`);
+  process.stderr.write(
+    `MEMTRACE ${label}: rss ${mb(before.rss)} heapUsed ${mb(before.heapUsed)} -> after gc heapUsed ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)}\n`,
+  );
   if (process.env.CCE_MEM_SNAPSHOT === label) __v8.writeHeapSnapshot(`/tmp/i15-${label}.heapsnapshot`);
 }
 
@@ -111,7 +112,10 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
     sliceStart = performance.now();
   };
   // First what findings share (the same object in several), then each finding compacted.
-  type Compacted = CheckRunInput['results'][number]['findings'][number] & { evidenceJson: string };
+  // The compacted finding does not keep its evidence object: once compacted, only the JSON is needed.
+  type Compacted = Omit<CheckRunInput['results'][number]['findings'][number], 'evidence'> & {
+    evidenceJson: string;
+  };
   const results: (Omit<CheckRunInput['results'][number], 'findings'> & { findings: Compacted[] })[] = [];
   for (const r of input.results)
     for (const f of r.findings) {
@@ -121,7 +125,14 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
   for (const r of input.results) {
     const findings: Compacted[] = [];
     for (const f of r.findings) {
-      findings.push({ ...f, evidenceJson: compactor.compactFinding(f.evidence) });
+      findings.push({
+        resourceType: f.resourceType,
+        resourceId: f.resourceId,
+        resourceName: f.resourceName,
+        status: f.status,
+        reason: f.reason,
+        evidenceJson: compactor.compactFinding(f.evidence),
+      });
       await pauseIfDue();
     }
     results.push({ ...r, findings });
