@@ -433,6 +433,8 @@ export async function runEvaluateBench(argv: string[]): Promise<void> {
         ratio(mb(bytes1 - bytes0), 20),
       ),
       row('re-evaluation, nothing changed: wall', `${again.wallSeconds.toFixed(1)} s`, '', ''),
+      // The same process right after the first: what the first left for the garbage collector counts.
+      row('re-evaluation: evaluator peak RSS', `${again.peakRssMb} MB`, '', ''),
       row(
         're-evaluation storage',
         `${mb(bytes2 - bytes1).toFixed(2)} MB`,

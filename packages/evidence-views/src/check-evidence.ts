@@ -1,4 +1,3 @@
-import * as __v8 from 'node:v8';
 import { AWS_REGIONS, partitionOfRegion } from '@codecommit-evidence/aws-clients';
 import {
   type CheckEvidence,
@@ -93,20 +92,6 @@ export interface AssembleContext {
   region: string;
   evaluatedAt: Date;
   auditWindowDays: number;
-}
-
-// TEMP-MEMTRACE
-function memTrace(label: string): void {
-  if (!process.env.CCE_MEM_TRACE) return;
-  const g = globalThis as { gc?: () => void };
-  const before = process.memoryUsage();
-  g.gc?.();
-  const m = process.memoryUsage();
-  const mb = (b: number) => Math.round(b / 1048576);
-  process.stderr.write(
-    `MEMTRACE ${label}: rss ${mb(before.rss)} heapUsed ${mb(before.heapUsed)} -> after gc heapUsed ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)}\n`,
-  );
-  if (process.env.CCE_MEM_SNAPSHOT === label) __v8.writeHeapSnapshot(`/tmp/i15-${label}.heapsnapshot`);
 }
 
 // What `localeCompare(…, 'en', { numeric: true })` compares with, built once instead of per call.
@@ -559,7 +544,6 @@ async function loadEvidence(
     },
     { withPullRequests: !options.batches },
   );
-  memTrace('rows');
   const evaluatedAt = input.evaluatedAt ?? syncRun.finished_at ?? syncRun.started_at ?? syncRun.created_at;
   // CPU-bound: it pauses every few milliseconds so that timers (a job lock's renewal) keep running.
   const assembled = await assembleCheckEvidenceYielding(

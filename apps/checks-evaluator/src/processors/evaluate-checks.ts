@@ -1,5 +1,4 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import * as __v8 from 'node:v8';
 import {
   buildCheckResult,
   CHECKS,
@@ -10,16 +9,18 @@ import {
 } from '@codecommit-evidence/domain';
 import {
   type CheckRun,
+  type CompactedCheckRun,
+  compactCheckRun,
   type Database,
   findCheckRunOf,
   finishSyncRun,
   getSyncRun,
-  insertCheckRun,
   listCheckResults,
   listSyncProblems,
   recordSyncProblem,
   type SyncRun,
   type SyncRunStatus,
+  writeCheckRun,
 } from '@codecommit-evidence/evidence-store';
 import {
   type CheckEvidenceInBatches,
@@ -51,6 +52,8 @@ export interface EvaluateChecksDeps {
   requestedAt?: Date;
   /** The evaluator's clock (default the process clock): run finish, roster instant, check-run time. */
   now?: () => Date;
+  /** Repositories judged per batch (default `REPOSITORY_BATCH`): a test sets it small to cross batches. */
+  repositoryBatch?: number;
 }
 
 export interface EvaluateChecksResult {
@@ -60,20 +63,6 @@ export interface EvaluateChecksResult {
   syncRunStatus: SyncRunStatus;
   partial: boolean;
   results: Pick<CheckResult, 'checkId' | 'status' | 'counts'>[];
-}
-
-// TEMP-MEMTRACE
-function memTrace(label: string): void {
-  if (!process.env.CCE_MEM_TRACE) return;
-  const g = globalThis as { gc?: () => void };
-  const before = process.memoryUsage();
-  g.gc?.();
-  const m = process.memoryUsage();
-  const mb = (b: number) => Math.round(b / 1048576);
-  process.stderr.write(
-    `MEMTRACE ${label}: rss ${mb(before.rss)} heapUsed ${mb(before.heapUsed)} -> after gc heapUsed ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)}\n`,
-  );
-  if (process.env.CCE_MEM_SNAPSHOT === label) __v8.writeHeapSnapshot(`/tmp/i15-${label}.heapsnapshot`);
 }
 
 const FINISHED: readonly SyncRunStatus[] = ['succeeded', 'partial', 'failed'];
@@ -203,8 +192,38 @@ export async function evaluateChecks(
     return summaryOf(db, existing, run.status);
   }
 
-  memTrace('start');
   const evaluatedAt = run.finished_at ?? now();
+  // Judged and compacted in a function of its own: once it returns, the evidence and the findings'
+  // objects are garbage, and only their JSON is held while the check run is written.
+  const judged = await judgeRun(db, payload, run, { rosterAsOf, evaluatedAt, now, deps });
+  const checkRun = await writeCheckRun(db, judged.compacted);
+  log.info(
+    {
+      checkRunId: checkRun.id,
+      runId: run.id,
+      trigger: payload.trigger,
+      partial: judged.compacted.partial,
+      results: Object.fromEntries(judged.summary.map((r) => [r.checkId, r.status])),
+    },
+    'checks evaluated',
+  );
+  return {
+    checkRunId: checkRun.id,
+    reused: false,
+    syncRunStatus: run.status,
+    partial: judged.compacted.partial,
+    results: judged.summary,
+  };
+}
+
+/** The run's evidence loaded, every check judged, the run's access stored, the findings compacted. */
+async function judgeRun(
+  db: Kysely<Database>,
+  payload: EvaluateChecksPayload,
+  run: SyncRun,
+  at: { rosterAsOf: Date; evaluatedAt: Date; now: () => Date; deps: EvaluateChecksDeps },
+): Promise<{ compacted: CompactedCheckRun; summary: EvaluateChecksResult['results'] }> {
+  const { rosterAsOf, evaluatedAt, now } = at;
   let loaded: CheckEvidenceInBatches;
   try {
     // Without the repositories: they come in batches below, each with its pull requests.
@@ -218,7 +237,6 @@ export async function evaluateChecks(
     if (err instanceof EvidenceViewError) throw new ChecksEvaluatorError(err.code, err.message);
     throw err;
   }
-  memTrace('loaded');
   // Each check in steps (a user, a repository), handing the event loop back every few milliseconds, so
   // that BullMQ renews the job's lock during a long evaluation (a lost lock lets another worker take the
   // job and run it twice).
@@ -230,11 +248,10 @@ export async function evaluateChecks(
       repositoryChecks.push({ checkId: check.id, judgement, findings: [] });
     } else byCheck.set(check.id, await runStepsYielding(check.evaluateInSteps(loaded.evidence), SLICE_MS));
     await yieldToEventLoop();
-    memTrace(`check-${check.id}`);
   }
   // The repository checks one batch of repositories at a time: a batch's pull requests are read,
   // judged and dropped (all of a run's at once were most of the evaluator's memory at 10x).
-  for await (const batch of loaded.repositoryBatches()) {
+  for await (const batch of loaded.repositoryBatches({ size: at.deps.repositoryBatch })) {
     await runStepsYielding(
       (function* () {
         for (const repo of batch) {
@@ -249,7 +266,7 @@ export async function evaluateChecks(
     byCheck.set(c.checkId, buildCheckResult(c.checkId, [...c.judgement.accountFindings, ...c.findings]));
   repositoryChecks.length = 0;
   const results = CHECKS.map((check) => byCheck.get(check.id)!);
-  memTrace('judged');
+  byCheck.clear();
   await yieldToEventLoop();
   const { completeness, notes } = loaded;
   // What `/iam-users` and the access review read, derived once per sync run from the evidence already
@@ -261,13 +278,12 @@ export async function evaluateChecks(
     evidence: loaded.evidence,
     derivedAt: now(),
   });
-  memTrace('stored-access');
   await yieldToEventLoop();
   const partial =
     completeness.missingPermissions.length > 0 ||
     completeness.failedSteps.length > 0 ||
     notes.some((n) => n.code === 'policy_not_collected');
-  const checkRun = await insertCheckRun(db, {
+  const compacted = await compactCheckRun({
     connectionId: payload.connectionId,
     syncRunId: run.id,
     trigger: payload.trigger,
@@ -285,36 +301,10 @@ export async function evaluateChecks(
       },
       ...notes,
     ],
-    results: results.map((r) => ({
-      checkId: r.checkId,
-      status: r.status,
-      counts: r.counts,
-      findings: r.findings.map((f) => ({
-        resourceType: f.resourceType,
-        resourceId: f.resourceId,
-        resourceName: f.resourceName,
-        status: f.status,
-        reason: f.reason,
-        evidence: f.evidence,
-      })),
-    })),
+    results,
   });
-  memTrace('inserted');
-  log.info(
-    {
-      checkRunId: checkRun.id,
-      runId: run.id,
-      trigger: payload.trigger,
-      partial,
-      results: Object.fromEntries(results.map((r) => [r.checkId, r.status])),
-    },
-    'checks evaluated',
-  );
   return {
-    checkRunId: checkRun.id,
-    reused: false,
-    syncRunStatus: run.status,
-    partial,
-    results: results.map((r) => ({ checkId: r.checkId, status: r.status, counts: r.counts })),
+    compacted,
+    summary: results.map((r) => ({ checkId: r.checkId, status: r.status, counts: r.counts })),
   };
 }
