@@ -2,6 +2,8 @@
  * `pnpm chaos`: the fault suite (never part of `pnpm test` or CI). See HELP below and the README's
  * "Fault suite" section.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   activateConnection,
@@ -69,9 +71,13 @@ Runs:
               store (a first sync for the per-pull-request reads, which a re-sync does not make
               again for a closed pull request); the only differences allowed are
               the malformed scope's: findings turned unknown whose reason names a scope the run
-              recorded a gap on (and checks turned unknown), and its evidence withheld (rows absent,
-              or members not collected); anything else is a difference: a finding absent, judged
-              otherwise or explained otherwise, evidence changed or added (scripts/chaos/compare.ts)
+              recorded a gap on (and checks turned unknown), its evidence withheld (rows absent,
+              or members not collected), and a fail kept on collected evidence (its reason names
+              the gap, its evidence the baseline's with the gap's part withheld); anything else is
+              a difference: a finding absent or judged otherwise, a pass or not_applicable changed
+              at all, a fail explained otherwise, evidence changed or added
+              (scripts/chaos/compare.ts). An operation a re-sync never calls is run as a first sync;
+              a run in which nothing was malformed fails
 
 Options:
   --repos N            repositories (default 50)
@@ -88,6 +94,7 @@ Options:
   --redis-fsync MODE   always | everysec (default always)
   --timeout-s N        give up on a run after N seconds (default: 10 x baseline + 180)
   --full               print every difference whole (default: three of each kind, shortened)
+  --dump DIR           write each run's snapshot (evidence, findings, checks, problems) to DIR as JSON
   --help               this text
 
 Exit status: 0 when every run holds, 1 when a run differs or does not finish, 2 on bad arguments.`;
@@ -105,6 +112,7 @@ interface Options {
   faultRate: number;
   redisFsync: 'always' | 'everysec';
   timeoutS?: number;
+  dump?: string;
 }
 
 class UsageError extends Error {}
@@ -134,6 +142,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       'redis-fsync': { type: 'string' },
       'timeout-s': { type: 'string' },
       full: { type: 'boolean' },
+      dump: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -174,6 +183,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     redisFsync: fsync,
     timeoutS:
       values['timeout-s'] === undefined ? undefined : positiveInt('timeout-s', values['timeout-s'], 1),
+    dump: values.dump,
   };
 }
 
@@ -541,7 +551,12 @@ function report(result: RunResult): boolean {
     for (const d of differencesWhole() ? list : list.slice(0, 3))
       log(`      ${d.what} ${d.key}: ${d.detail}`);
   }
-  if (plan.mode === 'malformed' && c.defects.length > 0 && result.injected > 0 && s.problems.length === 0)
+  if (plan.mode === 'malformed' && result.injected === 0) {
+    // Nothing was malformed: the run proves nothing, and must not count as held.
+    log('   NOT EXERCISED: no answer of the operation was malformed');
+    return false;
+  }
+  if (plan.mode === 'malformed' && result.injected > 0 && s.problems.length === 0)
     log('   the malformed answer was taken as valid: no fault recorded on the run');
   return c.defects.length === 0;
 }
@@ -602,7 +617,19 @@ async function main(argv: string[]): Promise<number> {
     }));
     const ctx: Context = { options, cleanup, pg, redis, scenario, people, template, runs: 0 };
 
+    // Snapshots as JSON (Maps as objects): to study a run's differences, or a rule, without re-running.
+    const dump = (result: RunResult) => {
+      if (!options.dump || !result.snapshot) return;
+      mkdirSync(options.dump, { recursive: true });
+      const plain = JSON.stringify(
+        { name: result.plan.name, ...result.snapshot },
+        (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v),
+        1,
+      );
+      writeFileSync(join(options.dump, `${ctx.runs}.json`), plain);
+    };
     const baseline = await runOnce(ctx, { name: 'baseline', mode: 'exact' });
+    dump(baseline);
     let ok = report(baseline);
     if (!baseline.snapshot) return 1;
     ctx.baselineMs = baseline.elapsedMs;
@@ -628,8 +655,17 @@ async function main(argv: string[]): Promise<number> {
           });
       });
     }
-    for (const plan of plans) {
-      const result = await runOnce(ctx, plan);
+    for (const planned of plans) {
+      let plan = planned;
+      let result = await runOnce(ctx, plan);
+      if (plan.mode === 'malformed' && plan.resync && result.finished && result.injected === 0) {
+        // A re-sync need not call it again (the role's credentials are cached by the workers, a fresh
+        // credential report is not regenerated): the fault is exercised on a first sync instead.
+        log(`\n== ${plan.name}: the re-sync never called it; run again as a first sync`);
+        plan = { ...plan, name: plan.name.replace(' (re-sync)', ' (first sync)'), resync: false };
+        result = await runOnce(ctx, plan);
+      }
+      dump(result);
       if (result.snapshot) result.comparison = compare(baseline.snapshot, result.snapshot, plan.mode);
       results.push(result);
       ok = report(result) && ok;

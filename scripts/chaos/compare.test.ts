@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compare, type FindingSnapshot, namesGap, type Snapshot } from './compare.js';
+import { compare, type FindingSnapshot, isWithheld, namesGap, type Snapshot } from './compare.js';
 
 const GAP = 'codecommit:pull-requests:web-app';
 
@@ -181,5 +181,114 @@ describe('the chaos comparison rule', () => {
         new Set(['codecommit:pull-requests:web']),
       ),
     ).toBe(false);
+  });
+
+  describe('a finding that stays fail', () => {
+    const SSH = 'iam:ssh-keys';
+    const failing = (over: Partial<FindingSnapshot> = {}) =>
+      finding({
+        check: 'codecommit-offboarded-user-access',
+        resource: 'frank',
+        status: 'fail',
+        reason: 'frank still has CodeCommit access with an active access key 1 and an active SSH key K.',
+        evidence: JSON.stringify({
+          credentialReportRow: { access_key_1_active: 'true' },
+          usableCredentials: ['active access key 1', 'active SSH key K'],
+          access: { level: 'write' },
+        }),
+        ...over,
+      });
+    const withBaseline = (base: FindingSnapshot, mine: FindingSnapshot, gaps = [SSH]) =>
+      compare(snap({ findings: [base] }), snap({ findings: [mine], gaps }), 'malformed');
+    const kept = {
+      credentialReportRow: { access_key_1_active: 'true' },
+      usableCredentials: ['active access key 1'],
+      access: { level: 'write' },
+      credentialsNotCollected: [`SSH public keys (sync step ${SSH} failed: invalid)`],
+      gaps: { failedSteps: [{ step: SSH, reason: 'invalid' }], missingPermissions: [] },
+    };
+    const namingReason = `frank still has CodeCommit access with an active access key 1; not collected: SSH public keys (sync step ${SSH} failed: invalid).`;
+
+    it('is allowed when the failing evidence was collected: reason names the gap, its part withheld', () => {
+      const got = withBaseline(failing(), failing({ reason: namingReason, evidence: JSON.stringify(kept) }));
+      expect(got.defects).toEqual([]);
+      expect(got.allowed.map((d) => d.kind)).toEqual(['finding still fail, naming the gap']);
+    });
+
+    it('is a difference when the reason does not name the gap', () => {
+      const got = withBaseline(
+        failing(),
+        failing({
+          reason: 'frank still has CodeCommit access with an active access key 1.',
+          evidence: JSON.stringify(kept),
+        }),
+      );
+      expect(got.defects.map((d) => d.kind)).toEqual(['finding detail changed']);
+    });
+
+    it('is a difference when its evidence was rewritten, added to, or names a gap not recorded', () => {
+      const cases: Record<string, unknown>[] = [
+        // a value changed (the access level read from a malformed answer)
+        { ...kept, access: { level: 'admin' } },
+        // a credential the baseline never had
+        { ...kept, usableCredentials: ['active access key 1', 'active access key 2'] },
+        // a member that is not an undecided one
+        { ...kept, note: 'x' },
+        // gaps naming a step the run recorded nothing on
+        { ...kept, gaps: { failedSteps: [{ step: 'iam:git-credentials', reason: 'x' }] } },
+        // credentials not collected, naming no recorded gap
+        { ...kept, credentialsNotCollected: ['SSH public keys'] },
+      ];
+      for (const evidence of cases) {
+        const got = withBaseline(
+          failing(),
+          failing({ reason: namingReason, evidence: JSON.stringify(evidence) }),
+        );
+        expect(
+          got.defects.map((d) => d.kind),
+          JSON.stringify(evidence),
+        ).toEqual(['finding detail changed']);
+      }
+    });
+
+    it('is a difference without a recorded gap', () => {
+      const got = withBaseline(
+        failing(),
+        failing({ reason: namingReason, evidence: JSON.stringify(kept) }),
+        [],
+      );
+      expect(got.defects.map((d) => d.kind)).toEqual(['finding detail changed']);
+    });
+  });
+
+  it('a pass or not_applicable that changed at all is a difference, even with the gap named', () => {
+    for (const status of ['pass', 'not_applicable']) {
+      const base = finding({ resource: 'web-app', status, evidence: JSON.stringify({ a: 1, b: [1] }) });
+      for (const mine of [
+        { ...base, evidence: JSON.stringify({ a: 1, b: [1], gaps: { failedSteps: [{ step: GAP }] } }) },
+        { ...base, evidence: JSON.stringify({ a: null, b: [1] }) },
+        { ...base, reason: `${base.reason}; sync step ${GAP} failed` },
+      ]) {
+        const got = compare(snap({ findings: [base] }), snap({ findings: [mine], gaps: [GAP] }), 'malformed');
+        expect(
+          got.defects.map((d) => d.kind),
+          `${status} ${mine.evidence}`,
+        ).toEqual(['finding still pass or not applicable, changed']);
+      }
+    }
+  });
+
+  it('withheld: members null or absent, lists as subsets; nothing changed or added', () => {
+    const before = { a: 1, list: [{ x: 1 }, { x: 2 }], nested: { y: 'v', z: [1, 2] } };
+    expect(isWithheld(before, { a: null, list: [{ x: 2 }], nested: { z: [2] } })).toBe(true);
+    expect(isWithheld(before, { ...before, list: [{ x: 2 }, { x: 2 }] })).toBe(false);
+    expect(isWithheld(before, { ...before, list: [{ x: 3 }] })).toBe(false);
+    expect(isWithheld(before, { ...before, nested: { y: 'w' } })).toBe(false);
+    expect(isWithheld(before, { ...before, gaps: { failedSteps: [{ step: GAP }] } })).toBe(false);
+    const top = { gaps: new Set([GAP]), baselineText: JSON.stringify(before) };
+    expect(isWithheld(before, { ...before, gaps: { failedSteps: [{ step: GAP }] } }, top)).toBe(true);
+    expect(isWithheld(before, { ...before, gaps: { failedSteps: [] } }, top)).toBe(false);
+    expect(isWithheld(before, { ...before, principalsUndecided: [{ x: 1 }] }, top)).toBe(true);
+    expect(isWithheld(before, { ...before, principalsUndecided: [{ x: 9 }] }, top)).toBe(false);
   });
 });

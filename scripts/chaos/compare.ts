@@ -145,6 +145,8 @@ export type DifferenceKind =
   | 'finding now unknown, naming the gap'
   | 'finding now unknown, not naming a gap'
   | 'finding judged otherwise'
+  | 'finding still fail, naming the gap'
+  | 'finding still pass or not applicable, changed'
   | 'finding detail changed'
   | 'finding absent'
   | 'finding added, unknown naming the gap'
@@ -217,6 +219,80 @@ function withheldMembers(base: string, mine: string): string[] | undefined {
   return nulled;
 }
 
+/** One member that differs between two JSON values: its path, and its value in each (undefined: absent). */
+export interface MemberChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Where two JSON values differ, member by member (arrays by index), down to the leaves. */
+export function jsonChanges(before: unknown, after: unknown, path = ''): MemberChange[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object';
+  if (isObject(before) && isObject(after) && Array.isArray(before) === Array.isArray(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    return [...keys].flatMap((k) => jsonChanges(before[k], after[k], path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path: path || '(whole)', before, after }];
+}
+
+const describeChanges = (changes: MemberChange[]) =>
+  changes
+    .map(
+      (c) =>
+        `${c.path}: ${shorten(JSON.stringify(c.before) ?? 'absent', 80)} → ${shorten(JSON.stringify(c.after) ?? 'absent', 80)}`,
+    )
+    .join('; ');
+
+/**
+ * Members a finding's evidence gains when data is missing, saying what is undecided and why: `gaps`
+ * (the recorded gaps, by step), `credentialsNotCollected` (which credentials, naming their step) and
+ * `principalsUndecided` (principals that may or may not bypass review, moved out of the decided list).
+ */
+const UNDECIDED_MEMBERS = new Set(['gaps', 'credentialsNotCollected', 'principalsUndecided']);
+
+/**
+ * Whether `after` is `before` with parts withheld and nothing else: each member equal, or null or
+ * absent (not collected), or itself withheld; a list keeps a subset of its elements (each equal to one
+ * of the baseline's, none twice); no value changed, no member added. At the top of a finding's
+ * evidence (`top`) the undecided members may be added: `gaps` naming only recorded gap steps,
+ * `credentialsNotCollected` each naming one, `principalsUndecided` of principals the baseline listed.
+ */
+export function isWithheld(
+  before: unknown,
+  after: unknown,
+  top?: { gaps: ReadonlySet<string>; baselineText: string },
+): boolean {
+  if (after === null || after === undefined) return true;
+  if (JSON.stringify(before) === JSON.stringify(after)) return true;
+  if (Array.isArray(before) && Array.isArray(after)) {
+    const left = before.map((x) => JSON.stringify(x));
+    return after.every((x) => {
+      const i = left.indexOf(JSON.stringify(x));
+      if (i < 0) return false;
+      left.splice(i, 1);
+      return true;
+    });
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(before) || !isObject(after)) return false;
+  return Object.keys(after).every((k) => {
+    if (Object.hasOwn(before, k)) return isWithheld(before[k], after[k]);
+    if (!top || !UNDECIDED_MEMBERS.has(k)) return false;
+    const value = after[k];
+    if (k === 'gaps') {
+      const g = value as { failedSteps?: { step: string }[]; missingPermissions?: { step: string }[] };
+      const steps = [...(g.failedSteps ?? []), ...(g.missingPermissions ?? [])].map((x) => x.step);
+      return steps.length > 0 && steps.every((step) => top.gaps.has(step));
+    }
+    if (k === 'credentialsNotCollected')
+      return Array.isArray(value) && value.every((x) => typeof x === 'string' && namesGap(x, top.gaps));
+    // principalsUndecided: each one listed in the baseline's evidence (moved there, not invented).
+    return Array.isArray(value) && value.every((x) => top.baselineText.includes(JSON.stringify(x)));
+  });
+}
+
 /**
  * The judgement of a chaos run against the baseline.
  *
@@ -224,12 +300,21 @@ function withheldMembers(base: string, mine: string): string[] | undefined {
  * difference is a defect.
  *
  * `malformed` (one operation answered invalid): the differences allowed are exactly the malformed
- * scope's: its evidence withheld (a row absent, or members of a row null: not collected, never a
- * changed value, an added row or a closed version) and its findings turned `unknown` with a reason that
- * names a scope the run recorded a gap on (an account-level unknown naming it may be added). Everything
- * else is a defect: a finding absent (missing data never makes a finding vanish), judged otherwise, its
- * reason or evidence changed under the same verdict, unknown without naming a gap; a check whose status
- * moved anywhere but to `unknown`. Without a recorded gap nothing is allowed.
+ * scope's:
+ * - its evidence withheld: a row absent, or members of a row null (not collected); never a changed
+ *   value, an added row or a closed version;
+ * - its findings turned `unknown` with a reason that names a scope the run recorded a gap on (an
+ *   account-level unknown naming it may be added; a check may turn `unknown`);
+ * - a finding that stays `fail` (a fail is never a false pass) ONLY when the failing evidence itself
+ *   was collected: its reason names a recorded gap, and its evidence is the baseline's with the gap's
+ *   part withheld and nothing rewritten (`isWithheld`: members null or absent, lists kept as subsets,
+ *   only the undecided members added — a user still failing on the active access key of the credential
+ *   report while the SSH key listing was malformed).
+ * Everything else is a defect: a finding absent (missing data never makes a finding vanish), judged
+ * otherwise; a `pass` or `not_applicable` whose reason or evidence changed (the change shows it rests on
+ * the missing scope, or else it changed without depending on it: both wrong); a `fail` whose reason
+ * does not name the gap or whose evidence was rewritten; an `unknown` explained otherwise without naming
+ * a gap; a check whose status moved anywhere but to `unknown`. Without a recorded gap nothing is allowed.
  */
 export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malformed'): Comparison {
   const defects: Difference[] = [];
@@ -296,12 +381,16 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
     }
     if (mine.status === base.status && mine.reason === base.reason && mine.evidence === base.evidence)
       continue;
-    const detail =
-      mine.status !== base.status
-        ? `${base.status} → ${mine.status}: ${shorten(mine.reason)}`
-        : mine.reason !== base.reason
-          ? `reason: ${shorten(base.reason)} → ${shorten(mine.reason)}`
-          : `evidence: ${shorten(base.evidence)} → ${shorten(mine.evidence)}`;
+    const evidenceChanges = jsonChanges(JSON.parse(base.evidence), JSON.parse(mine.evidence));
+    const detail = [
+      mine.status !== base.status ? `${base.status} → ${mine.status}: ${shorten(mine.reason)}` : '',
+      mine.status === base.status && mine.reason !== base.reason
+        ? `reason: ${shorten(base.reason)} → ${shorten(mine.reason)}`
+        : '',
+      evidenceChanges.length ? `evidence: ${describeChanges(evidenceChanges)}` : '',
+    ]
+      .filter(Boolean)
+      .join(' | ');
     const what = `finding ${base.check}`;
     if (mine.status === 'unknown' && (mine.status !== base.status || mine.reason !== base.reason)) {
       // Turned unknown (or, unknown already, now says which gap): allowed only naming a recorded gap.
@@ -310,8 +399,27 @@ export function compare(baseline: Snapshot, run: Snapshot, mode: 'exact' | 'malf
       (named ? allowed : defects).push({ kind, what, key: base.name, detail });
       continue;
     }
+    if (
+      tolerant &&
+      base.status === 'fail' &&
+      mine.status === 'fail' &&
+      namesGap(mine.reason, gaps) &&
+      isWithheld(JSON.parse(base.evidence), JSON.parse(mine.evidence), {
+        gaps,
+        baselineText: base.evidence,
+      })
+    ) {
+      // Still failing on evidence that was collected (a fail is never a false pass); what the gap took
+      // is withheld and named in the reason, nothing was rewritten.
+      allowed.push({ kind: 'finding still fail, naming the gap', what, key: base.name, detail });
+      continue;
+    }
     const kind: DifferenceKind =
-      mine.status === base.status ? 'finding detail changed' : 'finding judged otherwise';
+      mine.status !== base.status
+        ? 'finding judged otherwise'
+        : mine.status === 'pass' || mine.status === 'not_applicable'
+          ? 'finding still pass or not applicable, changed'
+          : 'finding detail changed';
     defects.push({ kind, what, key: base.name, detail });
   }
   for (const [key, mine] of run.findings) {

@@ -252,6 +252,14 @@ export const FindingsAnswer = z.object({
   findings: z.array(Finding),
   nextCursor: cursor,
 });
+export const FindingChanges = z.object({
+  from: CheckRun,
+  to: CheckRun,
+  checkId: z.string(),
+  change: z.enum(['new_failures', 'fixed']),
+  findings: z.array(Finding).describe('new failures: as they fail in `to`; fixed: as they failed in `from`'),
+  nextCursor: cursor,
+});
 export const EvidenceReference = z.object({ ref: z.string(), evidence: json });
 export const CheckRunHistory = z.object({
   checkRuns: z.array(

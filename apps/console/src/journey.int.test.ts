@@ -259,9 +259,10 @@ describe('the web console, in Chromium, over the real stack', () => {
       await shot(page, '10-offboarded-after-roster');
 
       // History, evidence, operate: each page renders and is accessible.
+      // Comparing reads the API's difference of the two runs (…/changes), never the runs' failing lists.
       const failingReads: string[] = [];
       const noteFailingReads = (r: { url(): string }) => {
-        if (r.url().includes('status=fail')) failingReads.push(r.url());
+        if (r.url().includes('status=fail') || r.url().includes('/changes')) failingReads.push(r.url());
       };
       page.on('request', noteFailingReads);
       await page.getByRole('link', { name: 'History', exact: true }).click();
@@ -273,8 +274,14 @@ describe('the web console, in Chromium, over the real stack', () => {
       await page.getByRole('button', { name: 'Compare', exact: true }).click();
       await expect
         .poll(() => page.getByTestId('comparison').textContent(), { timeout: WAIT })
-        .toMatch(/New failures \(\d+\) of offboarded-user-access.*carol/);
-      expect(failingReads.every((u) => u.includes('codecommit-offboarded-user-access'))).toBe(true);
+        .toMatch(/New failures of offboarded-user-access \(\d+\).*carol/);
+      expect(failingReads.length).toBeGreaterThan(0);
+      expect(
+        failingReads.every(
+          (u) =>
+            u.includes('/checks/codecommit-offboarded-user-access/changes?') && !u.includes('status=fail'),
+        ),
+      ).toBe(true);
       page.off('request', noteFailingReads);
       await visit(page, '11b-history-compare', '[data-testid=comparison]');
       await page.getByRole('link', { name: 'Evidence', exact: true }).click();
@@ -333,6 +340,25 @@ describe('the web console, in Chromium, over the real stack', () => {
       await expect.poll(() => page.getByTestId('page-of-people').textContent()).toBe('page 2');
       await expect.poll(() => peopleRows.allTextContents()).not.toEqual(firstPage);
       expect(await peopleRows.count()).toBe(4);
+      // Identity links page the same way, and adding one sends only that link (an upsert by ARN).
+      await page.goto(`${base}/console/roster`);
+      const linkItems = page.locator('#links-title ~ ul li');
+      const email = roster.people[0]!.email;
+      for (const name of ['journey-link-a', 'journey-link-b']) {
+        await page.fill('#link-arn', `arn:aws:iam::111111111111:user/${name}`);
+        await page.fill('#link-email', email);
+        await page.getByRole('button', { name: 'Add link' }).click();
+        await expect.poll(() => linkItems.filter({ hasText: name }).count(), { timeout: WAIT }).toBe(1);
+      }
+      // Both kept: the second PUT did not replace the first.
+      expect(await linkItems.filter({ hasText: 'journey-link-a' }).count()).toBe(1);
+      await page.goto(`${base}/console/roster?pageSize=1`);
+      await expect.poll(() => linkItems.count(), { timeout: WAIT }).toBe(1);
+      const firstLinks = await linkItems.allTextContents();
+      await page.getByRole('button', { name: 'Next identity links' }).click();
+      await expect.poll(() => page.getByTestId('page-of-identity-links').textContent()).toBe('page 2');
+      await expect.poll(() => linkItems.allTextContents()).not.toEqual(firstLinks);
+      expect(await linkItems.count()).toBe(1);
       await page.goto(`${base}/console/connections/${connectionId}/operate`);
       await page.locator('#problems-title ~ [data-loaded]').waitFor({ timeout: WAIT });
 

@@ -1,6 +1,7 @@
 import { useTestDatabase } from '@codecommit-evidence/testing';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkRunAt, connectionWithFinishedRun } from '../test/check-run-fixtures.js';
 import {
   batchesByBytes,
   type CheckRunInput,
@@ -89,10 +90,7 @@ describe('findings unchanged since an earlier check run', () => {
 
   it('are not written again; a changed check writes its own; every run (by id or by date) reads exactly its findings', async () => {
     const db = t.current.db;
-    const { tenant } = await createTenant(db, 'acme');
-    const c = await createConnection(db, { tenantId: tenant.id, name: 'prod' });
-    const { run } = await createOrGetActiveSyncRun(db, c.id, 'api');
-    await finishSyncRun(db, run.id, 'succeeded');
+    const of = await connectionWithFinishedRun(db);
     const finding = (i: number, status: 'pass' | 'fail') => ({
       resourceType: 'iam_user',
       resourceId: `arn:aws:iam::111122223333:user/u${i}`,
@@ -102,15 +100,8 @@ describe('findings unchanged since an earlier check run', () => {
       evidence: { user: `u${i}`, statements: ['s'.repeat(2000)] },
     });
     const counts = { pass: 0, fail: 0, unknown: 0, not_applicable: 0 };
-    const runWith = (mfa: ReturnType<typeof finding>[], at: number): CheckRunInput => ({
-      connectionId: c.id,
-      syncRunId: run.id,
-      trigger: 'on_demand',
-      rosterAsOf: new Date(at),
-      evaluatedAt: new Date(at),
-      partial: false,
-      notes: [],
-      results: [
+    const runWith = (mfa: ReturnType<typeof finding>[], at: number): CheckRunInput =>
+      checkRunAt(of, at, [
         {
           checkId: 'codecommit-offboarded-user-access',
           status: 'pass',
@@ -118,8 +109,7 @@ describe('findings unchanged since an earlier check run', () => {
           findings: Array.from({ length: 50 }, (_, i) => finding(i, 'pass')),
         },
         { checkId: 'codecommit-user-mfa', status: 'fail', counts, findings: mfa },
-      ],
-    });
+      ]);
     const findingRows = async () =>
       (await sql<{ n: number }>`select count(*)::int as n from findings`.execute(db)).rows[0]!.n;
     const mfa1 = Array.from({ length: 30 }, (_, i) => finding(i, 'pass'));
@@ -165,7 +155,7 @@ describe('findings unchanged since an earlier check run', () => {
         ),
       );
       // ?at= picks the run by its evaluation time; its findings are its own answer.
-      const atRun = await getCheckRunAt(db, c.id, r.evaluated_at);
+      const atRun = await getCheckRunAt(db, of.connectionId, r.evaluated_at);
       expect(atRun?.id).toBe(r.id);
       expect((await listFindings(db, r.id)).length).toBe(80);
     }

@@ -1,12 +1,10 @@
 import { useTestDatabase } from '@codecommit-evidence/testing';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkRunAt, connectionWithFinishedRun } from '../test/check-run-fixtures.js';
 import { listCheckRunHistory } from './check-run-history.js';
 import { type CheckRunInput, insertCheckRun, listFindings } from './check-runs.js';
-import { createConnection } from './connections.js';
 import { containsPattern } from './finding-search.js';
-import { createOrGetActiveSyncRun, finishSyncRun } from './sync-runs.js';
-import { createTenant } from './tenants.js';
 
 const N = 10_000;
 
@@ -23,35 +21,29 @@ describe('findings searched by subject, and the check-run history with counts', 
 
   beforeAll(async () => {
     const db = t.current.db;
-    const { tenant } = await createTenant(db, 'acme');
-    const c = await createConnection(db, { tenantId: tenant.id, name: 'prod' });
-    connectionId = c.id;
-    const { run } = await createOrGetActiveSyncRun(db, c.id, 'api');
-    await finishSyncRun(db, run.id, 'succeeded');
-    const input = (at: number, failing: number): CheckRunInput => ({
-      connectionId: c.id,
-      syncRunId: run.id,
-      trigger: 'sync',
-      rosterAsOf: new Date(at),
-      evaluatedAt: new Date(at),
-      partial: false,
-      notes: [],
-      results: [
-        {
-          checkId: 'codecommit-user-mfa',
-          status: failing ? 'fail' : 'pass',
-          counts: { pass: N - failing, fail: failing, unknown: 0, not_applicable: 0 },
-          findings: names.map((name, i) => ({
-            resourceType: 'iam_user',
-            resourceId: `arn:aws:iam::111122223333:user/${name}`,
-            resourceName: name,
-            status: i < failing ? ('fail' as const) : ('pass' as const),
-            reason: 'r',
-            evidence: {},
-          })),
-        },
-      ],
-    });
+    const of = await connectionWithFinishedRun(db);
+    connectionId = of.connectionId;
+    const input = (at: number, failing: number): CheckRunInput =>
+      checkRunAt(
+        of,
+        at,
+        [
+          {
+            checkId: 'codecommit-user-mfa',
+            status: failing ? 'fail' : 'pass',
+            counts: { pass: N - failing, fail: failing, unknown: 0, not_applicable: 0 },
+            findings: names.map((name, i) => ({
+              resourceType: 'iam_user',
+              resourceId: `arn:aws:iam::111122223333:user/${name}`,
+              resourceName: name,
+              status: i < failing ? ('fail' as const) : ('pass' as const),
+              reason: 'r',
+              evidence: {},
+            })),
+          },
+        ],
+        'sync',
+      );
     await insertCheckRun(db, input(1000, 40));
     checkRunId = (await insertCheckRun(db, input(2000, 25))).id;
   }, 120_000);

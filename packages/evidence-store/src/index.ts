@@ -1,4 +1,6 @@
 /** Evidence store: the Postgres schema, its migrations and typed queries per aggregate. */
+
+export * from './check-run-changes.js';
 export * from './check-run-history.js';
 export * from './check-runs.js';
 export * from './connections.js';

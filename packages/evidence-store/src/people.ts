@@ -85,6 +85,25 @@ export async function listPeople(
   return q.execute();
 }
 
+/** Which of `emails` (lower case) are in the roster at `asOf`: one indexed read, never the whole roster. */
+export async function rosterEmailsAmong(
+  db: Kysely<Database>,
+  tenantId: string,
+  emails: readonly string[],
+  asOf: Date,
+): Promise<Set<string>> {
+  if (emails.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('people')
+    .select('email')
+    .where('tenant_id', '=', tenantId)
+    .where('email', 'in', [...emails])
+    .where('valid_from', '<=', asOf)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]))
+    .execute();
+  return new Set(rows.map((r) => r.email));
+}
+
 /** Bulk upsert of explicit links from IAM user ARNs to people, versioned by time like people. */
 export async function upsertIdentityLinks(
   db: Kysely<Database>,

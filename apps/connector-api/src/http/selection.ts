@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { DayOrInstant, Instant } from '../schemas.js';
 
-const positiveId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const positiveId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** `?checkRunId=`, `?runId=` (a sync run's latest evaluation) or `?at=`; none: the latest check run. */
 export const CheckRunSelector = {

@@ -5,6 +5,7 @@ import {
   getEvidenceBlobs,
   listCheckResults,
   listCheckRunHistory,
+  listFindingChanges,
   listFindings,
 } from '@codecommit-evidence/evidence-store';
 import { z } from 'zod';
@@ -12,9 +13,16 @@ import { tenantId } from '../auth.js';
 import type { AppContext, RoutePlugin } from '../context.js';
 import { notFound } from '../errors.js';
 import { decodeCursor, PageQuery, page } from '../http/pagination.js';
-import { CheckRunSelector, onlyOneSelector, resolveCheckRun } from '../http/selection.js';
+import { CheckRunSelector, onlyOneSelector, positiveId, resolveCheckRun } from '../http/selection.js';
 import { checkDefinition, checkRunView, checkView, findingView } from '../presenters.js';
-import { answers, CheckRunHistory, ChecksAnswer, EvidenceReference, FindingsAnswer } from '../responses.js';
+import {
+  answers,
+  CheckRunHistory,
+  ChecksAnswer,
+  EvidenceReference,
+  FindingChanges,
+  FindingsAnswer,
+} from '../responses.js';
 import { IdParams, text } from '../schemas.js';
 import { loadConnection } from './connections.js';
 
@@ -39,6 +47,14 @@ const FindingsQuery = z
   })
   .superRefine(onlyOneSelector);
 const HistoryQuery = z.strictObject(PageQuery);
+const ChangesQuery = z.strictObject({
+  from: positiveId.describe('the earlier check run (id)'),
+  to: positiveId.describe('the later check run (id)'),
+  change: z
+    .enum(['new_failures', 'fixed'])
+    .describe('new_failures: failing in `to`, not in `from`; fixed: failing in `from`, not in `to`'),
+  ...PageQuery,
+});
 const EvidenceRefParams = z.object({
   id: z.string(),
   digest: z
@@ -141,6 +157,50 @@ export const checkRoutes: RoutePlugin = {
         },
       },
       async (req) => findingsPage(ctx, tenantId(req), req.params, req.query),
+    );
+
+    // What changed between two check runs, one page at a time in SQL (the console's Compare).
+    app.get(
+      '/v1/connections/:id/checks/:checkId/changes',
+      {
+        schema: {
+          response: answers(FindingChanges),
+          tags,
+          summary:
+            'What changed in one check between two check runs: ?change=new_failures (failing in ?to=, not in ?from=) or fixed (the reverse), paginated by ?cursor=',
+          params: CheckParams,
+          querystring: ChangesQuery,
+        },
+      },
+      async (req) => {
+        const connection = await loadConnection(ctx, tenantId(req), req.params.id);
+        const def = checkDefinition(req.params.checkId);
+        if (!def) throw notFound('check');
+        const [from, to] = await Promise.all([
+          resolveCheckRun(ctx.db, connection.id, { checkRunId: req.query.from }),
+          resolveCheckRun(ctx.db, connection.id, { checkRunId: req.query.to }),
+        ]);
+        const after = decodeCursor(req.query.cursor, ['number'] as const);
+        const rows = await listFindingChanges(
+          ctx.db,
+          { fromRunId: from.id, toRunId: to.id },
+          def.id,
+          req.query.change,
+          {
+            ...(after ? { afterId: after[0] } : {}),
+            limit: req.query.limit + 1,
+          },
+        );
+        const { items, nextCursor } = page(rows, req.query.limit, (f) => [f.id]);
+        return {
+          from: checkRunView(from),
+          to: checkRunView(to),
+          checkId: def.id,
+          change: req.query.change,
+          findings: items.map(findingView),
+          nextCursor,
+        };
+      },
     );
 
     // Findings hold {"$ref": "sha256:…"} where evidence is shared by many findings (stored once).

@@ -11,6 +11,7 @@
 import {
   listIdentityLinks,
   listPeople,
+  rosterEmailsAmong,
   upsertIdentityLinks,
   upsertPeople,
 } from '@codecommit-evidence/evidence-store';
@@ -176,10 +177,9 @@ export const peopleRoutes: RoutePlugin = {
         const evaluations = changed ? await enqueueOnDemandEvaluations(ctx, tenant) : [];
         // A link to an address the roster does not have is kept (the roster may come later), but it
         // links to no one until then: the checks treat that user as not linked. Say so now.
-        const roster = new Set((await listPeople(ctx.db, tenant, ctx.now())).map((p) => p.email));
-        const unknown = [...new Set(req.body.links.map((l) => l.personEmail.toLowerCase()))].filter(
-          (e) => !roster.has(e),
-        );
+        const named = [...new Set(req.body.links.map((l) => l.personEmail.toLowerCase()))];
+        const roster = await rosterEmailsAmong(ctx.db, tenant, named, ctx.now());
+        const unknown = named.filter((e) => !roster.has(e));
         const warnings = unknown.length
           ? [
               {

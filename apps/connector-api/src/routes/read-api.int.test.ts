@@ -1,4 +1,4 @@
-import { evaluateAllChecks } from '@codecommit-evidence/domain';
+import { CHECKS, evaluateAllChecks } from '@codecommit-evidence/domain';
 import {
   type Database,
   finishSyncRun,
@@ -528,6 +528,62 @@ describe('read API and exports over a hand-written evidence store', () => {
     });
   });
 
+  describe('GET /v1/connections/{id}/checks/{checkId}/changes', () => {
+    it('answers, page by page, exactly the difference of the two runs’ failing findings, for every check', async () => {
+      const failing = async (checkRunId: number, checkId: string) =>
+        new Map<string, string>(
+          (
+            await get(`${base()}/checks/${checkId}?checkRunId=${checkRunId}&status=fail&limit=500`)
+          ).body.findings.map((f: { resourceId: string; reason: string }) => [f.resourceId, f.reason]),
+        );
+      const changes = async (from: number, to: number, checkId: string, change: string) => {
+        const seen: { resourceId: string; reason: string }[] = [];
+        let cursor: string | null = null;
+        do {
+          const res: Awaited<ReturnType<typeof get>> = await get(
+            `${base()}/checks/${checkId}/changes?from=${from}&to=${to}&change=${change}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+          );
+          expect(res.status).toBe(200);
+          expect(res.body).toMatchObject({ from: { id: from }, to: { id: to }, checkId, change });
+          seen.push(...res.body.findings);
+          cursor = res.body.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      let changed = 0;
+      for (const checkId of CHECKS.map((c) => c.id)) {
+        const [before, after] = await Promise.all([failing(checkRun1, checkId), failing(checkRun2, checkId)]);
+        const newFailures = await changes(checkRun1, checkRun2, checkId, 'new_failures');
+        const fixed = await changes(checkRun1, checkRun2, checkId, 'fixed');
+        // New failures as they fail in the later run, fixed ones as they failed in the earlier one.
+        expect(new Map(newFailures.map((f) => [f.resourceId, f.reason])), checkId).toEqual(
+          new Map([...after].filter(([r]) => !before.has(r))),
+        );
+        expect(new Map(fixed.map((f) => [f.resourceId, f.reason])), checkId).toEqual(
+          new Map([...before].filter(([r]) => !after.has(r))),
+        );
+        changed += newFailures.length + fixed.length;
+      }
+      // bob lost his policy between the runs: at least his offboarded finding is fixed.
+      expect(changed).toBeGreaterThan(0);
+      const bob = await changes(checkRun1, checkRun2, 'codecommit-offboarded-user-access', 'fixed');
+      expect(bob.map((f) => f.resourceId)).toContain(userArn('bob'));
+    });
+
+    it('refuses what it cannot answer: a missing run, an unknown run, an unknown check', async () => {
+      const path = `${base()}/checks/codecommit-user-mfa/changes`;
+      const missing = await get(`${path}?to=${checkRun2}&change=fixed`);
+      expect(missing.status).toBe(400);
+      expect(JSON.stringify(missing.body)).toContain('querystring.from');
+      expect((await get(`${path}?from=${checkRun1}&to=${checkRun2}&change=gone`)).status).toBe(400);
+      expect((await get(`${path}?from=999999&to=${checkRun2}&change=fixed`)).status).toBe(404);
+      const check = await get(
+        `${base()}/checks/no-such-check/changes?from=${checkRun1}&to=${checkRun2}&change=fixed`,
+      );
+      expect(check.status).toBe(404);
+    });
+  });
+
   it('documents every read and export route in the OpenAPI document', async () => {
     const doc = await h.current.app.inject({ method: 'GET', url: '/docs/json' });
     expect(doc.statusCode).toBe(200);
@@ -536,6 +592,7 @@ describe('read API and exports over a hand-written evidence store', () => {
       '/v1/connections/{id}/checks',
       '/v1/connections/{id}/checks/{checkId}',
       '/v1/connections/{id}/checks/{checkId}/findings',
+      '/v1/connections/{id}/checks/{checkId}/changes',
       '/v1/connections/{id}/check-runs',
       '/v1/connections/{id}/repositories',
       '/v1/connections/{id}/repositories/{name}/branches',
@@ -555,6 +612,7 @@ describe('read API and exports over a hand-written evidence store', () => {
       `/checks?runId=${run1}`,
       '/checks/codecommit-user-mfa',
       '/checks/codecommit-user-mfa/findings',
+      `/checks/codecommit-offboarded-user-access/changes?from=${checkRun1}&to=${checkRun2}&change=fixed`,
       '/check-runs',
       '/repositories',
       '/repositories/app/branches',

@@ -2667,6 +2667,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/connections/{id}/checks/{checkId}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed in one check between two check runs: ?change=new_failures (failing in ?to=, not in ?from=) or fixed (the reverse), paginated by ?cursor= */
+        get: {
+            parameters: {
+                query: {
+                    /** @description the earlier check run (id) */
+                    from: number;
+                    /** @description the later check run (id) */
+                    to: number;
+                    /** @description new_failures: failing in `to`, not in `from`; fixed: failing in `from`, not in `to` */
+                    change: "new_failures" | "fixed";
+                    /** @description page size, at most 500 */
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    checkId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: {
+                                id: number;
+                                syncRunId: number;
+                                trigger: string;
+                                /** @description ISO 8601 date-time */
+                                evaluatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                judgedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                rosterAsOf: string | null;
+                                partial: boolean;
+                                auditWindowDays: number | null;
+                                gaps: {
+                                    missingPermissions: {
+                                        action: string;
+                                        step: string;
+                                    }[];
+                                    failedSteps: {
+                                        step: string;
+                                        reason: string;
+                                    }[];
+                                };
+                                notes: unknown[];
+                            };
+                            to: {
+                                id: number;
+                                syncRunId: number;
+                                trigger: string;
+                                /** @description ISO 8601 date-time */
+                                evaluatedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                judgedAt: string | null;
+                                /** @description ISO 8601 date-time */
+                                rosterAsOf: string | null;
+                                partial: boolean;
+                                auditWindowDays: number | null;
+                                gaps: {
+                                    missingPermissions: {
+                                        action: string;
+                                        step: string;
+                                    }[];
+                                    failedSteps: {
+                                        step: string;
+                                        reason: string;
+                                    }[];
+                                };
+                                notes: unknown[];
+                            };
+                            checkId: string;
+                            /** @enum {string} */
+                            change: "new_failures" | "fixed";
+                            /** @description new failures: as they fail in `to`; fixed: as they failed in `from` */
+                            findings: {
+                                id: number;
+                                checkId: string;
+                                resourceType: string;
+                                resourceId: string;
+                                resourceName: string;
+                                /** @enum {string} */
+                                status: "pass" | "fail" | "unknown" | "not_applicable";
+                                reason: string;
+                                /** @description what decided it; a {"$ref": "sha256:…"} part is read at …/evidence-references/{digest} */
+                                evidence: unknown;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; null on the last */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Every failure: a stable code, a message that says what to change, details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_request" | "malformed_json" | "unauthorized" | "csrf_token_invalid" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "not_ready" | "service_unavailable" | "connection_not_active" | "connection_deleted" | "rate_limited" | "sync_too_soon" | "last_valid_key" | "connect_in_progress" | "connection_target_changed" | "invalid_role_arn" | "invalid_region" | "codecommit_not_in_region" | "region_partition_mismatch" | "role_not_found_or_not_trusted" | "external_id_mismatch" | "external_id_not_enforced" | "region_not_enabled" | "missing_permissions" | "aws_unavailable" | "platform_credentials_invalid";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/connections/{id}/evidence-references/{digest}": {
         parameters: {
             query?: never;

@@ -2,7 +2,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { call, client } from '../api/client';
-import type { CheckRunHistoryEntry, Finding } from '../api/views';
+import type { CheckRunHistoryEntry } from '../api/views';
+import { Pager, useKeyset } from '../keyset';
 import { ErrorBox, Loading, Status, when } from '../ui';
 import { ConnectionHeader } from './checks';
 
@@ -150,33 +151,59 @@ function StatusChart({ runs }: { runs: CheckRunHistoryEntry[] }) {
   );
 }
 
-/** How many of each list the comparison shows (the check-results export has every finding). */
-const SHOWN = 200;
-
-/** The failing findings of one check of one check run, every page of them. */
-async function failing(id: string, checkRunId: number, checkId: string): Promise<Map<string, Finding>> {
-  const out = new Map<string, Finding>();
-  let cursor: string | undefined;
-  do {
-    const page: { findings: Finding[]; nextCursor: string | null } = await call(
-      client.GET('/v1/connections/{id}/checks/{checkId}', {
-        params: {
-          path: { id, checkId },
-          query: { checkRunId, status: 'fail', limit: 500, ...(cursor ? { cursor } : {}) },
-        },
-      }),
-    );
-    for (const f of page.findings) out.set(`${f.resourceType} ${f.resourceId}`, f);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
+/** Findings a page of the comparison shows (each list pages on with Previous / Next). */
+const PAGE = 100;
 
 /**
- * What changed between two check runs, for one check at a time and only when asked: the API has no
- * diff, so a comparison reads every failing finding of that check in both runs, and the history page
- * must not pay that on every visit (on the 1,000-repository account, thousands of findings per run).
+ * One side of a comparison, a page at a time: the API computes the difference in SQL
+ * (`…/checks/{checkId}/changes`), so comparing two runs of a large account reads one page, never
+ * every failing finding of both runs.
  */
+function ChangeList({
+  id,
+  asked,
+  change,
+  title,
+}: {
+  id: string;
+  asked: { a: number; b: number; check: string };
+  change: 'new_failures' | 'fixed';
+  title: string;
+}) {
+  const list = useKeyset(['changes', id, asked, change], (cursor) =>
+    call(
+      client.GET('/v1/connections/{id}/checks/{checkId}/changes', {
+        params: {
+          path: { id, checkId: asked.check },
+          query: { from: asked.a, to: asked.b, change, limit: PAGE, ...(cursor ? { cursor } : {}) },
+        },
+      }),
+    ),
+  );
+  const findings = list.data?.findings ?? [];
+  return (
+    <div data-testid={`comparison-${change}`}>
+      <h3>
+        {title}
+        {list.data && !list.hasNext && list.pageNumber === 1 ? ` (${findings.length})` : ''}
+      </h3>
+      <ErrorBox error={list.error} />
+      {list.isPending && <Loading what={title.toLowerCase()} />}
+      {list.data && findings.length === 0 && <p className="help">None.</p>}
+      <ul>
+        {findings.map((f) => (
+          <li key={f.id}>
+            <strong>{f.resourceName}</strong> ({f.resourceType})
+            {change === 'new_failures' ? ` — ${f.reason}` : ''}
+          </li>
+        ))}
+      </ul>
+      <Pager what={title.toLowerCase()} keyset={list} />
+    </div>
+  );
+}
+
+/** What changed between two check runs, for one check at a time and only when asked. */
 function Compare({ id, runs }: { id: string; runs: CheckRunHistoryEntry[] }) {
   const [a, setA] = useState(runs[1]!.id);
   const [b, setB] = useState(runs[0]!.id);
@@ -186,18 +213,6 @@ function Compare({ id, runs }: { id: string; runs: CheckRunHistoryEntry[] }) {
     CHECK_IDS.find((c) => failingIn(runs[1]!.id, c) !== failingIn(runs[0]!.id, c)) ?? CHECK_IDS[0],
   );
   const [asked, setAsked] = useState<{ a: number; b: number; check: string }>();
-  const diff = useQuery({
-    queryKey: ['compare', id, asked],
-    enabled: asked !== undefined,
-    queryFn: async () => {
-      const { a: from, b: to, check: c } = asked!;
-      const [before, after] = await Promise.all([failing(id, from, c), failing(id, to, c)]);
-      return {
-        newFailures: [...after].filter(([k]) => !before.has(k)).map(([, f]) => f),
-        fixed: [...before].filter(([k]) => !after.has(k)).map(([, f]) => f),
-      };
-    },
-  });
   const pick = (label: string, value: number, set: (n: number) => void, idAttr: string) => (
     <>
       <label htmlFor={idAttr}>{label}</label>
@@ -208,22 +223,6 @@ function Compare({ id, runs }: { id: string; runs: CheckRunHistoryEntry[] }) {
           </option>
         ))}
       </select>
-    </>
-  );
-  const list = (findings: Finding[], withReason: boolean) => (
-    <>
-      <ul>
-        {findings.slice(0, SHOWN).map((f) => (
-          <li key={`${f.checkId}${f.id}`}>
-            <strong>{f.resourceName}</strong> ({f.resourceType}){withReason ? ` — ${f.reason}` : ''}
-          </li>
-        ))}
-      </ul>
-      {findings.length > SHOWN && (
-        <p className="help">
-          and {findings.length - SHOWN} more: the check-results export of each run lists them all.
-        </p>
-      )}
     </>
   );
   return (
@@ -248,20 +247,15 @@ function Compare({ id, runs }: { id: string; runs: CheckRunHistoryEntry[] }) {
         </select>
         <button type="submit">Compare</button>
       </form>
-      <ErrorBox error={diff.error} />
-      {diff.isFetching && <Loading what="the comparison" />}
-      {diff.data && asked && (
+      {asked && (
         <div className="grid two" data-testid="comparison">
-          <div>
-            <h3>
-              New failures ({diff.data.newFailures.length}) of {asked.check.replace('codecommit-', '')}
-            </h3>
-            {list(diff.data.newFailures, true)}
-          </div>
-          <div>
-            <h3>Fixed ({diff.data.fixed.length})</h3>
-            {list(diff.data.fixed, false)}
-          </div>
+          <ChangeList
+            id={id}
+            asked={asked}
+            change="new_failures"
+            title={`New failures of ${asked.check.replace('codecommit-', '')}`}
+          />
+          <ChangeList id={id} asked={asked} change="fixed" title="Fixed" />
         </div>
       )}
     </section>

@@ -1,8 +1,8 @@
 /**
  * The roster: CSV upload or paste (per-row errors from the API), the current roster a page at a time
- * (`?pageSize=`, default 500), identity links.
+ * (`?pageSize=`, default 500), identity links paged the same way.
  */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import Papa from 'papaparse';
 import { type FormEvent, useRef, useState } from 'react';
 import { ApiFailure, call, client } from '../api/client';
@@ -57,10 +57,10 @@ export function RosterPage() {
   const people = useKeyset(['people', limit], (cursor) =>
     call(client.GET('/v1/people', { params: { query: { limit, ...(cursor ? { cursor } : {}) } } })),
   );
-  const links = useQuery({
-    queryKey: ['identity-links'],
-    queryFn: () => call(client.GET('/v1/identity-links')),
-  });
+  // Links are paged like the roster (an account with thousands of IAM users can have as many links).
+  const links = useKeyset(['identity-links', limit], (cursor) =>
+    call(client.GET('/v1/identity-links', { params: { query: { limit, ...(cursor ? { cursor } : {}) } } })),
+  );
 
   const upload = async (csv: string) => {
     setError(undefined);
@@ -84,9 +84,10 @@ export function RosterPage() {
     const f = new FormData(e.currentTarget);
     setError(undefined);
     try {
-      const current = links.data?.links ?? [];
+      // The PUT is an upsert by ARN: only the new link is sent (never the page on screen, which is not
+      // all of them).
       const next = { iamUserArn: String(f.get('arn')).trim(), personEmail: String(f.get('email')).trim() };
-      await call(client.PUT('/v1/identity-links', { body: { links: [...current, next] } }));
+      await call(client.PUT('/v1/identity-links', { body: { links: [next] } }));
       await qc.invalidateQueries({ queryKey: ['identity-links'] });
     } catch (err) {
       setError(err);
@@ -172,6 +173,8 @@ export function RosterPage() {
       <section className="card" aria-labelledby="links-title">
         <h2 id="links-title">Identity links</h2>
         <p className="help">Tie an IAM user to a person when their names do not match the roster's email.</p>
+        {links.isPending && <Loading what="identity links" />}
+        <ErrorBox error={links.error} />
         <ul>
           {links.data?.links.map((l) => (
             <li key={l.iamUserArn}>
@@ -179,6 +182,7 @@ export function RosterPage() {
             </li>
           ))}
         </ul>
+        <Pager what="identity links" keyset={links} />
         <form onSubmit={addLink} className="row">
           <label htmlFor="link-arn">IAM user ARN</label>
           <input id="link-arn" name="arn" required />

@@ -224,6 +224,30 @@ describe('codecommit-offboarded-user-access', () => {
     });
   });
 
+  it('still fails on a collected credential, and its reason names the credentials not collected and why', () => {
+    const result = evaluateOffboardedUserAccess(
+      evidence({
+        run: {
+          completeness: {
+            missingPermissions: [],
+            failedSteps: [
+              {
+                step: 'iam:ssh-keys',
+                reason: 'iam:ListSSHPublicKeys: AWS answered an invalid SSHPublicKeys',
+              },
+            ],
+          },
+        },
+        people: [alice],
+        users: [user('alice@example.com', { credentials: { passwordEnabled: true, sshPublicKeys: null } })],
+      }),
+    );
+    const finding = result.findings[0]!;
+    expect(finding.status).toBe('fail');
+    expect(finding.reason).toContain('with console password; not collected in this run: SSH public keys');
+    expect(finding.reason).toContain('sync step iam:ssh-keys failed: iam:ListSSHPublicKeys');
+  });
+
   it('is unknown, never pass, when IAM policies could not be read, and reports the account-level gap', () => {
     const result = evaluateOffboardedUserAccess(
       evidence({

@@ -77,7 +77,9 @@ function judgeUser(user: IamUserEvidence, evidence: CheckEvidence): Finding | nu
       return {
         ...base,
         status: 'fail',
-        reason: `IAM user ${user.userName} belongs to ${who} and still has CodeCommit access${policies ? ` (${policies})` : ''} with ${listPhrase(access.credentials.usable, 3)}.`,
+        // A fail on the credentials that were collected stays a fail, but a reader must learn that
+        // the list is not complete, and why (pnpm chaos: a malformed SSH key listing left it silent).
+        reason: `IAM user ${user.userName} belongs to ${who} and still has CodeCommit access${policies ? ` (${policies})` : ''} with ${listPhrase(access.credentials.usable, 3)}${access.credentials.unknown.length > 0 ? `; not collected in this run: ${access.credentials.unknown.join('; ')}` : ''}.`,
         evidence: { ...ev, ...(usedAfter.length > 0 ? { usedAfterOffboarding: usedAfter } : {}) },
       };
     }
