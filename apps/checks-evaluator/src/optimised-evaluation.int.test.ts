@@ -6,7 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { evaluateAllChecks, evaluateBranchProtectionAdmins } from '@codecommit-evidence/domain';
-import { getConnectionById, getSyncRun } from '@codecommit-evidence/evidence-store';
+import { getConnectionById, getSyncRun, listFindings } from '@codecommit-evidence/evidence-store';
 import { assembleCheckEvidence, loadRunEvidenceRows } from '@codecommit-evidence/evidence-views';
 import {
   closeQueues,
@@ -83,6 +83,67 @@ describe('optimised evaluation on a generated account (200 repositories x 500 us
     const statuses = new Set(fast.flatMap((c) => c.findings.map((f) => f.status)));
     expect(statuses.has('fail')).toBe(true);
     expect(statuses.has('pass')).toBe(true);
+  }, 240_000);
+
+  it('writes the check run of the whole evaluation, finding by finding, judging repositories in batches', async () => {
+    // The evaluator brings repositories and their pull requests in batches (here of 7: 29 batches,
+    // the last one short) and writes compacted evidence; read back with every reference resolved, its
+    // check run is what evaluating the whole run at once gives.
+    const db = t.current.db;
+    const connection = (await getConnectionById(db, account.connectionId))!;
+    const run = (await getSyncRun(db, account.runId))!;
+    const rosterAsOf = new Date(run.finished_at!.getTime() + 1);
+    const rows = await loadRunEvidenceRows(db, {
+      connectionId: account.connectionId,
+      tenantId: connection.tenant_id,
+      runId: account.runId,
+      rosterAsOf,
+    });
+    const whole = evaluateAllChecks(
+      assembleCheckEvidence(rows, {
+        syncRunId: run.id,
+        accountId: run.aws_account_id ?? '',
+        region: run.region ?? '',
+        evaluatedAt: run.finished_at!,
+        auditWindowDays: run.audit_window_days || connection.audit_window_days || 90,
+      }).evidence,
+    );
+    const written = await evaluateChecks(
+      {
+        connectionId: account.connectionId,
+        runId: account.runId,
+        trigger: 'on_demand',
+        rosterAsOf: rosterAsOf.toISOString(),
+      },
+      { db, log: pino({ level: 'silent' }), repositoryBatch: 7 },
+    );
+    expect(written.reused).toBe(false);
+    expect(written.results).toEqual(
+      whole.map((r) => ({ checkId: r.checkId, status: r.status, counts: r.counts })),
+    );
+    for (const reference of whole) {
+      const stored = await listFindings(db, written.checkRunId, {
+        checkId: reference.checkId,
+        limit: 100_000,
+        resolve: Number.POSITIVE_INFINITY,
+      });
+      expect(stored.length, reference.checkId).toBe(reference.findings.length);
+      for (const [j, f] of stored.entries()) {
+        const expected = reference.findings[j]!;
+        expect(
+          {
+            resourceType: f.resource_type,
+            resourceId: f.resource_id,
+            resourceName: f.resource_name,
+            status: f.status,
+            reason: f.reason,
+            evidence: f.evidence,
+          },
+          `${reference.checkId} ${expected.resourceId}`,
+        ).toEqual(JSON.parse(JSON.stringify(expected)));
+      }
+    }
+    expect(whole.find((r) => r.checkId === 'codecommit-peer-review')!.findings.length).toBe(200);
   }, 240_000);
 
   /** One job under a lock set from a calibration just before it; what was seen of it. */

@@ -82,12 +82,32 @@ function findingsDigest(
   return `sha256:${hash.digest('hex')}`;
 }
 
+/** A finding as it is written: its evidence compacted to JSON (the evidence object is not kept). */
+export type CompactedFinding = Omit<CheckRunInput['results'][number]['findings'][number], 'evidence'> & {
+  evidenceJson: string;
+};
+
+/** A check run ready to be written: every finding compacted, and the blobs they reference. */
+export interface CompactedCheckRun extends Omit<CheckRunInput, 'results'> {
+  results: (Omit<CheckRunInput['results'][number], 'findings'> & { findings: CompactedFinding[] })[];
+  /** digest -> JSON text of each part stored once. */
+  blobs: ReadonlyMap<string, string>;
+}
+
 /**
  * Writes one check run with its results and findings, all or nothing. Check runs are append-only.
  * Each finding's evidence is compacted (`EvidenceCompactor`): what findings share is written once per
  * connection, and again only when it changed; statements are bounded in bytes.
  */
 export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput): Promise<CheckRun> {
+  return writeCheckRun(db, await compactCheckRun(input));
+}
+
+/**
+ * The first half of `insertCheckRun`: every finding's evidence compacted. A caller that drops the
+ * findings' objects once this returns (the evaluator) holds only their JSON while the run is written.
+ */
+export async function compactCheckRun(input: CheckRunInput): Promise<CompactedCheckRun> {
   const compactor = new EvidenceCompactor();
   // CPU-bound for thousands of findings: pause every few milliseconds so timers (a job lock) run.
   let sliceStart = performance.now();
@@ -97,21 +117,33 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
     sliceStart = performance.now();
   };
   // First what findings share (the same object in several), then each finding compacted.
-  type Compacted = CheckRunInput['results'][number]['findings'][number] & { evidenceJson: string };
-  const results: (Omit<CheckRunInput['results'][number], 'findings'> & { findings: Compacted[] })[] = [];
+  const results: CompactedCheckRun['results'] = [];
   for (const r of input.results)
     for (const f of r.findings) {
       compactor.noteShared(f.evidence);
       await pauseIfDue();
     }
   for (const r of input.results) {
-    const findings: Compacted[] = [];
+    const findings: CompactedFinding[] = [];
     for (const f of r.findings) {
-      findings.push({ ...f, evidenceJson: compactor.compactFinding(f.evidence) });
+      findings.push({
+        resourceType: f.resourceType,
+        resourceId: f.resourceId,
+        resourceName: f.resourceName,
+        status: f.status,
+        reason: f.reason,
+        evidenceJson: compactor.compactFinding(f.evidence),
+      });
       await pauseIfDue();
     }
-    results.push({ ...r, findings });
+    results.push({ checkId: r.checkId, status: r.status, counts: r.counts, findings });
   }
+  const { results: _, ...header } = input;
+  return { ...header, results, blobs: compactor.blobs };
+}
+
+/** The second half of `insertCheckRun`: one transaction, statements bounded in bytes. */
+export async function writeCheckRun(db: Kysely<Database>, input: CompactedCheckRun): Promise<CheckRun> {
   return db.transaction().execute(async (trx) => {
     const run = await trx
       .insertInto('check_runs')
@@ -126,7 +158,7 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const blobs = [...compactor.blobs];
+    const blobs = [...input.blobs];
     for (const chunk of batchesByBytes(blobs, ([digest, body]) => digest.length + body.length)) {
       await trx
         .insertInto('check_evidence_blobs')
@@ -141,7 +173,7 @@ export async function insertCheckRun(db: Kysely<Database>, input: CheckRunInput)
         .onConflict((oc) => oc.columns(['connection_id', 'digest']).doNothing())
         .execute();
     }
-    for (const r of results) {
+    for (const r of input.results) {
       // Findings unchanged since an earlier check run of the connection are not written again: the
       // result points at the check run whose rows hold them (storage grows with change).
       const digest = findingsDigest(r.findings);

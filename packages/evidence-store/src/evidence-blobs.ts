@@ -108,7 +108,10 @@ export class EvidenceCompactor {
     const shared = json.length > SHARED_REFERENCE_BYTES && (this.holders.get(value) ?? 0) > 1;
     const result: Compacted =
       !top && (json.length > REFERENCE_BYTES || shared) ? { json, ref: this.store(json) } : { json };
-    if (!top) this.seen.set(value, result);
+    // Only an object that several findings hold is reached again: keeping every part's JSON would hold
+    // each finding's evidence once per level of nesting until the check run is written (at 10x, most
+    // of the evaluator's memory while it writes).
+    if (!top && (this.holders.get(value) ?? 0) > 1) this.seen.set(value, result);
     return result;
   }
 }

@@ -24,6 +24,23 @@ export async function listPullRequestsAsOf(
   return q.orderBy('repository_name').orderBy('id').limit(page.limit).execute();
 }
 
+/**
+ * The pull requests of some repositories as of run `runId`, in id order: the evaluator reads a run's
+ * pull requests one batch of repositories at a time.
+ */
+export async function listPullRequestsOfRepositoriesAsOf(
+  db: Db,
+  target: Target,
+  repositoryNames: readonly string[],
+): Promise<EvidenceRow<'pull_requests'>[]> {
+  if (repositoryNames.length === 0) return [];
+  return selectAsOf(db, 'pull_requests', target.connectionId, target.runId)
+    .selectAll()
+    .where('repository_name', 'in', repositoryNames)
+    .orderBy('id')
+    .execute();
+}
+
 /** The approval states of `pullRequestIds` as of run `runId`, in id order. */
 export async function listApprovalsAsOf(
   db: Db,

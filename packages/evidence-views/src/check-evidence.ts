@@ -16,8 +16,10 @@ import {
   getConnectionById,
   getSyncRun,
   type IdentityLink,
+  listApprovalsAsOf,
   listIdentityLinks,
   listPeople,
+  listPullRequestsOfRepositoriesAsOf,
   listSyncProblems,
   type Person,
   type SyncRun,
@@ -101,6 +103,11 @@ export interface AssembleOptions {
    * that the tests compare the memoised one with. Same answers, far more work.
    */
   straightforward?: boolean;
+  /**
+   * Leave `evidence.repositories` empty: the caller reads the repositories' pull requests and builds
+   * their evidence a batch at a time (`loadCheckEvidenceInBatches`).
+   */
+  withoutRepositories?: boolean;
 }
 
 /**
@@ -136,8 +143,14 @@ export async function assembleCheckEvidenceYielding(
   context: AssembleContext,
   options: AssembleOptions & { sliceMs?: number } = {},
 ): Promise<AssembledEvidence> {
-  const sliceMs = options.sliceMs ?? 20;
-  const steps = assemblySteps(rows, context, options);
+  return runStepsYielding(assemblySteps(rows, context, options), options.sliceMs);
+}
+
+/**
+ * Runs a generator of units of work to its end, handing the event loop back whenever `sliceMs` of
+ * work have passed since the last time, so that timers (a BullMQ job lock's renewal) and I/O run.
+ */
+export async function runStepsYielding<T>(steps: Generator<void, T, void>, sliceMs = 20): Promise<T> {
   let sliceStart = performance.now();
   for (;;) {
     const step = steps.next();
@@ -197,9 +210,7 @@ function* assemblySteps(
     gitCredentials: !failed.iam && !gap(SYNC_STEPS.gitCredentials),
   };
 
-  const repositories = [...rows.repositories].sort((a, b) =>
-    a.repository_name.localeCompare(b.repository_name),
-  );
+  const repositories = [...rows.repositories].sort(byRepositoryName);
   const refs = repositories.map(repositoryRef);
   const scope = codeCommitScope(context);
   const analyzer = options.straightforward
@@ -261,40 +272,9 @@ function* assemblySteps(
       details: unresolved.slice(0, 100),
     });
 
-  const templatesByName = new Map(rows.templates.map((t) => [t.template_name, t]));
-  const prsByRepository = new Map<string, EvidenceRow<'pull_requests'>[]>();
-  for (const pr of rows.pullRequests) {
-    const list = prsByRepository.get(pr.repository_name) ?? [];
-    list.push(pr);
-    prsByRepository.set(pr.repository_name, list);
-  }
-  const approvalsByPr = new Map<string, EvidenceRow<'pull_request_approvals'>[]>();
-  for (const a of [...rows.approvals].sort((x, y) => x.id - y.id)) {
-    const list = approvalsByPr.get(a.pull_request_id) ?? [];
-    list.push(a);
-    approvalsByPr.set(a.pull_request_id, list);
-  }
-
-  yield;
-  const repositoryEvidenceList: CheckEvidence['repositories'] = [];
-  for (const [i, repo] of repositories.entries()) {
-    if (i % STEP === 0) yield;
-    const name = repo.repository_name;
-    const templatesCollected = !failed.repositories && !gap(`${SYNC_STEPS.approvalRuleTemplates}:${name}`);
-    const prsCollected = !failed.repositories && !gap(`${SYNC_STEPS.pullRequests}:${name}`);
-    repositoryEvidenceList.push(
-      repositoryEvidence(repo, {
-        approvalRuleTemplates: templatesCollected
-          ? associatedTemplates(repo.repository_id, rows.associations, templatesByName)
-          : null,
-        pullRequests: prsCollected
-          ? (prsByRepository.get(name) ?? [])
-              .sort((a, b) => byNumericId(a.pull_request_id, b.pull_request_id))
-              .map((pr) => pullRequestEvidence(pr, approvalsByPr.get(pr.pull_request_id) ?? []))
-          : null,
-      }),
-    );
-  }
+  const repositoryEvidenceList = options.withoutRepositories
+    ? []
+    : yield* repositoriesSteps(repositories, rows);
 
   const evidence: CheckEvidence = {
     run: {
@@ -313,6 +293,64 @@ function* assemblySteps(
     repositories: repositoryEvidenceList,
   };
   return { evidence, completeness, notes };
+}
+
+/** The order of the run's repositories in the checks' evidence (and so in their findings). */
+const byRepositoryName = (a: EvidenceRow<'repositories'>, b: EvidenceRow<'repositories'>) =>
+  a.repository_name.localeCompare(b.repository_name);
+
+/** What building repositories' evidence reads besides the repositories: the whole run's, or a batch's. */
+type RepositoryParts = Pick<
+  RunEvidenceRows,
+  'templates' | 'associations' | 'pullRequests' | 'approvals' | 'problems'
+>;
+
+/**
+ * The evidence of `repositories` (in that order) from their templates and pull requests: `parts` may
+ * hold the pull requests and approvals of the whole run or only of these repositories.
+ */
+function* repositoriesSteps(
+  repositories: readonly EvidenceRow<'repositories'>[],
+  parts: RepositoryParts,
+): Generator<void, CheckEvidence['repositories']> {
+  const completeness = completenessFromProblems(parts.problems);
+  const failed = failedSyncJobs(parts.problems);
+  const gap = (step: string) => hasGapOn(completeness, step);
+  const templatesByName = new Map(parts.templates.map((t) => [t.template_name, t]));
+  const prsByRepository = new Map<string, EvidenceRow<'pull_requests'>[]>();
+  for (const pr of parts.pullRequests) {
+    const list = prsByRepository.get(pr.repository_name) ?? [];
+    list.push(pr);
+    prsByRepository.set(pr.repository_name, list);
+  }
+  const approvalsByPr = new Map<string, EvidenceRow<'pull_request_approvals'>[]>();
+  for (const a of [...parts.approvals].sort((x, y) => x.id - y.id)) {
+    const list = approvalsByPr.get(a.pull_request_id) ?? [];
+    list.push(a);
+    approvalsByPr.set(a.pull_request_id, list);
+  }
+
+  yield;
+  const out: CheckEvidence['repositories'] = [];
+  for (const [i, repo] of repositories.entries()) {
+    if (i % STEP === 0) yield;
+    const name = repo.repository_name;
+    const templatesCollected = !failed.repositories && !gap(`${SYNC_STEPS.approvalRuleTemplates}:${name}`);
+    const prsCollected = !failed.repositories && !gap(`${SYNC_STEPS.pullRequests}:${name}`);
+    out.push(
+      repositoryEvidence(repo, {
+        approvalRuleTemplates: templatesCollected
+          ? associatedTemplates(repo.repository_id, parts.associations, templatesByName)
+          : null,
+        pullRequests: prsCollected
+          ? (prsByRepository.get(name) ?? [])
+              .sort((a, b) => byNumericId(a.pull_request_id, b.pull_request_id))
+              .map((pr) => pullRequestEvidence(pr, approvalsByPr.get(pr.pull_request_id) ?? []))
+          : null,
+      }),
+    );
+  }
+  return out;
 }
 
 /**
@@ -357,12 +395,18 @@ export async function getConnectionRun(
   return { connection, syncRun };
 }
 
-/** Reads every evidence table as of `runId`, the run's problems, and the roster and links as of `rosterAsOf`. */
+/**
+ * Reads every evidence table as of `runId`, the run's problems, and the roster and links as of
+ * `rosterAsOf`. `withPullRequests: false` leaves the pull requests and approvals out (empty): the
+ * largest tables, which the evaluator reads by batch of repositories and the access review not at all.
+ */
 export async function loadRunEvidenceRows(
   db: Kysely<Database>,
   input: { connectionId: string; tenantId: string; runId: number; rosterAsOf: Date },
+  options: { withPullRequests?: boolean } = {},
 ): Promise<RunEvidenceRows> {
   const { connectionId, runId } = input;
+  const withPullRequests = options.withPullRequests ?? true;
   const [
     repositories,
     templates,
@@ -381,8 +425,8 @@ export async function loadRunEvidenceRows(
     asOf(db, 'repositories', connectionId, runId),
     asOf(db, 'approval_rule_templates', connectionId, runId),
     asOf(db, 'repository_template_associations', connectionId, runId),
-    asOf(db, 'pull_requests', connectionId, runId),
-    asOf(db, 'pull_request_approvals', connectionId, runId),
+    withPullRequests ? asOf(db, 'pull_requests', connectionId, runId) : [],
+    withPullRequests ? asOf(db, 'pull_request_approvals', connectionId, runId) : [],
     asOf(db, 'iam_users', connectionId, runId),
     asOf(db, 'iam_groups', connectionId, runId),
     asOf(db, 'iam_roles', connectionId, runId),
@@ -434,22 +478,90 @@ export async function loadCheckEvidence(
   db: Kysely<Database>,
   input: LoadCheckEvidenceInput,
 ): Promise<LoadedCheckEvidence> {
+  const { loaded } = await loadEvidence(db, input, { batches: false });
+  return loaded;
+}
+
+/**
+ * The checks' evidence of one sync run without its repositories (`evidence.repositories` is empty),
+ * and the repositories in batches, each read with its pull requests and approvals when asked for: the
+ * pull requests are most of a run's evidence (200,000 at 10,000 repositories), so a caller that judges
+ * each batch and drops it holds one batch of them at a time. The batches come in the order
+ * `loadCheckEvidence` lists the repositories, and each repository's evidence is the one it builds.
+ */
+export interface CheckEvidenceInBatches extends LoadedCheckEvidence {
+  repositoryCount: number;
+  repositoryBatches(options?: { size?: number }): AsyncGenerator<CheckEvidence['repositories']>;
+}
+
+/** Repositories per batch: 200 x 20 pull requests at 10x, 200 x 50 at the 1,000-repository bench. */
+export const REPOSITORY_BATCH = 200;
+/** Pull request ids per approvals query (one bind parameter each; Postgres allows 65,535). */
+const APPROVALS_QUERY_IDS = 5000;
+
+export async function loadCheckEvidenceInBatches(
+  db: Kysely<Database>,
+  input: LoadCheckEvidenceInput,
+): Promise<CheckEvidenceInBatches> {
+  const { loaded, repositories, parts } = await loadEvidence(db, input, { batches: true });
+  const target = { connectionId: input.connectionId, runId: input.runId };
+  async function* repositoryBatches(options: { size?: number } = {}) {
+    const size = options.size ?? REPOSITORY_BATCH;
+    for (let i = 0; i < repositories.length; i += size) {
+      const batch = repositories.slice(i, i + size);
+      const pullRequests = await listPullRequestsOfRepositoriesAsOf(
+        db,
+        target,
+        batch.map((r) => r.repository_name),
+      );
+      const ids = [...new Set(pullRequests.map((pr) => pr.pull_request_id))];
+      const approvals: EvidenceRow<'pull_request_approvals'>[] = [];
+      for (let j = 0; j < ids.length; j += APPROVALS_QUERY_IDS)
+        approvals.push(...(await listApprovalsAsOf(db, target, ids.slice(j, j + APPROVALS_QUERY_IDS))));
+      yield await runStepsYielding(repositoriesSteps(batch, { ...parts, pullRequests, approvals }));
+    }
+  }
+  return { ...loaded, repositoryCount: repositories.length, repositoryBatches };
+}
+
+async function loadEvidence(
+  db: Kysely<Database>,
+  input: LoadCheckEvidenceInput,
+  options: { batches: boolean },
+): Promise<{
+  loaded: LoadedCheckEvidence;
+  repositories: EvidenceRow<'repositories'>[];
+  parts: Omit<RepositoryParts, 'pullRequests' | 'approvals'>;
+}> {
   const { connection, syncRun } = await getConnectionRun(db, input.connectionId, input.runId);
-  const rows = await loadRunEvidenceRows(db, {
-    connectionId: input.connectionId,
-    tenantId: connection.tenant_id,
-    runId: input.runId,
-    rosterAsOf: input.rosterAsOf,
-  });
+  const rows = await loadRunEvidenceRows(
+    db,
+    {
+      connectionId: input.connectionId,
+      tenantId: connection.tenant_id,
+      runId: input.runId,
+      rosterAsOf: input.rosterAsOf,
+    },
+    { withPullRequests: !options.batches },
+  );
   const evaluatedAt = input.evaluatedAt ?? syncRun.finished_at ?? syncRun.started_at ?? syncRun.created_at;
   // CPU-bound: it pauses every few milliseconds so that timers (a job lock's renewal) keep running.
-  const assembled = await assembleCheckEvidenceYielding(rows, {
-    syncRunId: syncRun.id,
-    // What the run was taken with, so that re-evaluating an old run keeps its old answer.
-    accountId: syncRun.aws_account_id ?? connection.aws_account_id ?? '',
-    region: syncRun.region ?? connection.region ?? '',
-    evaluatedAt,
-    auditWindowDays: syncRun.audit_window_days || connection.audit_window_days || DEFAULT_AUDIT_WINDOW_DAYS,
-  });
-  return { ...assembled, connection, syncRun };
+  const assembled = await assembleCheckEvidenceYielding(
+    rows,
+    {
+      syncRunId: syncRun.id,
+      // What the run was taken with, so that re-evaluating an old run keeps its old answer.
+      accountId: syncRun.aws_account_id ?? connection.aws_account_id ?? '',
+      region: syncRun.region ?? connection.region ?? '',
+      evaluatedAt,
+      auditWindowDays: syncRun.audit_window_days || connection.audit_window_days || DEFAULT_AUDIT_WINDOW_DAYS,
+    },
+    { withoutRepositories: options.batches },
+  );
+  // Only what the batches need is kept (not the IAM rows).
+  return {
+    loaded: { ...assembled, connection, syncRun },
+    repositories: options.batches ? [...rows.repositories].sort(byRepositoryName) : [],
+    parts: { templates: rows.templates, associations: rows.associations, problems: rows.problems },
+  };
 }

@@ -1,21 +1,32 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CHECKS, type CheckResult } from '@codecommit-evidence/domain';
+import {
+  buildCheckResult,
+  CHECKS,
+  type CheckId,
+  type CheckResult,
+  type Finding,
+  type RepositoryJudgement,
+} from '@codecommit-evidence/domain';
 import {
   type CheckRun,
+  type CompactedCheckRun,
+  compactCheckRun,
   type Database,
   findCheckRunOf,
   finishSyncRun,
   getSyncRun,
-  insertCheckRun,
   listCheckResults,
   listSyncProblems,
   recordSyncProblem,
   type SyncRun,
   type SyncRunStatus,
+  writeCheckRun,
 } from '@codecommit-evidence/evidence-store';
 import {
+  type CheckEvidenceInBatches,
   EvidenceViewError,
-  loadCheckEvidence,
+  loadCheckEvidenceInBatches,
+  runStepsYielding,
   STEPS_OF_SYNC_JOB,
   SYNC_JOB_FAILED,
   storeRunAccess,
@@ -41,6 +52,8 @@ export interface EvaluateChecksDeps {
   requestedAt?: Date;
   /** The evaluator's clock (default the process clock): run finish, roster instant, check-run time. */
   now?: () => Date;
+  /** Repositories judged per batch (default `REPOSITORY_BATCH`): a test sets it small to cross batches. */
+  repositoryBatch?: number;
 }
 
 export interface EvaluateChecksResult {
@@ -180,9 +193,41 @@ export async function evaluateChecks(
   }
 
   const evaluatedAt = run.finished_at ?? now();
-  let loaded: Awaited<ReturnType<typeof loadCheckEvidence>>;
+  // Judged and compacted in a function of its own: once it returns, the evidence and the findings'
+  // objects are garbage, and only their JSON is held while the check run is written.
+  const judged = await judgeRun(db, payload, run, { rosterAsOf, evaluatedAt, now, deps });
+  const checkRun = await writeCheckRun(db, judged.compacted);
+  log.info(
+    {
+      checkRunId: checkRun.id,
+      runId: run.id,
+      trigger: payload.trigger,
+      partial: judged.compacted.partial,
+      results: Object.fromEntries(judged.summary.map((r) => [r.checkId, r.status])),
+    },
+    'checks evaluated',
+  );
+  return {
+    checkRunId: checkRun.id,
+    reused: false,
+    syncRunStatus: run.status,
+    partial: judged.compacted.partial,
+    results: judged.summary,
+  };
+}
+
+/** The run's evidence loaded, every check judged, the run's access stored, the findings compacted. */
+async function judgeRun(
+  db: Kysely<Database>,
+  payload: EvaluateChecksPayload,
+  run: SyncRun,
+  at: { rosterAsOf: Date; evaluatedAt: Date; now: () => Date; deps: EvaluateChecksDeps },
+): Promise<{ compacted: CompactedCheckRun; summary: EvaluateChecksResult['results'] }> {
+  const { rosterAsOf, evaluatedAt, now } = at;
+  let loaded: CheckEvidenceInBatches;
   try {
-    loaded = await loadCheckEvidence(db, {
+    // Without the repositories: they come in batches below, each with its pull requests.
+    loaded = await loadCheckEvidenceInBatches(db, {
       connectionId: payload.connectionId,
       runId: run.id,
       rosterAsOf,
@@ -195,22 +240,33 @@ export async function evaluateChecks(
   // Each check in steps (a user, a repository), handing the event loop back every few milliseconds, so
   // that BullMQ renews the job's lock during a long evaluation (a lost lock lets another worker take the
   // job and run it twice).
-  const results: CheckResult[] = [];
+  const byCheck = new Map<CheckId, CheckResult>();
+  const repositoryChecks: { checkId: CheckId; judgement: RepositoryJudgement; findings: Finding[] }[] = [];
   for (const check of CHECKS) {
-    const steps = check.evaluateInSteps(loaded.evidence);
-    let sliceStart = performance.now();
-    for (let next = steps.next(); ; next = steps.next()) {
-      if (next.done) {
-        results.push(next.value);
-        break;
-      }
-      if (performance.now() - sliceStart >= SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
-    }
+    if (check.judgeRepositoriesInSteps) {
+      const judgement = await runStepsYielding(check.judgeRepositoriesInSteps(loaded.evidence), SLICE_MS);
+      repositoryChecks.push({ checkId: check.id, judgement, findings: [] });
+    } else byCheck.set(check.id, await runStepsYielding(check.evaluateInSteps(loaded.evidence), SLICE_MS));
     await yieldToEventLoop();
   }
+  // The repository checks one batch of repositories at a time: a batch's pull requests are read,
+  // judged and dropped (all of a run's at once were most of the evaluator's memory at 10x).
+  for await (const batch of loaded.repositoryBatches({ size: at.deps.repositoryBatch })) {
+    await runStepsYielding(
+      (function* () {
+        for (const repo of batch) {
+          for (const c of repositoryChecks) c.findings.push(c.judgement.judge(repo));
+          yield;
+        }
+      })(),
+      SLICE_MS,
+    );
+  }
+  for (const c of repositoryChecks)
+    byCheck.set(c.checkId, buildCheckResult(c.checkId, [...c.judgement.accountFindings, ...c.findings]));
+  repositoryChecks.length = 0;
+  const results = CHECKS.map((check) => byCheck.get(check.id)!);
+  byCheck.clear();
   await yieldToEventLoop();
   const { completeness, notes } = loaded;
   // What `/iam-users` and the access review read, derived once per sync run from the evidence already
@@ -227,7 +283,7 @@ export async function evaluateChecks(
     completeness.missingPermissions.length > 0 ||
     completeness.failedSteps.length > 0 ||
     notes.some((n) => n.code === 'policy_not_collected');
-  const checkRun = await insertCheckRun(db, {
+  const compacted = await compactCheckRun({
     connectionId: payload.connectionId,
     syncRunId: run.id,
     trigger: payload.trigger,
@@ -245,35 +301,10 @@ export async function evaluateChecks(
       },
       ...notes,
     ],
-    results: results.map((r) => ({
-      checkId: r.checkId,
-      status: r.status,
-      counts: r.counts,
-      findings: r.findings.map((f) => ({
-        resourceType: f.resourceType,
-        resourceId: f.resourceId,
-        resourceName: f.resourceName,
-        status: f.status,
-        reason: f.reason,
-        evidence: f.evidence,
-      })),
-    })),
+    results,
   });
-  log.info(
-    {
-      checkRunId: checkRun.id,
-      runId: run.id,
-      trigger: payload.trigger,
-      partial,
-      results: Object.fromEntries(results.map((r) => [r.checkId, r.status])),
-    },
-    'checks evaluated',
-  );
   return {
-    checkRunId: checkRun.id,
-    reused: false,
-    syncRunStatus: run.status,
-    partial,
-    results: results.map((r) => ({ checkId: r.checkId, status: r.status, counts: r.counts })),
+    compacted,
+    summary: results.map((r) => ({ checkId: r.checkId, status: r.status, counts: r.counts })),
   };
 }

@@ -4,11 +4,12 @@ import { type CheckEvidence, type RepositoryEvidence, SYNC_STEPS } from './evide
 import { capitalize, listPhrase } from './format.js';
 import { credentialState, distinctStatements } from './principals.js';
 import {
-  buildCheckResult,
   type CheckDefinition,
   type CheckResult,
   type CheckSteps,
   type Finding,
+  judgedRepositoriesSteps,
+  type RepositoryJudgementSteps,
   runSteps,
 } from './result.js';
 import { branchRef, reviewEnforcement } from './review-enforcement.js';
@@ -273,10 +274,25 @@ export function evaluateBranchProtectionAdmins(
 }
 
 /** {@link evaluateBranchProtectionAdmins} paused after each principal indexed and each repository. */
-export function* branchProtectionAdminsSteps(
+export function branchProtectionAdminsSteps(
   evidence: CheckEvidence,
   options: BranchProtectionOptions = {},
 ): CheckSteps {
+  return judgedRepositoriesSteps(
+    'codecommit-branch-protection-admins',
+    branchProtectionAdminsJudgement(evidence, options),
+    evidence.repositories,
+  );
+}
+
+/**
+ * The branch-protection check set up for a run (every principal indexed, paused after each; its
+ * `evidence.repositories` is not read), and the judge of one repository.
+ */
+export function* branchProtectionAdminsJudgement(
+  evidence: CheckEvidence,
+  options: BranchProtectionOptions = {},
+): RepositoryJudgementSteps {
   const { run } = evidence;
   const indexer = new BypassIndexer();
   const principals: Principal[] = [];
@@ -308,16 +324,15 @@ export function* branchProtectionAdminsSteps(
     options.decideOncePerClass === false
       ? (repo: RepositoryEvidence) => decideBypass(repo, principals)
       : bypassDecider(principals);
-  const findings: Finding[] = inventoryGapFindings(
-    run,
-    [SYNC_STEPS.repositories, SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles],
-    'repository and IAM principal inventory',
-  );
-  yield;
-  // Each repository's finding depends on the repository's own answer and on every principal's
-  // policies and credentials (any of them may be the one that bypasses review).
-  for (const repo of evidence.repositories) {
-    findings.push(
+  return {
+    accountFindings: inventoryGapFindings(
+      run,
+      [SYNC_STEPS.repositories, SYNC_STEPS.authorizationDetails, SYNC_STEPS.users, SYNC_STEPS.roles],
+      'repository and IAM principal inventory',
+    ),
+    // Each repository's finding depends on the repository's own answer and on every principal's
+    // policies and credentials (any of them may be the one that bypasses review).
+    judge: (repo) =>
       unlessScopeMissing(judgeRepository(repo, decide, evidence), run, [
         SYNC_STEPS.repositories,
         `${SYNC_STEPS.repository}:${repo.name}`,
@@ -326,10 +341,7 @@ export function* branchProtectionAdminsSteps(
         SYNC_STEPS.roles,
         SYNC_STEPS.credentialReport,
       ]),
-    );
-    yield;
-  }
-  return buildCheckResult('codecommit-branch-protection-admins', findings);
+  };
 }
 
 export const APPROVAL_RULE_TEMPLATE_EXAMPLE = {
@@ -402,4 +414,5 @@ export const branchProtectionAdminsCheck: CheckDefinition = {
   ].join('\n'),
   evaluate: (evidence) => evaluateBranchProtectionAdmins(evidence),
   evaluateInSteps: (evidence) => branchProtectionAdminsSteps(evidence),
+  judgeRepositoriesInSteps: (evidence) => branchProtectionAdminsJudgement(evidence),
 };

@@ -51,9 +51,11 @@ export type {
   CheckSteps,
   Finding,
   FindingStatus,
+  RepositoryJudgement,
+  RepositoryJudgementSteps,
   ResourceType,
 } from './result.js';
-export { aggregateStatus, runSteps } from './result.js';
+export { aggregateStatus, buildCheckResult, runSteps } from './result.js';
 export {
   type AccountScope,
   type EvidenceScope,

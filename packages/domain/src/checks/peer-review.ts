@@ -9,11 +9,12 @@ import {
 import { capitalize, iso, listPhrase } from './format.js';
 import { IdentityResolver } from './principals.js';
 import {
-  buildCheckResult,
   type CheckDefinition,
   type CheckResult,
   type CheckSteps,
   type Finding,
+  judgedRepositoriesSteps,
+  type RepositoryJudgementSteps,
   runSteps,
 } from './result.js';
 import { branchRef, reviewEnforcement } from './review-enforcement.js';
@@ -212,22 +213,28 @@ export function evaluatePeerReview(evidence: CheckEvidence): CheckResult {
 }
 
 /** {@link evaluatePeerReview} paused after each repository. */
-export function* peerReviewSteps(evidence: CheckEvidence): CheckSteps {
+export function peerReviewSteps(evidence: CheckEvidence): CheckSteps {
+  return judgedRepositoriesSteps(
+    'codecommit-peer-review',
+    peerReviewJudgement(evidence),
+    evidence.repositories,
+  );
+}
+
+/** The peer-review check set up for a run (its `evidence.repositories` is not read), and the judge of one repository. */
+export function* peerReviewJudgement(evidence: CheckEvidence): RepositoryJudgementSteps {
   const { run } = evidence;
   const days = run.auditWindowDays ?? DEFAULT_AUDIT_WINDOW_DAYS;
   const windowStart = new Date(run.evaluatedAt.getTime() - days * DAY_MS);
   const identities = new IdentityResolver(evidence);
-  const findings: Finding[] = inventoryGapFindings(run, [SYNC_STEPS.repositories], 'repository inventory');
-  for (const repo of evidence.repositories) {
-    findings.push(
+  return {
+    accountFindings: inventoryGapFindings(run, [SYNC_STEPS.repositories], 'repository inventory'),
+    judge: (repo) =>
       unlessScopeMissing(judgeRepository(repo, evidence, identities, windowStart), run, [
         SYNC_STEPS.repositories,
         `${SYNC_STEPS.repository}:${repo.name}`,
       ]),
-    );
-    yield;
-  }
-  return buildCheckResult('codecommit-peer-review', findings);
+  };
 }
 
 export const peerReviewCheck: CheckDefinition = {
@@ -244,4 +251,5 @@ export const peerReviewCheck: CheckDefinition = {
   ].join('\n'),
   evaluate: evaluatePeerReview,
   evaluateInSteps: peerReviewSteps,
+  judgeRepositoriesInSteps: peerReviewJudgement,
 };

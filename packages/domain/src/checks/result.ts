@@ -1,4 +1,4 @@
-import type { CheckEvidence } from './evidence.js';
+import type { CheckEvidence, RepositoryEvidence } from './evidence.js';
 
 export type CheckId =
   | 'codecommit-offboarded-user-access'
@@ -45,6 +45,44 @@ export interface CheckDefinition {
    * caller can hand the event loop back between units; run to the end it returns what `evaluate` does.
    */
   evaluateInSteps: (evidence: CheckEvidence) => CheckSteps;
+  /**
+   * Checks with one finding per repository: the account-wide part of the evaluation, set up without
+   * reading `evidence.repositories`, and a judge of one repository at a time, so that a caller can
+   * bring the repositories (and their pull requests) in batches and drop each batch once judged.
+   * `evaluate(evidence)` is exactly `[...accountFindings, ...evidence.repositories.map(judge)]` as a
+   * check result (`resultOfJudgement`).
+   */
+  judgeRepositoriesInSteps?: (evidence: CheckEvidence) => RepositoryJudgementSteps;
+}
+
+/** A repository check set up for a run: its account-wide findings and a judge of each repository. */
+export interface RepositoryJudgement {
+  /** Findings about the whole account (an inventory gap): listed before the repositories'. */
+  accountFindings: Finding[];
+  /** One repository's finding: it depends on that repository and the run's account-wide evidence only. */
+  judge: (repo: RepositoryEvidence) => Finding;
+}
+
+/** Setting a repository check up, paused after each unit of work (a principal). */
+export type RepositoryJudgementSteps = Generator<void, RepositoryJudgement, void>;
+
+/**
+ * A repository check's evaluation in steps from its judgement: the account-wide findings, then each
+ * repository's, pausing after each.
+ */
+export function* judgedRepositoriesSteps(
+  checkId: CheckId,
+  setUp: RepositoryJudgementSteps,
+  repositories: readonly RepositoryEvidence[],
+): CheckSteps {
+  const { accountFindings, judge } = yield* setUp;
+  const findings = [...accountFindings];
+  yield;
+  for (const repo of repositories) {
+    findings.push(judge(repo));
+    yield;
+  }
+  return buildCheckResult(checkId, findings);
 }
 
 /** A check's evaluation, paused after each unit of work; its return value is the result. */
