@@ -80,6 +80,10 @@ CMD ["node", "dist/index.js"]
 FROM runtime AS checks-evaluator
 RUN node -e "process.exit(require('./package.json').name === '@codecommit-evidence/checks-evaluator' ? 0 : 1)" || { echo "build --target checks-evaluator with --build-arg APP=checks-evaluator" >&2; exit 1; }
 EXPOSE 9103
+# A V8 heap limit under the container's 1 GiB (deploy/kubernetes/base/checks-evaluator.yaml): a 10,000-
+# repository evaluation holds at most ~280 MB live, but without a limit a long-lived worker lets the
+# garbage of earlier evaluations grow the heap past 1 GB (measured: 1,167 MB on a second evaluation).
+ENV NODE_OPTIONS=--max-old-space-size=640
 CMD ["node", "dist/index.js"]
 
 FROM runtime AS migrate

@@ -26,6 +26,9 @@ import { type AccountSize, copyOfCache, dropCopy, ensureSyncedAccount } from './
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
+/** The checks-evaluator image's V8 heap limit (`NODE_OPTIONS` in the Dockerfile); a test keeps them equal. */
+export const EVALUATOR_HEAP_MB = 640;
+
 /** CPU seconds (user + system) of a process, from /proc (Linux; 100 ticks a second). */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -266,7 +269,13 @@ export async function runEvaluateBench(argv: string[]): Promise<void> {
     // would, here and after each evaluation.
     await sql`analyze`.execute(db);
     const env = { DATABASE_URL: copy.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix };
-    const evaluator = spawnApp('checks-evaluator', { ...env, CHECKS_CONCURRENCY: '1' });
+    // The evaluator runs with the V8 heap limit its image sets (Dockerfile, checks-evaluator stage): in a
+    // long-lived worker the heap otherwise grows with the garbage of earlier evaluations.
+    const evaluator = spawnApp('checks-evaluator', {
+      ...env,
+      CHECKS_CONCURRENCY: '1',
+      NODE_OPTIONS: `--max-old-space-size=${EVALUATOR_HEAP_MB}`,
+    });
     children.push(evaluator);
     const payload = { connectionId: account.connectionId, runId: account.runId };
     const bytes0 = await checkStorageBytes(db);

@@ -270,6 +270,23 @@ describe('the Dockerfile', () => {
     expect(api).toContain('ENV CONSOLE_DIR=/app/console');
   });
 
+  it('limits the evaluator’s V8 heap below its container’s memory, as the evaluate bench measures it', () => {
+    const stage = /FROM runtime AS checks-evaluator\n([\s\S]*?)(?=\nFROM |$)/.exec(dockerfile)?.[1] ?? '';
+    const heapMb = Number(/ENV NODE_OPTIONS=--max-old-space-size=(\d+)/.exec(stage)?.[1]);
+    expect(heapMb).toBeGreaterThan(0);
+    // The bench runs the evaluator with the same limit (its figures are the image's).
+    const bench = readRepoFile('apps/checks-evaluator/bench/evaluate-bench.ts');
+    expect(Number(/EVALUATOR_HEAP_MB = (\d+)/.exec(bench)?.[1])).toBe(heapMb);
+    // Room for code, buffers and the pg/ioredis sockets beside the heap, under the Kubernetes limit.
+    const manifest = parse(readRepoFile('deploy/kubernetes/base/checks-evaluator.yaml'));
+    const container = manifest.spec.template.spec.containers.find(
+      (c: { name: string }) => c.name === 'checks-evaluator',
+    );
+    const limit = String(container.resources.limits.memory);
+    const limitMb = limit.endsWith('Gi') ? Number.parseFloat(limit) * 1024 : Number.parseFloat(limit);
+    expect(heapMb).toBeLessThanOrEqual(limitMb * 0.7);
+  });
+
   it('keeps secrets and local clutter out of the build context', () => {
     const ignored = readRepoFile('.dockerignore')
       .split('\n')
