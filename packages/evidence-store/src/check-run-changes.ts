@@ -6,24 +6,18 @@
  */
 
 import { type Kysely, sql } from 'kysely';
-import type { FindingRow } from './check-runs.js';
+import { type FindingRow, findingsOwners } from './check-runs.js';
 import type { Database } from './schema.js';
 
 export type FindingChange = 'new_failures' | 'fixed';
 
-/** The run whose rows hold a check's findings (a result with nothing changed points at an earlier one). */
+/** The run whose rows hold a check's findings in a check run; null when the run has no such result. */
 async function findingsOwner(
   db: Kysely<Database>,
   checkRunId: number,
   checkId: string,
 ): Promise<number | null> {
-  const row = await db
-    .selectFrom('check_results')
-    .select((eb) => eb.fn.coalesce('findings_check_run_id', 'check_run_id').as('owner'))
-    .where('check_run_id', '=', checkRunId)
-    .where('check_id', '=', checkId)
-    .executeTakeFirst();
-  return row ? Number(row.owner) : null;
+  return (await findingsOwners(db, checkRunId, checkId))[0]?.owner ?? null;
 }
 
 /**

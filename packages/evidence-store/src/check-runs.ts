@@ -338,6 +338,23 @@ export async function listCheckResults(db: Kysely<Database>, checkRunId: number)
  * parts that findings share; `resolve` replaces them by what they stand for, that many levels deep
  * (default 0: as stored, bounded in size; `Infinity`: the whole evidence, as the checks produced it).
  */
+/**
+ * For each check of a check run (or one check), the run whose rows hold its findings: a result may
+ * hold no rows of its own, its findings being those of an earlier check run (unchanged).
+ */
+export async function findingsOwners(
+  db: Kysely<Database>,
+  checkRunId: number,
+  checkId?: string,
+): Promise<{ check_id: string; owner: number }[]> {
+  let q = db
+    .selectFrom('check_results')
+    .select((eb) => ['check_id', eb.fn.coalesce('findings_check_run_id', 'check_run_id').as('owner')])
+    .where('check_run_id', '=', checkRunId);
+  if (checkId) q = q.where('check_id', '=', checkId);
+  return (await q.execute()).map((r) => ({ check_id: r.check_id, owner: Number(r.owner) }));
+}
+
 export async function listFindings(
   db: Kysely<Database>,
   checkRunId: number,
@@ -351,13 +368,7 @@ export async function listFindings(
     search?: string;
   } = {},
 ): Promise<FindingRow[]> {
-  // A result may hold no rows of its own: its findings are those of an earlier check run (unchanged).
-  let owners = db
-    .selectFrom('check_results')
-    .select((eb) => ['check_id', eb.fn.coalesce('findings_check_run_id', 'check_run_id').as('owner')])
-    .where('check_run_id', '=', checkRunId);
-  if (filter.checkId) owners = owners.where('check_id', '=', filter.checkId);
-  const sources = await owners.execute();
+  const sources = await findingsOwners(db, checkRunId, filter.checkId);
   if (sources.length === 0) return [];
   let q = db
     .selectFrom('findings')
