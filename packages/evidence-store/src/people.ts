@@ -66,6 +66,15 @@ export async function upsertPeople(
   return stats;
 }
 
+/** The people rows of a tenant's roster as it was at `asOf`. */
+function rosterAt(db: Kysely<Database>, tenantId: string, asOf: Date) {
+  return db
+    .selectFrom('people')
+    .where('tenant_id', '=', tenantId)
+    .where('valid_from', '<=', asOf)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]));
+}
+
 /** The roster as it was at `asOf` (default now), by email; `page` reads one keyset page of it. */
 export async function listPeople(
   db: Kysely<Database>,
@@ -73,12 +82,7 @@ export async function listPeople(
   asOf: Date = new Date(),
   page?: { afterEmail?: string; limit: number },
 ): Promise<Person[]> {
-  let q = db
-    .selectFrom('people')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('valid_from', '<=', asOf)
-    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]));
+  let q = rosterAt(db, tenantId, asOf).selectAll();
   if (page?.afterEmail !== undefined) q = q.where('email', '>', page.afterEmail);
   q = q.orderBy('email');
   if (page) q = q.limit(page.limit);
@@ -93,13 +97,9 @@ export async function rosterEmailsAmong(
   asOf: Date,
 ): Promise<Set<string>> {
   if (emails.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('people')
+  const rows = await rosterAt(db, tenantId, asOf)
     .select('email')
-    .where('tenant_id', '=', tenantId)
     .where('email', 'in', [...emails])
-    .where('valid_from', '<=', asOf)
-    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', asOf)]))
     .execute();
   return new Set(rows.map((r) => r.email));
 }
