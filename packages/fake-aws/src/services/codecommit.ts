@@ -42,6 +42,16 @@ function requireRepository(ctx: CallContext, input: JsonInput): ScenarioReposito
   return repo;
 }
 
+function requireTemplateName(input: JsonInput): string {
+  const name = str(input, 'approvalRuleTemplateName');
+  if (!name)
+    throw err(
+      'ApprovalRuleTemplateNameRequiredException',
+      'An approval rule template name is required, but was not specified.',
+    );
+  return name;
+}
+
 function maxResults(input: JsonInput): number {
   const v = input.maxResults;
   if (v === undefined || v === null) return DEFAULT_MAX_RESULTS;
@@ -531,13 +541,7 @@ export const codecommitOperations: Record<string, JsonOperation> = {
   },
   GetApprovalRuleTemplate: {
     run: (ctx, input) => {
-      const name = str(input, 'approvalRuleTemplateName');
-      if (!name) {
-        throw err(
-          'ApprovalRuleTemplateNameRequiredException',
-          'An approval rule template name is required, but was not specified.',
-        );
-      }
+      const name = requireTemplateName(input);
       const t = region(ctx)?.templates.get(name);
       if (!t) {
         throw err(
@@ -562,13 +566,7 @@ export const codecommitOperations: Record<string, JsonOperation> = {
   },
   ListRepositoriesForApprovalRuleTemplate: {
     run: (ctx, input) => {
-      const name = str(input, 'approvalRuleTemplateName');
-      if (!name) {
-        throw err(
-          'ApprovalRuleTemplateNameRequiredException',
-          'An approval rule template name is required, but was not specified.',
-        );
-      }
+      const name = requireTemplateName(input);
       if (name.length > 100) {
         throw err(
           'InvalidApprovalRuleTemplateNameException',
