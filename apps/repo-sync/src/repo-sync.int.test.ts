@@ -6,7 +6,12 @@ import {
   listSyncProblems,
   selectCurrent,
 } from '@codecommit-evidence/evidence-store';
-import { type FakeAws, type Scenario, startFakeAws } from '@codecommit-evidence/fake-aws';
+import {
+  type FakeAws,
+  type FaultRuleInput,
+  type Scenario,
+  startFakeAws,
+} from '@codecommit-evidence/fake-aws';
 import { jobIds } from '@codecommit-evidence/queues';
 import { runSyncJob } from '@codecommit-evidence/sync-support';
 import { useTestDatabase, useTestRedis } from '@codecommit-evidence/testing';
@@ -45,6 +50,15 @@ describe('repo-sync', () => {
   /** Fake-aws's per-operation CodeCommit calls since the last reset. */
   const fakeCalls = () =>
     Object.fromEntries(Object.entries(fake.stats().calls).filter(([k]) => k.startsWith('codecommit:')));
+  /** A sync of the main connection with fake-aws answering by these fault rules, cleared afterwards. */
+  const syncWithFaults = async (faults: FaultRuleInput[]) => {
+    fake.setFaults(faults);
+    try {
+      return await h.sync(main);
+    } finally {
+      fake.clearFaults();
+    }
+  };
   /** The run's recorded calls, as plain counts. */
   const recordedCalls = async (runId: number) =>
     Object.fromEntries(Object.entries(await getAwsCalls(t.current.db, runId)).map(([k, v]) => [k, v.calls]));
@@ -148,13 +162,9 @@ describe('repo-sync', () => {
 
   it('an invalid GetBranch answer faults the branch scope and keeps its evidence (no head stored as null)', async () => {
     const before = await selectCurrent(t.current.db, 'branches', main).selectAll().execute();
-    fake.setFaults([{ operation: 'codecommit:GetBranch', kind: 'wrong-type', member: 'branch' }]);
-    let run: Awaited<ReturnType<typeof h.sync>>;
-    try {
-      run = await h.sync(main);
-    } finally {
-      fake.clearFaults();
-    }
+    const run = await syncWithFaults([
+      { operation: 'codecommit:GetBranch', kind: 'wrong-type', member: 'branch' },
+    ]);
     const problems = await listSyncProblems(t.current.db, run.runId);
     expect(problems.some((p) => p.step.startsWith('codecommit:branches:'))).toBe(true);
     expect((await rowsTouchedBy(t.current.db, main, run.runId)).branches).toBeUndefined();
@@ -190,13 +200,7 @@ describe('repo-sync', () => {
         .execute();
       expect(before.length).toBeGreaterThan(0);
       const { problem, ...rule } = fault;
-      fake.setFaults([rule]);
-      let run: Awaited<ReturnType<typeof h.sync>>;
-      try {
-        run = await h.sync(main);
-      } finally {
-        fake.clearFaults();
-      }
+      const run = await syncWithFaults([rule]);
       const problems = await listSyncProblems(t.current.db, run.runId);
       // One problem, on the account scope (which covers every repository's templates scope).
       expect(problems.map((p) => `${p.kind}|${p.step}|${p.action}`)).toEqual([
